@@ -1,0 +1,113 @@
+/**
+ * Typed errors shared by every layer. Each carries a stable `code`, a `hint` telling the user how
+ * to fix it, and the process exit code the CLI uses; callers branch on the class, never on text.
+ */
+
+export type ErrorDetails = {
+  readonly hint?: string;
+  readonly cause?: unknown;
+};
+
+export abstract class FleetbenchError extends Error {
+  abstract readonly code: string;
+  /** Exit code the CLI uses for this error (2 = invalid input). */
+  readonly exitCode: number = 1;
+  readonly hint: string | undefined;
+
+  constructor(message: string, details: ErrorDetails = {}) {
+    super(message, details.cause === undefined ? undefined : { cause: details.cause });
+    this.name = new.target.name;
+    this.hint = details.hint;
+  }
+}
+
+/** The plan file is unreadable or does not match the schema; `where` is `file:line:column`. */
+export class PlanValidationError extends FleetbenchError {
+  readonly code = 'PLAN_INVALID';
+  override readonly exitCode = 2;
+  constructor(
+    message: string,
+    readonly where: string,
+    details: ErrorDetails = {},
+  ) {
+    super(message, details);
+  }
+}
+
+/** Invalid command-line input that is not a plan (bad id, bad option value). */
+export class UsageError extends FleetbenchError {
+  readonly code = 'USAGE';
+  override readonly exitCode = 2;
+}
+
+export class RunNotFoundError extends FleetbenchError {
+  readonly code = 'RUN_NOT_FOUND';
+  override readonly exitCode = 2;
+  constructor(
+    readonly runId: string,
+    details: ErrorDetails = {},
+  ) {
+    super(`run ${runId} not found`, { hint: 'list runs with `fleetbench runs`', ...details });
+  }
+}
+
+/** A controller or task state change that the transition table forbids. */
+export class IllegalTransitionError extends FleetbenchError {
+  readonly code = 'ILLEGAL_TRANSITION';
+  constructor(
+    readonly kind: 'controller' | 'task',
+    readonly from: string,
+    readonly to: string,
+  ) {
+    super(`illegal ${kind} transition ${from} -> ${to}`);
+  }
+}
+
+/** A conditional write lost against a concurrent writer; the caller decides whether that is fine. */
+export class ConflictError extends FleetbenchError {
+  readonly code = 'CONFLICT';
+}
+
+/** The run's state does not allow the requested operation (stop a finished run, resume a running one). */
+export class RunStateError extends FleetbenchError {
+  readonly code = 'RUN_STATE';
+  override readonly exitCode = 2;
+}
+
+/** Another engine owns the data directory, or the engine is unavailable. */
+export class EngineError extends FleetbenchError {
+  readonly code = 'ENGINE';
+}
+
+/**
+ * Thrown by a workflow task when a stop was requested. The ASL catches it by this exact name
+ * (`Fleetbench.StopRequested`) and routes to the teardowns.
+ */
+export class StopRequestedError extends FleetbenchError {
+  readonly code = 'STOP_REQUESTED';
+  constructor(message = 'stop requested', details: ErrorDetails = {}) {
+    super(message, details);
+    this.name = WorkflowErrorName.StopRequested;
+  }
+}
+
+/** A workflow step failed (by the failure policy); the ASL routes it to the teardowns. */
+export class StepFailedError extends FleetbenchError {
+  readonly code = 'STEP_FAILED';
+  constructor(message: string, details: ErrorDetails = {}) {
+    super(message, details);
+    this.name = WorkflowErrorName.StepFailed;
+  }
+}
+
+/** Error names the state machine matches in its Catch and Choice rules. */
+export const WorkflowErrorName = {
+  StopRequested: 'Fleetbench.StopRequested',
+  StepFailed: 'Fleetbench.StepFailed',
+  FailFast: 'Fleetbench.FailFast',
+} as const;
+
+/** A benchmark's output could not be parsed into metrics (truncated, tool error, unexpected format). */
+export class PluginOutputError extends FleetbenchError {
+  readonly code = 'PLUGIN_OUTPUT';
+}

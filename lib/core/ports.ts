@@ -1,0 +1,170 @@
+/**
+ * The interfaces the use cases need. Adapters in lib/adapters/{aws,local} implement them; use cases
+ * receive them as one `Deps` object, so a Lambda and the local engine run the same code.
+ */
+import type { CloudEvent } from './cloudevents.js';
+import type { ControllerState } from './controller-state.js';
+import type {
+  CatalogEntry,
+  CommandRecord,
+  Host,
+  HostOutcome,
+  InvocationResult,
+  Phase,
+  RunMeta,
+  StateRecord,
+  StopRequest,
+  TaskRecord,
+} from './run.js';
+import type { TaskCounts, TaskStatus } from './task-state.js';
+
+/** The per-run journal (DynamoDB table, one partition per run). Every single-item write is conditional. */
+export interface JournalRepo {
+  /** Creates META; fails with ConflictError if the run exists. */
+  createRun(meta: RunMeta): Promise<void>;
+  getRun(runId: string): Promise<RunMeta | undefined>;
+  /** Replaces META for a resume: condition `attempt = meta.attempt - 1`. */
+  updateRunForResume(meta: RunMeta): Promise<void>;
+  /** Writes the initial PENDING tasks of a new run (BatchWriteItem; the run's META guards uniqueness). */
+  putTasks(runId: string, tasks: readonly TaskRecord[]): Promise<void>;
+  listTasks(runId: string, filter?: { workload?: string; rep?: number }): Promise<TaskRecord[]>;
+  getTask(runId: string, task: Pick<TaskRecord, 'workload' | 'rep' | 'host'>): Promise<TaskRecord | undefined>;
+  /** Marks a whole batch RUNNING for `commandId` (one BatchWriteItem per 25 tasks). */
+  markRunning(runId: string, tasks: readonly TaskRecord[], commandId: string, startedAt: string): Promise<void>;
+  /**
+   * Records a task's outcome. Applied only if the task is RUNNING under `commandId`
+   * (a duplicate or late event, or a COMPLETED task, is left unchanged). Returns whether it applied.
+   */
+  recordTaskResult(
+    runId: string,
+    result: Pick<TaskRecord, 'workload' | 'rep' | 'host' | 'status'> &
+      Partial<Omit<TaskRecord, 'key' | 'workload' | 'rep' | 'host' | 'status'>> & { commandId: string },
+  ): Promise<boolean>;
+  /** Sets tasks that are not COMPLETED to `status` (SKIPPED, CANCELLED) with a reason; conditional per task. */
+  setTasksStatus(
+    runId: string,
+    tasks: readonly Pick<TaskRecord, 'workload' | 'rep' | 'host'>[],
+    status: Extract<TaskStatus, 'SKIPPED' | 'CANCELLED' | 'PENDING' | 'FAILED'>,
+    reason: string,
+    options?: { onlyIf?: readonly TaskStatus[] },
+  ): Promise<number>;
+  /** Creates CMD#; fails with ConflictError if it exists. */
+  putCommand(command: CommandRecord): Promise<void>;
+  getCommand(runId: string, commandId: string): Promise<CommandRecord | undefined>;
+  listCommands(runId: string): Promise<CommandRecord[]>;
+  setCommandProviderIds(runId: string, commandId: string, providerIds: readonly string[]): Promise<void>;
+  /**
+   * Records one host's outcome on the command, once (condition: that host has no outcome yet).
+   * Returns the updated record, or undefined when the outcome was already recorded (duplicate event).
+   */
+  recordHostOutcome(
+    runId: string,
+    commandId: string,
+    hostId: string,
+    outcome: HostOutcome,
+  ): Promise<CommandRecord | undefined>;
+  /** SENT -> DONE, once; returns false if another caller already closed it. */
+  closeCommand(runId: string, commandId: string, doneAt: string): Promise<boolean>;
+  appendState(runId: string, record: StateRecord): Promise<void>;
+  listStates(runId: string): Promise<StateRecord[]>;
+}
+
+/** The run catalog (DynamoDB table, PK=runId, GSI byCreatedAt). */
+export interface CatalogRepo {
+  create(entry: CatalogEntry): Promise<void>;
+  get(runId: string): Promise<CatalogEntry | undefined>;
+  /** Newest first. */
+  list(options?: { limit?: number }): Promise<CatalogEntry[]>;
+  /**
+   * Moves the controller state: condition `state = from`. Throws ConflictError when the stored
+   * state is not `from` (someone else moved it).
+   */
+  updateState(
+    runId: string,
+    from: ControllerState,
+    to: ControllerState,
+    fields?: { reason?: string; finishedAt?: string; previousState?: ControllerState; engine?: string },
+  ): Promise<void>;
+  updateCounts(runId: string, counts: TaskCounts, updatedAt: string): Promise<void>;
+  /** Sets the stop request once: returns false when one was already recorded. */
+  requestStop(runId: string, request: StopRequest): Promise<boolean>;
+  setExecution(runId: string, fields: { executionArn?: string; engine?: string }): Promise<void>;
+  delete(runId: string): Promise<void>;
+}
+
+/** A command for many hosts. The runner splits it as its transport requires (SSM: ≤ 50 instances). */
+export type CommandRequest = {
+  readonly runId: string;
+  readonly commandId: string;
+  readonly phase: Phase;
+  readonly hosts: readonly Host[];
+  /** POSIX shell script; everything user-provided in it is already quoted. */
+  readonly script: string;
+  /** Environment for every host, plus per-host additions (FLEETBENCH_SEED differs per task). */
+  readonly env: Readonly<Record<string, string>>;
+  readonly hostEnv: Readonly<Record<string, Readonly<Record<string, string>>>>;
+  readonly timeoutSeconds: number;
+  /** Hosts at once (SSM MaxConcurrency) and failures tolerated before the rest is not started (MaxErrors). */
+  readonly maxConcurrency?: number;
+  readonly maxErrors?: number;
+};
+
+/**
+ * Runs commands on hosts and reports each host's result asynchronously, as InvocationResults
+ * delivered to the on-invocation-status use case (SSM → EventBridge on aws; the engine locally).
+ */
+export interface CommandRunner {
+  /** Sends the command; returns provider ids. Results are reported only after this resolves. */
+  send(request: CommandRequest): Promise<{ providerIds: string[] }>;
+  /** Cancels a running command on the given hosts (SIGTERM then SIGKILL locally; CancelCommand on aws). */
+  cancel(command: Pick<CommandRecord, 'runId' | 'commandId' | 'providerIds'>, hosts: readonly Host[]): Promise<void>;
+  /** Current results of a command, for the reconciler when status events were lost. */
+  poll?(command: CommandRecord): Promise<InvocationResult[]>;
+}
+
+/** Reads a command's captured output (local file, S3 object). */
+export interface OutputStore {
+  read(ref: string, maxBytes?: number): Promise<string>;
+}
+
+/** Resolves the plan's hosts and checks they can take commands (the seed's ConnectivityService). */
+export interface HostProvider {
+  resolve(runId: string, hosts: import('./plan.js').Plan['hosts']): Promise<Host[]>;
+  checkConnectivity(hosts: readonly Host[]): Promise<{ reachable: Host[]; unreachable: { host: Host; reason: string }[] }>;
+  /** Releases what resolve() created (ephemeral hosts); a no-op for hosts the user brought. */
+  release?(runId: string, hosts: readonly Host[]): Promise<void>;
+}
+
+/** Resumes a workflow waiting on a task token (Step Functions SendTaskSuccess/Failure; a promise locally). */
+export interface TaskCallbacks {
+  success(taskToken: string, output: unknown): Promise<void>;
+  failure(taskToken: string, error: string, cause: string): Promise<void>;
+}
+
+export interface EventPublisher {
+  publish(events: readonly CloudEvent[]): Promise<void>;
+}
+
+export interface Clock {
+  now(): Date;
+}
+
+export interface Logger {
+  info(message: string, fields?: Record<string, unknown>): void;
+  warn(message: string, fields?: Record<string, unknown>): void;
+  error(message: string, fields?: Record<string, unknown>): void;
+}
+
+/** Everything a use case may need; each use case picks what it uses. */
+export type Deps = {
+  readonly journal: JournalRepo;
+  readonly catalog: CatalogRepo;
+  readonly runner: CommandRunner;
+  readonly outputs: OutputStore;
+  readonly hosts: HostProvider;
+  readonly callbacks: TaskCallbacks;
+  readonly events: EventPublisher;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly target: import('./run.js').Target;
+};

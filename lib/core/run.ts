@@ -1,0 +1,159 @@
+/**
+ * The records a run is made of, as the journal and the catalog store them (DESIGN.md, "Data model").
+ * Plain data: repositories persist them, use cases build them, the CLI prints them.
+ */
+import type { ControllerState } from './controller-state.js';
+import type { Plan } from './plan.js';
+import type { Metric } from './plugins/types.js';
+import type { TaskCounts, TaskStatus } from './task-state.js';
+
+export type Target = 'local' | 'aws';
+
+/** A host as the workflow sees it: `id` addresses it (instance id, local worker id), `name` is used in task keys. */
+export type Host = {
+  readonly id: string;
+  readonly name: string;
+};
+
+/** Phases of the workflow that send commands. */
+export const PHASES = ['globalSetup', 'setup', 'repetition', 'teardown', 'globalTeardown'] as const;
+export type Phase = (typeof PHASES)[number];
+
+/** Journal `SK=META`: the validated plan snapshot, so `resume` rehydrates exactly what ran. */
+export type RunMeta = {
+  readonly runId: string;
+  readonly plan: Plan;
+  readonly planHash: string;
+  readonly target: Target;
+  readonly hosts: readonly Host[];
+  /** Hosts excluded at PlanRun (unreachable), with the reason. */
+  readonly excludedHosts: readonly { host: Host; reason: string }[];
+  /** 1 for the first execution, +1 on every resume; command ids carry it so they never collide. */
+  readonly attempt: number;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+};
+
+/** Journal `SK=TASK#<workload>#<rep:04>#<host>`. */
+export type TaskRecord = {
+  readonly key: string;
+  readonly host: string;
+  readonly workload: string;
+  readonly rep: number;
+  readonly status: TaskStatus;
+  readonly attempts: number;
+  readonly seed: string;
+  readonly startedAt?: string;
+  readonly finishedAt?: string;
+  readonly durationMs?: number;
+  readonly exitCode?: number;
+  readonly error?: string;
+  readonly errorType?: string;
+  readonly errorContext?: string;
+  readonly metrics?: readonly Metric[];
+  readonly outputRef?: string;
+  readonly commandId?: string;
+};
+
+/** The outcome of one host in one command, kept on the command record. */
+export type HostOutcome = {
+  readonly status: InvocationStatus;
+  readonly exitCode?: number;
+  readonly error?: string;
+};
+
+/** Journal `SK=CMD#<commandId>`: one workflow step in flight, and the task token that resumes the workflow. */
+export type CommandRecord = {
+  readonly runId: string;
+  readonly commandId: string;
+  readonly phase: Phase;
+  readonly workload?: string;
+  readonly rep?: number;
+  readonly hosts: readonly Host[];
+  readonly taskToken: string;
+  /** Workload repetitions and setups may be cancelled by a stop; teardowns never. */
+  readonly cancellable: boolean;
+  readonly status: 'SENT' | 'DONE';
+  readonly outcomes: Readonly<Record<string, HostOutcome>>;
+  /** Ids the command runner gave the command (SSM CommandIds), used to cancel it. */
+  readonly providerIds: readonly string[];
+  readonly sentAt: string;
+  readonly doneAt?: string;
+};
+
+/** Journal `SK=STATE#<iso-ts>#<seq>`: the audit trail of every controller state change. */
+export type StateRecord = {
+  readonly at: string;
+  readonly seq: number;
+  readonly from: ControllerState | null;
+  readonly to: ControllerState;
+  readonly reason: string;
+};
+
+export type StopRequest = {
+  readonly requestedAt: string;
+  readonly requestedBy: string;
+  readonly reason: string;
+  readonly force: boolean;
+};
+
+/** Catalog `PK=<runId>`: one line per run for listing; the journal holds the detail. */
+export type CatalogEntry = {
+  readonly runId: string;
+  readonly name: string;
+  readonly state: ControllerState;
+  /** The state STOP_ARMED was entered from, so a disarm can go back to it. */
+  readonly previousState?: ControllerState;
+  readonly target: Target;
+  readonly hosts: readonly string[];
+  readonly workloads: readonly string[];
+  readonly counts: TaskCounts;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+  readonly finishedAt?: string;
+  readonly executionArn?: string;
+  /** Who runs the engine locally (`pid@hostname`), so a dead engine can be recognised. */
+  readonly engine?: string;
+  readonly stopRequest?: StopRequest;
+  readonly reason?: string;
+};
+
+/** SSM's invocation statuses; the local runner uses the same words. */
+export const INVOCATION_STATUSES = [
+  'Pending',
+  'InProgress',
+  'Delayed',
+  'Success',
+  'Failed',
+  'TimedOut',
+  'Cancelled',
+  'Cancelling',
+  'Undeliverable',
+  'Terminated',
+] as const;
+export type InvocationStatus = (typeof INVOCATION_STATUSES)[number];
+
+export const TERMINAL_INVOCATION_STATUSES: readonly InvocationStatus[] = [
+  'Success',
+  'Failed',
+  'TimedOut',
+  'Cancelled',
+  'Undeliverable',
+  'Terminated',
+];
+
+/** One host's result for one command, as a command runner reports it. */
+export type InvocationResult = {
+  readonly runId: string;
+  readonly commandId: string;
+  readonly hostId: string;
+  readonly status: InvocationStatus;
+  readonly exitCode?: number;
+  readonly startedAt?: string;
+  readonly finishedAt?: string;
+  /** Where the full stdout/stderr are kept (file path locally, s3://… on aws). */
+  readonly stdoutRef?: string;
+  readonly stderrRef?: string;
+  /** Why the runner could not run the command at all (host gone, spawn failed). */
+  readonly error?: string;
+};

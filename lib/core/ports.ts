@@ -88,6 +88,8 @@ export interface CatalogRepo {
   updateCounts(runId: string, counts: TaskCounts, updatedAt: string): Promise<void>;
   /** Sets the stop request once: returns false when one was already recorded. */
   requestStop(runId: string, request: StopRequest): Promise<boolean>;
+  /** Removes the stop request when a resume starts a new attempt. */
+  clearStopRequest(runId: string): Promise<void>;
   setExecution(runId: string, fields: { executionArn?: string; engine?: string }): Promise<void>;
   delete(runId: string): Promise<void>;
 }
@@ -147,6 +149,8 @@ export interface EventPublisher {
 
 export interface Clock {
   now(): Date;
+  /** Waits; fake clocks in tests advance instead. */
+  sleep(ms: number): Promise<void>;
 }
 
 export interface Logger {

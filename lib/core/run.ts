@@ -30,6 +30,8 @@ export type RunMeta = {
   readonly excludedHosts: readonly { host: Host; reason: string }[];
   /** 1 for the first execution, +1 on every resume; command ids carry it so they never collide. */
   readonly attempt: number;
+  /** Set by `resume --only-failed`: this attempt re-runs FAILED and CANCELLED tasks only. */
+  readonly onlyFailed?: boolean;
   readonly createdAt: string;
   readonly updatedAt: string;
 };

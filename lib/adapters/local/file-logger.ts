@@ -1,0 +1,19 @@
+/** The local engine's log: JSON lines in `<dataDir>/engine.log`, echoed to stderr with `--debug`. */
+import { appendFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Logger } from '../../core/ports.js';
+
+export function fileLogger(dataDir: string, options: { echo?: boolean } = {}): Logger {
+  mkdirSync(dataDir, { recursive: true });
+  const path = join(dataDir, 'engine.log');
+  const write = (level: string, message: string, fields?: Record<string, unknown>) => {
+    const line = JSON.stringify({ time: new Date().toISOString(), level, message, ...fields });
+    appendFileSync(path, `${line}\n`);
+    if (options.echo) process.stderr.write(`${line}\n`);
+  };
+  return {
+    info: (m, f) => write('info', m, f),
+    warn: (m, f) => write('warn', m, f),
+    error: (m, f) => write('error', m, f),
+  };
+}

@@ -1,0 +1,268 @@
+/**
+ * The embedded engine: runs `statemachines/run.asl.json` with aws-local-stepfunctions and binds every Task
+ * state to the same lib/app use case its Lambda runs on aws. The journal and catalog are the DynamoDB
+ * repositories over an embedded dynalite; hosts are local workers; task tokens are promises.
+ *
+ * It also plays the parts EventBridge plays on aws: it feeds each host's result to on-invocation-status,
+ * and it watches the catalog for a stop request (from Ctrl+C or `fleetbench stop` in another terminal) and
+ * hands it to the stop coordinator.
+ */
+import './polyfills.js';
+import { hostname } from 'node:os';
+import { StateMachine } from 'aws-local-stepfunctions';
+import { finalizeRun } from '../../app/finalize-run.js';
+import { onInvocationStatus } from '../../app/on-invocation-status.js';
+import { type PlanRunInput, type PlanRunOutput, planRun } from '../../app/plan-run.js';
+import { reconcileLocalRuns } from '../../app/reconcile.js';
+import { type RunCommandInput, runCommand } from '../../app/run-command.js';
+import { coordinateStop, requestStop } from '../../app/stop-run.js';
+import { changeState } from '../../app/controller.js';
+import type { CloudEvent } from '../../core/cloudevents.js';
+import { isTerminal } from '../../core/controller-state.js';
+import type { Deps, Logger } from '../../core/ports.js';
+import type { CatalogEntry, InvocationResult, Phase } from '../../core/run.js';
+import { DynamoCatalogRepo } from '../aws/dynamo-catalog-repo.js';
+import { DynamoJournalRepo } from '../aws/dynamo-journal-repo.js';
+import { systemClock } from '../system-clock.js';
+import { LOCAL_TABLES, type LocalDatabase, openLocalDatabase } from './embedded-dynalite.js';
+import { fileLogger } from './file-logger.js';
+import { isPidAlive } from './process-alive.js';
+import { JsonlEventPublisher } from './jsonl-event-publisher.js';
+import { LocalCommandRunner } from './local-command-runner.js';
+import { LocalHostProvider } from './local-host-provider.js';
+import { LocalOutputStore } from './local-output-store.js';
+import { LocalTaskCallbacks } from './local-task-callbacks.js';
+import { type AslDefinition, loadRunDefinition, taskFunctions } from './workflow-definition.js';
+
+export type EngineOptions = {
+  readonly dataDir: string;
+  readonly debug?: boolean;
+  /** SIGTERM → SIGKILL grace when cancelling a command, in ms. */
+  readonly graceMs?: number;
+  readonly definition?: AslDefinition;
+};
+
+/** What the CLI sees of a running execution. */
+export type StepInfo = { readonly phase: Phase; readonly workload?: string; readonly rep?: number };
+export type RunHandle = {
+  /** Resolves as soon as PlanRun has created (or loaded) the run. */
+  readonly started: Promise<PlanRunOutput>;
+  /** Resolves with the final catalog entry when the execution ends. */
+  readonly done: Promise<CatalogEntry>;
+  requestStop(by: string, options?: { force?: boolean; reason?: string }): Promise<void>;
+};
+
+/** How often the engine looks for a stop request written by another process. */
+const STOP_POLL_MS = 100;
+
+export class LocalEngine {
+  private constructor(
+    readonly db: LocalDatabase,
+    readonly deps: Deps,
+    private readonly callbacks: LocalTaskCallbacks,
+    private readonly publisher: JsonlEventPublisher,
+    private readonly options: EngineOptions,
+  ) {}
+
+  /** Opens the data directory's database and builds the adapters. Reads need no runner, so it is created per run. */
+  static async open(options: EngineOptions): Promise<LocalEngine> {
+    const db = await openLocalDatabase(options.dataDir);
+    const logger: Logger = fileLogger(options.dataDir, { echo: options.debug === true });
+    const publisher = new JsonlEventPublisher(options.dataDir);
+    const callbacks = new LocalTaskCallbacks();
+    const deps: Deps = {
+      journal: new DynamoJournalRepo({ client: db.doc, tableName: LOCAL_TABLES.journal }),
+      catalog: new DynamoCatalogRepo({ client: db.doc, tableName: LOCAL_TABLES.catalog }),
+      runner: unavailableRunner,
+      outputs: new LocalOutputStore(),
+      hosts: new LocalHostProvider(),
+      callbacks,
+      events: publisher,
+      clock: systemClock,
+      logger,
+      target: 'local',
+    };
+    const engine = new LocalEngine(db, deps, callbacks, publisher, options);
+    await reconcileLocalRuns(deps, { thisHost: hostname(), isPidAlive });
+    return engine;
+  }
+
+  /** This process, as recorded on the runs it drives. */
+  static identity(): string {
+    return `${process.pid}@${hostname()}`;
+  }
+
+  subscribe(listener: (event: CloudEvent) => void): () => void {
+    return this.publisher.subscribe(listener);
+  }
+
+  /**
+   * Starts an execution of the run workflow.
+   * @example
+   * const run = engine.start({ plan }, { onStep: (s) => console.error(s.phase) });
+   * const { runId } = await run.started;
+   * const final = await run.done;
+   */
+  start(input: PlanRunInput, hooks: { onStep?: (step: StepInfo) => void } = {}): RunHandle {
+    const results: InvocationResult[] = [];
+    let draining = Promise.resolve();
+    const runner = new LocalCommandRunner({
+      dataDir: this.options.dataDir,
+      ...(this.options.graceMs !== undefined ? { graceMs: this.options.graceMs } : {}),
+      onResult: (r) => {
+        results.push(r);
+        // Results are applied one at a time, in arrival order, like a FIFO event target.
+        draining = draining.then(() => this.apply(deps, r));
+      },
+    });
+    const deps: Deps = { ...this.deps, runner };
+    const engineId = LocalEngine.identity();
+    let resolveStarted!: (o: PlanRunOutput) => void;
+    let rejectStarted!: (e: unknown) => void;
+    const started = new Promise<PlanRunOutput>((res, rej) => {
+      resolveStarted = res;
+      rejectStarted = rej;
+    });
+    started.catch(() => undefined);
+    let startSettled = false;
+    const settleStarted = (settle: () => void) => {
+      startSettled = true;
+      settle();
+    };
+
+    const definition = this.options.definition ?? loadRunDefinition();
+    const handlers: Record<string, (input: { Payload: Record<string, unknown> }) => Promise<unknown>> = {};
+    for (const [state, fn] of taskFunctions(definition)) {
+      handlers[state] = async ({ Payload }) => {
+        if (fn.includes('PlanRun')) {
+          try {
+            const out = await planRun(deps, { ...(Payload.input as PlanRunInput), engine: engineId });
+            settleStarted(() => resolveStarted(out));
+            return { Payload: out };
+          } catch (error) {
+            settleStarted(() => rejectStarted(error));
+            throw error;
+          }
+        }
+        if (fn.includes('FinalizeRun')) {
+          return { Payload: await finalizeRun(deps, Payload as Parameters<typeof finalizeRun>[1]) };
+        }
+        if (fn.includes('RunCommand')) {
+          const step = Payload as unknown as RunCommandInput;
+          hooks.onStep?.({
+            phase: step.phase,
+            ...(step.workload !== undefined ? { workload: step.workload } : {}),
+            ...(step.rep !== undefined ? { rep: step.rep } : {}),
+          });
+          const { token, completion } = this.callbacks.issue();
+          await runCommand(deps, { ...step, taskToken: token });
+          return completion;
+        }
+        throw new Error(`no local binding for ${fn} (state ${state})`);
+      };
+    }
+
+    const machine = new StateMachine(definition as never, { validationOptions: { checkArn: false } });
+    const execution = machine.run(input, {
+      overrides: { taskResourceLocalHandlers: handlers as never },
+      context: { Execution: { Id: `local:${engineId}:${Date.now()}`, Input: input }, Task: { Token: 'local' } },
+      noThrowOnAbort: true,
+    });
+
+    let stopWatch: NodeJS.Timeout | undefined;
+    let stopHandled = false;
+    let forced = false;
+    const watchStops = (runId: string) => {
+      stopWatch = setInterval(async () => {
+        if (stopHandled) return;
+        const entry = await deps.catalog.get(runId).catch(() => undefined);
+        if (!entry?.stopRequest) return;
+        stopHandled = true;
+        if (entry.stopRequest.force) {
+          forced = true;
+          await this.forceStop(deps, runner, runId, entry, () => execution.abort());
+        } else {
+          await coordinateStop(deps, runId).catch((e: unknown) => deps.logger.error('stop coordination failed', { runId, error: String(e) }));
+        }
+      }, STOP_POLL_MS);
+    };
+    started.then((o) => watchStops(o.runId), () => undefined);
+
+    const done = (async (): Promise<CatalogEntry> => {
+      try {
+        await execution.result.catch((error: unknown) => {
+          // A Fail state (PlanRejected, RunNotFinished) ends the execution "failed"; the catalog has the truth.
+          deps.logger.info('execution ended', { error: String(error) });
+        });
+        if (!startSettled) settleStarted(() => rejectStarted(new Error('the workflow ended before the run was planned')));
+        await draining;
+        const runId = (await started).runId;
+        if (forced) await this.settleForced(deps, runId);
+        const entry = await deps.catalog.get(runId);
+        if (!entry) throw new Error(`run ${runId} vanished from the catalog`);
+        return entry;
+      } finally {
+        if (stopWatch) clearInterval(stopWatch);
+        await runner.close();
+      }
+    })();
+
+    return {
+      started,
+      done,
+      requestStop: async (by, options = {}) => {
+        const { runId } = await started;
+        await requestStop(deps, {
+          runId,
+          requestedBy: by,
+          ...(options.reason !== undefined ? { reason: options.reason } : {}),
+          ...(options.force !== undefined ? { force: options.force } : {}),
+        });
+      },
+    };
+  }
+
+  /** Feeds one host result to on-invocation-status; a failure here must not stall the run, so it is logged. */
+  private async apply(deps: Deps, result: InvocationResult): Promise<void> {
+    try {
+      await onInvocationStatus(deps, result);
+    } catch (error) {
+      deps.logger.error('could not record a host result', { ...result, error: String(error) });
+    }
+  }
+
+  /** Force stop: kill everything now, end the execution, and mark the run ABORTED. */
+  private async forceStop(
+    deps: Deps,
+    runner: LocalCommandRunner,
+    runId: string,
+    entry: CatalogEntry,
+    abort: () => void,
+  ): Promise<void> {
+    await runner.close();
+    this.callbacks.failAll('Fleetbench.StopRequested', 'force stop');
+    abort();
+    deps.logger.warn('force stop', { runId, by: entry.stopRequest?.requestedBy });
+  }
+
+  private async settleForced(deps: Deps, runId: string): Promise<void> {
+    const entry = await deps.catalog.get(runId);
+    if (!entry || isTerminal(entry.state)) return;
+    await changeState(deps, runId, {
+      to: 'ABORTED',
+      reason: `force-stopped by ${entry.stopRequest?.requestedBy ?? 'unknown'}; teardown skipped`,
+      finished: true,
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.db.close();
+  }
+}
+
+const unavailableRunner: Deps['runner'] = {
+  send: async () => {
+    throw new Error('this engine has no command runner: start a run to run commands');
+  },
+  cancel: async () => undefined,
+};

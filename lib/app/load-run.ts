@@ -1,0 +1,15 @@
+/**
+ * Loads what every use case starts from: the run's journal META and its catalog entry.
+ */
+import { RunNotFoundError } from '../core/errors.js';
+import type { Deps } from '../core/ports.js';
+import type { CatalogEntry, RunMeta } from '../core/run.js';
+
+export async function loadRun(
+  deps: Pick<Deps, 'journal' | 'catalog'>,
+  runId: string,
+): Promise<{ meta: RunMeta; entry: CatalogEntry }> {
+  const [meta, entry] = await Promise.all([deps.journal.getRun(runId), deps.catalog.get(runId)]);
+  if (!meta || !entry) throw new RunNotFoundError(runId);
+  return { meta, entry };
+}

@@ -1,0 +1,215 @@
+/**
+ * on-invocation-status: one host's result for one command (an SSM status-change event on aws, the local
+ * runner's report locally). It records the task's outcome with its metrics, records the host's outcome on
+ * the command, and when every host has answered, completes the workflow's task token as the failure policy
+ * says. Every write is conditional, so duplicate and out-of-order events leave the journal unchanged.
+ */
+import { taskFinished } from '../core/cloudevents.js';
+import { isStopping } from '../core/controller-state.js';
+import { PluginOutputError, WorkflowErrorName } from '../core/errors.js';
+import { stepOutcome } from '../core/failure-policy.js';
+import { plugins } from '../core/plugins/index.js';
+import type { Metric, WorkloadPlugin } from '../core/plugins/types.js';
+import type { Deps } from '../core/ports.js';
+import {
+  type CommandRecord,
+  type HostOutcome,
+  type InvocationResult,
+  type RunMeta,
+  TERMINAL_INVOCATION_STATUSES,
+  type TaskRecord,
+} from '../core/run.js';
+import { countByStatus } from '../core/task-state.js';
+import { failedHostNames, isFailedOutcome } from './commands.js';
+import { loadRun } from './load-run.js';
+
+/** Plugins parse at most this much stdout; SSM keeps the full output in S3, the local runner in files. */
+export const MAX_PARSED_OUTPUT_BYTES = 8 * 1024 * 1024;
+
+export type InvocationOutcome = 'ignored' | 'duplicate' | 'recorded' | 'step-completed';
+
+export async function onInvocationStatus(deps: Deps, result: InvocationResult): Promise<InvocationOutcome> {
+  if (!TERMINAL_INVOCATION_STATUSES.includes(result.status)) return 'ignored';
+  const command = await deps.journal.getCommand(result.runId, result.commandId);
+  if (!command) {
+    deps.logger.warn('status for an unknown command ignored', { runId: result.runId, commandId: result.commandId });
+    return 'ignored';
+  }
+  const host = command.hosts.find((h) => h.id === result.hostId);
+  if (!host) {
+    deps.logger.warn('status for a host outside the command ignored', { ...result });
+    return 'ignored';
+  }
+  const { meta } = await loadRun(deps, result.runId);
+  let outcome: HostOutcome = {
+    status: result.status,
+    ...(result.exitCode !== undefined ? { exitCode: result.exitCode } : {}),
+    ...(result.error !== undefined ? { error: result.error } : {}),
+  };
+  if (command.phase === 'repetition' && command.workload !== undefined && command.rep !== undefined) {
+    const task = await taskResult(deps, meta, command, host.name, result);
+    const applied = await deps.journal.recordTaskResult(meta.runId, task);
+    if (applied) {
+      const stored = await deps.journal.getTask(meta.runId, task);
+      if (stored) {
+        await deps.events.publish([
+          taskFinished({ runId: meta.runId, target: deps.target, time: deps.clock.now().toISOString(), task: stored }),
+        ]);
+      }
+    }
+    if (task.status === 'FAILED' && task.error !== undefined) outcome = { ...outcome, error: task.error };
+  }
+  const updated = await deps.journal.recordHostOutcome(meta.runId, command.commandId, host.id, outcome);
+  if (!updated) return 'duplicate';
+  if (Object.keys(updated.outcomes).length < updated.hosts.length) return 'recorded';
+  return (await completeStep(deps, meta, updated)) ? 'step-completed' : 'recorded';
+}
+
+type TaskResult = Parameters<Deps['journal']['recordTaskResult']>[1];
+
+async function taskResult(
+  deps: Deps,
+  meta: RunMeta,
+  command: CommandRecord,
+  hostName: string,
+  result: InvocationResult,
+): Promise<TaskResult> {
+  const workload = meta.plan.workloads.find((w) => w.name === command.workload);
+  const plugin = workload ? plugins.get(workload.plugin) : undefined;
+  const base = {
+    workload: command.workload ?? '',
+    rep: command.rep ?? 0,
+    host: hostName,
+    commandId: command.commandId,
+    ...(result.finishedAt !== undefined ? { finishedAt: result.finishedAt } : {}),
+    ...(result.exitCode !== undefined ? { exitCode: result.exitCode } : {}),
+    ...(result.stdoutRef !== undefined ? { outputRef: result.stdoutRef } : {}),
+  };
+  const wallMs =
+    result.startedAt && result.finishedAt ? Date.parse(result.finishedAt) - Date.parse(result.startedAt) : undefined;
+  const withDuration = (ms: number | undefined) => (ms === undefined ? {} : { durationMs: Math.max(0, ms) });
+
+  switch (result.status) {
+    case 'Success': {
+      if (!plugin || !workload) return { ...base, status: 'FAILED', error: 'unknown workload', errorType: 'INTERNAL' };
+      const output = {
+        stdout: result.stdoutRef ? await deps.outputs.read(result.stdoutRef, MAX_PARSED_OUTPUT_BYTES) : '',
+        stderr: result.stderrRef ? await deps.outputs.read(result.stderrRef, MAX_PARSED_OUTPUT_BYTES) : '',
+        exitCode: result.exitCode ?? 0,
+      };
+      try {
+        const metrics: Metric[] = plugin.parse(output, workload.options);
+        const measured = plugin.measuredDurationMs?.(output, workload.options);
+        return { ...base, status: 'COMPLETED', metrics, ...withDuration(measured ?? wallMs) };
+      } catch (error) {
+        if (!(error instanceof PluginOutputError)) throw error;
+        return { ...base, status: 'FAILED', error: error.message, errorType: 'PLUGIN_OUTPUT', ...withDuration(wallMs) };
+      }
+    }
+    case 'Cancelled':
+      return { ...base, status: 'CANCELLED', error: 'cancelled by a stop request', errorType: 'CANCELLED', ...withDuration(wallMs) };
+    case 'TimedOut':
+      return {
+        ...base,
+        status: 'FAILED',
+        error: `timed out after ${workload?.timeout ?? meta.plan.timeouts.task}s`,
+        errorType: 'TIMEOUT',
+        ...withDuration(wallMs),
+      };
+    default: {
+      if (result.error !== undefined) {
+        return { ...base, status: 'FAILED', error: result.error, errorType: 'HOST', ...withDuration(wallMs) };
+      }
+      const stderr = result.stderrRef ? await deps.outputs.read(result.stderrRef, 64 * 1024) : '';
+      return {
+        ...base,
+        status: 'FAILED',
+        error: exitError(result.exitCode, stderr, plugin),
+        errorType: result.exitCode === 127 ? 'MISSING_TOOL' : 'EXIT_CODE',
+        errorContext: lastLines(stderr, 20),
+        ...withDuration(wallMs),
+      };
+    }
+  }
+}
+
+function exitError(exitCode: number | undefined, stderr: string, plugin: WorkloadPlugin | undefined): string {
+  if (exitCode === 127 && plugin && plugin.requires.length > 0) {
+    const needs = plugin.requires.map((r) => `${r.binary} (Debian: apt-get install ${r.debian}; Amazon Linux: dnf install ${r.amazonLinux})`);
+    return `command not found: install ${needs.join(', ')}`;
+  }
+  const last = lastLines(stderr, 1);
+  return `exit code ${exitCode ?? 'unknown'}${last ? `: ${last.slice(0, 300)}` : ''}`;
+}
+
+function lastLines(text: string, n: number): string {
+  return text
+    .split('\n')
+    .map((l) => l.trimEnd())
+    .filter((l) => l.length > 0)
+    .slice(-n)
+    .join('\n');
+}
+
+/** Every host answered: close the command once and resume the workflow as the failure policy says. */
+async function completeStep(deps: Deps, meta: RunMeta, command: CommandRecord): Promise<boolean> {
+  const doneAt = deps.clock.now().toISOString();
+  if (!(await deps.journal.closeCommand(meta.runId, command.commandId, doneAt))) return false;
+  const entry = await deps.catalog.get(meta.runId);
+  const failed = failedHostNames(command);
+  const failedCount = command.hosts.filter((h) => {
+    const o = command.outcomes[h.id];
+    return o !== undefined && isFailedOutcome(o);
+  }).length;
+
+  if (command.phase === 'setup' || command.phase === 'globalSetup') await skipAfterFailedSetup(deps, meta, command, failed);
+  if (command.phase === 'repetition' || failed.size > 0) {
+    const tasks = await deps.journal.listTasks(meta.runId);
+    await deps.catalog.updateCounts(meta.runId, countByStatus(tasks), doneAt);
+  }
+
+  const stopping = entry !== undefined && (entry.stopRequest !== undefined || isStopping(entry.state));
+  if (command.cancellable && stopping) {
+    await deps.callbacks.failure(command.taskToken, WorkflowErrorName.StopRequested, 'stop requested');
+    return true;
+  }
+  const verdict = stepOutcome({
+    hostsTotal: command.hosts.length,
+    hostsFailed: failedCount,
+    policy: meta.plan.failurePolicy,
+    phase: command.phase,
+  });
+  if (verdict.ok) {
+    await deps.callbacks.success(command.taskToken, { commandId: command.commandId, failedHosts: [...failed] });
+  } else {
+    await deps.callbacks.failure(
+      command.taskToken,
+      verdict.failFast ? WorkflowErrorName.FailFast : WorkflowErrorName.StepFailed,
+      verdict.reason ?? `${failedCount} of ${command.hosts.length} hosts failed ${command.phase}`,
+    );
+  }
+  return true;
+}
+
+/** A host that failed a setup skips the tasks that setup was for; the others go on. */
+async function skipAfterFailedSetup(
+  deps: Deps,
+  meta: RunMeta,
+  command: CommandRecord,
+  failed: ReadonlySet<string>,
+): Promise<void> {
+  if (failed.size === 0) return;
+  const scope = command.phase === 'setup' ? command.workload : undefined;
+  const tasks: TaskRecord[] = await deps.journal.listTasks(meta.runId, scope === undefined ? {} : { workload: scope });
+  const what = command.phase === 'setup' ? `setup of workload ${scope}` : 'global setup';
+  for (const host of failed) {
+    const outcome = command.outcomes[command.hosts.find((h) => h.name === host)?.id ?? ''];
+    await deps.journal.setTasksStatus(
+      meta.runId,
+      tasks.filter((t) => t.host === host),
+      'SKIPPED',
+      `${what} failed on ${host}${outcome?.exitCode !== undefined ? ` (exit code ${outcome.exitCode})` : ''}`,
+      { onlyIf: ['PENDING', 'FAILED', 'CANCELLED'] },
+    );
+  }
+}

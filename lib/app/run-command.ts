@@ -1,0 +1,247 @@
+/**
+ * run-command: the workflow's only way to run something on hosts. For one step (global setup, a workload's
+ * setup, one repetition, a teardown) it decides which hosts take part, builds the script, marks the tasks
+ * RUNNING, records the command with the workflow's task token under `CMD#`, and sends it. It returns at once;
+ * on-invocation-status completes the token when every host has answered.
+ *
+ * Stop semantics live here too: once a stop is requested, cancellable steps (setups, repetitions) refuse to
+ * start (Fleetbench.StopRequested, caught by the ASL), while teardowns still run.
+ */
+import { isStopping, isTerminal, type ControllerState } from '../core/controller-state.js';
+import { ConflictError, StopRequestedError } from '../core/errors.js';
+import type { Plan, WorkloadSpec } from '../core/plan.js';
+import { plugins } from '../core/plugins/index.js';
+import type { Deps } from '../core/ports.js';
+import type { CatalogEntry, CommandRecord, Host, Phase, RunMeta } from '../core/run.js';
+import { argvToScript } from '../core/shell.js';
+import { runnableStatuses } from '../core/task-state.js';
+import { changeState } from './controller.js';
+import { failedHostNames } from './commands.js';
+import { loadRun } from './load-run.js';
+
+export type RunCommandInput = {
+  readonly runId: string;
+  readonly phase: Phase;
+  readonly workload?: string;
+  readonly rep?: number;
+  readonly taskToken: string;
+};
+
+export type RunCommandOutput =
+  | { readonly commandId: string; readonly hosts: number }
+  | { readonly commandId: null; readonly skipped: string };
+
+/** Deterministic per attempt, so a retried invocation finds the command it already created. */
+export function commandIdFor(attempt: number, phase: Phase, workload?: string, rep?: number): string {
+  return [`a${attempt}`, phase, workload, rep].filter((p) => p !== undefined).join('.');
+}
+
+export async function runCommand(deps: Deps, input: RunCommandInput): Promise<RunCommandOutput> {
+  const { meta, entry } = await loadRun(deps, input.runId);
+  await enterPhase(deps, entry, input.phase);
+  const commandId = commandIdFor(meta.attempt, input.phase, input.workload, input.rep);
+  const step = await prepareStep(deps, meta, input, commandId);
+  if ('skipped' in step) {
+    await deps.callbacks.success(input.taskToken, { commandId: null, skipped: step.skipped });
+    return { commandId: null, skipped: step.skipped };
+  }
+  const command: CommandRecord = {
+    runId: meta.runId,
+    commandId,
+    phase: input.phase,
+    ...(input.workload !== undefined ? { workload: input.workload } : {}),
+    ...(input.rep !== undefined ? { rep: input.rep } : {}),
+    hosts: step.hosts,
+    taskToken: input.taskToken,
+    cancellable: isCancellable(input.phase),
+    status: 'SENT',
+    outcomes: {},
+    providerIds: [],
+    sentAt: deps.clock.now().toISOString(),
+  };
+  try {
+    await deps.journal.putCommand(command);
+  } catch (error) {
+    if (!(error instanceof ConflictError)) throw error;
+    // A retried invocation: the command exists. Send it only if the first attempt never did.
+    const existing = await deps.journal.getCommand(meta.runId, commandId);
+    if (existing && existing.providerIds.length > 0) return { commandId, hosts: existing.hosts.length };
+  }
+  if (step.markRunning.length > 0) {
+    await deps.journal.markRunning(meta.runId, step.markRunning, commandId, command.sentAt);
+  }
+  const { providerIds } = await deps.runner.send({
+    runId: meta.runId,
+    commandId,
+    phase: input.phase,
+    hosts: step.hosts,
+    script: step.script,
+    env: step.env,
+    hostEnv: step.hostEnv,
+    timeoutSeconds: step.timeoutSeconds,
+    ...(meta.plan.concurrency !== undefined ? { maxConcurrency: meta.plan.concurrency } : {}),
+  });
+  await deps.journal.setCommandProviderIds(meta.runId, commandId, providerIds);
+  return { commandId, hosts: step.hosts.length };
+}
+
+export function isCancellable(phase: Phase): boolean {
+  return phase === 'globalSetup' || phase === 'setup' || phase === 'repetition';
+}
+
+const PHASE_STATE: Record<Phase, ControllerState> = {
+  globalSetup: 'RUNNING_GLOBAL_SETUP',
+  setup: 'RUNNING_WORKLOADS',
+  repetition: 'RUNNING_WORKLOADS',
+  teardown: 'RUNNING_WORKLOADS',
+  globalTeardown: 'RUNNING_GLOBAL_TEARDOWN',
+};
+
+/** Records the phase in the controller state, or refuses a cancellable step when the run is stopping. */
+async function enterPhase(deps: Deps, entry: CatalogEntry, phase: Phase): Promise<void> {
+  const stopping = entry.stopRequest !== undefined || isStopping(entry.state) || isTerminal(entry.state);
+  if (stopping) {
+    if (isCancellable(phase)) throw new StopRequestedError(`run ${entry.runId} is stopping: ${phase} not started`);
+    if (phase === 'globalTeardown') {
+      await changeState(deps, entry.runId, {
+        to: 'STOPPING_TEARDOWN',
+        reason: 'stop confirmed, running global teardown',
+        onlyFrom: ['INIT', 'STOPPING_INTERRUPT_SETUP', 'STOPPING_WAIT_RUNNERS', 'STOP_ARMED'],
+      });
+    }
+    return;
+  }
+  const to = PHASE_STATE[phase];
+  if (entry.state !== to) {
+    await changeState(deps, entry.runId, { to, reason: `${phase} started` });
+  }
+}
+
+type Step =
+  | { readonly skipped: string }
+  | {
+      readonly hosts: Host[];
+      readonly script: string;
+      readonly env: Record<string, string>;
+      readonly hostEnv: Record<string, Record<string, string>>;
+      readonly timeoutSeconds: number;
+      readonly markRunning: Awaited<ReturnType<Deps['journal']['listTasks']>>;
+    };
+
+async function prepareStep(deps: Deps, meta: RunMeta, input: RunCommandInput, commandId: string): Promise<Step> {
+  const { plan } = meta;
+  const workload = input.workload === undefined ? undefined : findWorkload(plan, input.workload);
+  const commands = await deps.journal.listCommands(meta.runId);
+  const thisAttempt = commands.filter((c) => c.commandId.startsWith(`a${meta.attempt}.`));
+  const excluded = new Set(meta.excludedHosts.map((e) => e.host.name));
+  const reachable = meta.hosts.filter((h) => !excluded.has(h.name));
+  // Hosts that failed global setup sit out the workloads (their tasks are already SKIPPED); teardowns still visit them.
+  const globalSetup = thisAttempt.find((c) => c.phase === 'globalSetup');
+  const failedGlobal = globalSetup ? failedHostNames(globalSetup) : new Set<string>();
+  const active = reachable.filter((h) => !failedGlobal.has(h.name));
+  const baseEnv = { ...plan.env, FLEETBENCH_RUN_ID: meta.runId };
+  const hostEnv = (hosts: readonly Host[]) => Object.fromEntries(hosts.map((h) => [h.id, { FLEETBENCH_HOST: h.name }]));
+  const timeoutSeconds = workload?.timeout ?? plan.timeouts.task;
+
+  switch (input.phase) {
+    case 'globalSetup':
+      return shellStep(plan.setup, reachable, 'no global setup', { env: baseEnv, hostEnv, timeoutSeconds, stopOnError: true });
+    case 'globalTeardown':
+      return shellStep(plan.teardown, reachable, 'no global teardown', { env: baseEnv, hostEnv, timeoutSeconds, stopOnError: false });
+    case 'setup':
+      return shellStep(requireWorkload(workload).setup, active, 'no workload setup', {
+        env: { ...baseEnv, FLEETBENCH_WORKLOAD: requireWorkload(workload).name },
+        hostEnv,
+        timeoutSeconds,
+        stopOnError: true,
+      });
+    case 'teardown': {
+      const w = requireWorkload(workload);
+      // Tear down only what was started: a workload that a stop prevented from starting has nothing to undo.
+      const started = thisAttempt.some((c) => c.workload === w.name && c.phase !== 'teardown');
+      if (!started) return { skipped: `workload ${w.name} did not start` };
+      return shellStep(w.teardown, active, 'no workload teardown', {
+        env: { ...baseEnv, FLEETBENCH_WORKLOAD: w.name },
+        hostEnv,
+        timeoutSeconds,
+        stopOnError: false,
+      });
+    }
+    case 'repetition': {
+      const w = requireWorkload(workload);
+      const rep = input.rep ?? 1;
+      const statuses = runnableStatuses({ onlyFailed: meta.onlyFailed === true });
+      const activeNames = new Set(active.map((h) => h.name));
+      const tasks = (await deps.journal.listTasks(meta.runId, { workload: w.name, rep })).filter(
+        (t) => statuses.includes(t.status) && activeNames.has(t.host) && t.commandId !== commandId,
+      );
+      if (tasks.length === 0) return { skipped: `nothing to run for ${w.name} repetition ${rep}` };
+      const byName = new Map(meta.hosts.map((h) => [h.name, h]));
+      const hosts = tasks.map((t) => byName.get(t.host)).filter((h): h is Host => h !== undefined);
+      const plugin = plugins.get(w.plugin);
+      if (!plugin) throw new Error(`unknown plugin ${w.plugin}`);
+      const first = tasks[0];
+      const command = plugin.command(w.options, { workload: w.name, rep, seed: first?.seed ?? '0' });
+      const body = 'argv' in command ? argvToScript(command.argv) : command.script;
+      const seeds = new Map(tasks.map((t) => [t.host, t]));
+      return {
+        hosts,
+        script: body,
+        env: { ...baseEnv, FLEETBENCH_WORKLOAD: w.name, FLEETBENCH_REP: String(rep) },
+        hostEnv: Object.fromEntries(
+          hosts.map((h) => {
+            const t = seeds.get(h.name);
+            return [h.id, { FLEETBENCH_HOST: h.name, FLEETBENCH_SEED: t?.seed ?? '0', FLEETBENCH_TASK_KEY: t?.key ?? '' }];
+          }),
+        ),
+        timeoutSeconds,
+        markRunning: tasks,
+      };
+    }
+  }
+}
+
+function shellStep(
+  lines: readonly string[],
+  hosts: Host[],
+  emptyReason: string,
+  options: {
+    env: Record<string, string>;
+    hostEnv: (hosts: readonly Host[]) => Record<string, Record<string, string>>;
+    timeoutSeconds: number;
+    stopOnError: boolean;
+  },
+): Step {
+  if (lines.length === 0) return { skipped: emptyReason };
+  if (hosts.length === 0) return { skipped: 'no host left to run on' };
+  return {
+    hosts,
+    script: options.stopOnError ? setupScript(lines) : teardownScript(lines),
+    env: options.env,
+    hostEnv: options.hostEnv(hosts),
+    timeoutSeconds: options.timeoutSeconds,
+    markRunning: [],
+  };
+}
+
+/** Setup stops at the first failing command: later commands usually depend on earlier ones. */
+export function setupScript(lines: readonly string[]): string {
+  return ['set -e', ...lines].join('\n');
+}
+
+/** Teardown runs every command whatever happens, and fails if any of them failed. */
+export function teardownScript(lines: readonly string[]): string {
+  return ['__fleetbench_rc=0', ...lines.map((l) => `{\n${l}\n} || __fleetbench_rc=$?`), 'exit $__fleetbench_rc'].join('\n');
+}
+
+function findWorkload(plan: Plan, name: string): WorkloadSpec {
+  const w = plan.workloads.find((x) => x.name === name);
+  if (!w) throw new Error(`workload ${name} is not in the plan`);
+  return w;
+}
+
+function requireWorkload(w: WorkloadSpec | undefined): WorkloadSpec {
+  if (!w) throw new Error('this phase needs a workload');
+  return w;
+}
+

@@ -1,0 +1,105 @@
+/**
+ * The one stop path (the seed's StopCoordinator). `requestStop` records the request once — from
+ * `fleetbench stop`, the second Ctrl+C, or the EventBridge `Stop Requested` event — and `coordinateStop`
+ * acts on it where the commands run: it moves the controller to the matching STOPPING state, cancels the
+ * cancellable commands in flight (never a teardown), waits up to `timeouts.stop` for every host to confirm,
+ * and fails the waiting workflow step with Fleetbench.StopRequested so the ASL runs the teardowns.
+ */
+import { stopRequested } from '../core/cloudevents.js';
+import { type ControllerState, isTerminal, stoppingStateFor } from '../core/controller-state.js';
+import { RunNotFoundError, RunStateError, WorkflowErrorName } from '../core/errors.js';
+import type { Deps } from '../core/ports.js';
+import type { CatalogEntry, StopRequest } from '../core/run.js';
+import { silentHosts } from './commands.js';
+import { changeState } from './controller.js';
+import { loadRun } from './load-run.js';
+
+export type StopInput = {
+  readonly runId: string;
+  readonly requestedBy: string;
+  readonly reason?: string;
+  readonly force?: boolean;
+};
+
+export type StopRequestResult = {
+  /** False when a stop had already been requested: the first request is kept unchanged. */
+  readonly recorded: boolean;
+  readonly request: StopRequest;
+  readonly entry: CatalogEntry;
+};
+
+/**
+ * @example
+ * const { recorded } = await requestStop(deps, { runId, requestedBy: 'cli:alice' });
+ */
+export async function requestStop(
+  deps: Pick<Deps, 'catalog' | 'events' | 'clock' | 'target'>,
+  input: StopInput,
+): Promise<StopRequestResult> {
+  const entry = await deps.catalog.get(input.runId);
+  if (!entry) throw new RunNotFoundError(input.runId);
+  if (isTerminal(entry.state)) {
+    throw new RunStateError(`run ${input.runId} already ended ${entry.state}: nothing to stop`, {
+      hint: `see it with \`fleetbench show ${input.runId}\``,
+    });
+  }
+  const request: StopRequest = {
+    requestedAt: deps.clock.now().toISOString(),
+    requestedBy: input.requestedBy,
+    reason: input.reason ?? 'stop requested',
+    force: input.force === true,
+  };
+  const recorded = await deps.catalog.requestStop(input.runId, request);
+  if (!recorded) {
+    const current = await deps.catalog.get(input.runId);
+    return { recorded, request: current?.stopRequest ?? request, entry: current ?? entry };
+  }
+  await deps.events.publish([stopRequested({ runId: input.runId, target: deps.target, time: request.requestedAt, request })]);
+  return { recorded, request, entry: { ...entry, stopRequest: request } };
+}
+
+export type StopCoordination = {
+  /** Hosts that never confirmed the stop within `timeouts.stop`: the run ends STOP_FAILED naming them. */
+  readonly unconfirmed: readonly string[];
+  readonly cancelledCommands: readonly string[];
+};
+
+/** How often the coordinator re-reads the commands while waiting for confirmations. */
+const CONFIRM_POLL_MS = 100;
+
+export async function coordinateStop(deps: Deps, runId: string): Promise<StopCoordination> {
+  const { meta, entry } = await loadRun(deps, runId);
+  const from: ControllerState | undefined = entry.state === 'STOP_ARMED' ? entry.previousState : entry.state;
+  const stopping = from === undefined ? undefined : stoppingStateFor(from);
+  if (stopping) {
+    await changeState(deps, runId, {
+      to: stopping,
+      reason: `stop requested by ${entry.stopRequest?.requestedBy ?? 'unknown'}: ${entry.stopRequest?.reason ?? ''}`.trim(),
+    });
+  }
+  const inFlight = (await deps.journal.listCommands(runId)).filter(
+    (c) => c.status === 'SENT' && c.cancellable && c.commandId.startsWith(`a${meta.attempt}.`),
+  );
+  for (const command of inFlight) await deps.runner.cancel(command, silentHosts(command));
+
+  const deadline = deps.clock.now().getTime() + meta.plan.timeouts.stop * 1000;
+  let open = inFlight;
+  while (open.length > 0 && deps.clock.now().getTime() < deadline) {
+    await deps.clock.sleep(CONFIRM_POLL_MS);
+    const current = await Promise.all(open.map((c) => deps.journal.getCommand(runId, c.commandId)));
+    open = current.filter((c): c is NonNullable<typeof c> => c !== undefined && c.status === 'SENT');
+  }
+  const unconfirmed: string[] = [];
+  for (const command of open) {
+    const silent = silentHosts(command).map((h) => h.name);
+    if (!(await deps.journal.closeCommand(runId, command.commandId, deps.clock.now().toISOString()))) continue;
+    unconfirmed.push(...silent);
+    deps.logger.warn('hosts did not confirm the stop', { runId, commandId: command.commandId, hosts: silent });
+    await deps.callbacks.failure(
+      command.taskToken,
+      WorkflowErrorName.StopRequested,
+      `stop not confirmed within ${meta.plan.timeouts.stop}s by: ${silent.join(', ')}`,
+    );
+  }
+  return { unconfirmed, cancelledCommands: inFlight.map((c) => c.commandId) };
+}

@@ -1,0 +1,1 @@
+import '../lib/adapters/local/polyfills.js';

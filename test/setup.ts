@@ -1,1 +1,3 @@
 import '../lib/adapters/local/polyfills.js';
+
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';

@@ -24,7 +24,11 @@ export type StateChange = {
  * @example
  * await changeState(deps, runId, { to: 'RUNNING_WORKLOADS', reason: 'global setup done' });
  */
-export async function changeState(deps: StateDeps, runId: string, change: StateChange): Promise<CatalogEntry> {
+export async function changeState(
+  deps: StateDeps,
+  runId: string,
+  change: StateChange,
+): Promise<CatalogEntry> {
   for (let attempt = 0; ; attempt += 1) {
     const entry = await deps.catalog.get(runId);
     if (!entry) throw new RunNotFoundError(runId);
@@ -45,9 +49,23 @@ export async function changeState(deps: StateDeps, runId: string, change: StateC
       throw error;
     }
     const seq = (await deps.journal.listStates(runId)).length + 1;
-    await deps.journal.appendState(runId, { at, seq, from: entry.state, to: change.to, reason: change.reason });
+    await deps.journal.appendState(runId, {
+      at,
+      seq,
+      from: entry.state,
+      to: change.to,
+      reason: change.reason,
+    });
     await deps.events.publish([
-      runStateChanged({ runId, target: deps.target, time: at, from: entry.state, to: change.to, reason: change.reason, seq }),
+      runStateChanged({
+        runId,
+        target: deps.target,
+        time: at,
+        from: entry.state,
+        to: change.to,
+        reason: change.reason,
+        seq,
+      }),
     ]);
     return { ...entry, state: change.to, updatedAt: at };
   }

@@ -8,7 +8,7 @@ import { runFinished } from '../core/cloudevents.js';
 import { type ControllerState, isStopping } from '../core/controller-state.js';
 import { WorkflowErrorName } from '../core/errors.js';
 import type { Deps } from '../core/ports.js';
-import { type TaskCounts, countByStatus } from '../core/task-state.js';
+import { countByStatus, type TaskCounts } from '../core/task-state.js';
 import { silentHosts } from './commands.js';
 import { changeState } from './controller.js';
 import { loadRun } from './load-run.js';
@@ -22,13 +22,21 @@ export type FinalizeInput = {
   };
 };
 
-export type FinalizeOutput = { readonly state: ControllerState; readonly counts: TaskCounts; readonly reason: string };
+export type FinalizeOutput = {
+  readonly state: ControllerState;
+  readonly counts: TaskCounts;
+  readonly reason: string;
+};
 
 export async function finalizeRun(deps: Deps, input: FinalizeInput): Promise<FinalizeOutput> {
   const { meta, entry } = await loadRun(deps, input.runId);
   const attemptPrefix = `a${meta.attempt}.`;
-  const commands = (await deps.journal.listCommands(meta.runId)).filter((c) => c.commandId.startsWith(attemptPrefix));
-  const unconfirmed = commands.filter((c) => c.status === 'DONE' && c.cancellable).flatMap((c) => silentHosts(c).map((h) => h.name));
+  const commands = (await deps.journal.listCommands(meta.runId)).filter((c) =>
+    c.commandId.startsWith(attemptPrefix),
+  );
+  const unconfirmed = commands
+    .filter((c) => c.status === 'DONE' && c.cancellable)
+    .flatMap((c) => silentHosts(c).map((h) => h.name));
   const stopped = entry.stopRequest !== undefined || isStopping(entry.state);
   const error = input.outcome?.error;
 
@@ -42,7 +50,10 @@ export async function finalizeRun(deps: Deps, input: FinalizeInput): Promise<Fin
         : `stopped by ${entry.stopRequest?.requestedBy ?? 'a stop request'}`;
   } else if (error?.Error !== undefined) {
     state = 'FAILED';
-    reason = error.Error === WorkflowErrorName.FailFast ? `fail-fast: ${error.Cause ?? ''}` : `${error.Error}: ${error.Cause ?? ''}`;
+    reason =
+      error.Error === WorkflowErrorName.FailFast
+        ? `fail-fast: ${error.Cause ?? ''}`
+        : `${error.Error}: ${error.Cause ?? ''}`;
   } else {
     state = 'FINISHED';
     reason = 'all steps ran';
@@ -65,6 +76,16 @@ export async function finalizeRun(deps: Deps, input: FinalizeInput): Promise<Fin
   const counts = countByStatus(await deps.journal.listTasks(meta.runId));
   await deps.catalog.updateCounts(meta.runId, counts, at);
   await changeState(deps, meta.runId, { to: state, reason, finished: true });
-  await deps.events.publish([runFinished({ runId: meta.runId, target: deps.target, time: at, state, counts, reason })]);
+  await deps.events.publish([
+    runFinished({
+      runId: meta.runId,
+      target: deps.target,
+      time: at,
+      state,
+      counts,
+      reason,
+      attempt: meta.attempt,
+    }),
+  ]);
   return { state, counts, reason };
 }

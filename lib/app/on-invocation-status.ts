@@ -4,7 +4,7 @@
  * the command, and when every host has answered, completes the workflow's task token as the failure policy
  * says. Every write is conditional, so duplicate and out-of-order events leave the journal unchanged.
  */
-import { taskFinished } from '../core/cloudevents.js';
+import { taskCancelled, taskCompleted, taskFailed } from '../core/cloudevents.js';
 import { isStopping } from '../core/controller-state.js';
 import { PluginOutputError, WorkflowErrorName } from '../core/errors.js';
 import { stepOutcome } from '../core/failure-policy.js';
@@ -16,8 +16,8 @@ import {
   type HostOutcome,
   type InvocationResult,
   type RunMeta,
-  TERMINAL_INVOCATION_STATUSES,
   type TaskRecord,
+  TERMINAL_INVOCATION_STATUSES,
 } from '../core/run.js';
 import { countByStatus } from '../core/task-state.js';
 import { failedHostNames, isFailedOutcome } from './commands.js';
@@ -32,7 +32,10 @@ export async function onInvocationStatus(deps: Deps, result: InvocationResult): 
   if (!TERMINAL_INVOCATION_STATUSES.includes(result.status)) return 'ignored';
   const command = await deps.journal.getCommand(result.runId, result.commandId);
   if (!command) {
-    deps.logger.warn('status for an unknown command ignored', { runId: result.runId, commandId: result.commandId });
+    deps.logger.warn('status for an unknown command ignored', {
+      runId: result.runId,
+      commandId: result.commandId,
+    });
     return 'ignored';
   }
   const host = command.hosts.find((h) => h.id === result.hostId);
@@ -52,8 +55,15 @@ export async function onInvocationStatus(deps: Deps, result: InvocationResult): 
     if (applied) {
       const stored = await deps.journal.getTask(meta.runId, task);
       if (stored) {
+        const build =
+          stored.status === 'COMPLETED'
+            ? taskCompleted
+            : stored.status === 'CANCELLED'
+              ? taskCancelled
+              : taskFailed;
+        const time = stored.finishedAt ?? deps.clock.now().toISOString();
         await deps.events.publish([
-          taskFinished({ runId: meta.runId, target: deps.target, time: deps.clock.now().toISOString(), task: stored }),
+          build({ runId: meta.runId, target: deps.target, time, task: stored, attempt: stored.attempts }),
         ]);
       }
     }
@@ -86,12 +96,15 @@ async function taskResult(
     ...(result.stdoutRef !== undefined ? { outputRef: result.stdoutRef } : {}),
   };
   const wallMs =
-    result.startedAt && result.finishedAt ? Date.parse(result.finishedAt) - Date.parse(result.startedAt) : undefined;
+    result.startedAt && result.finishedAt
+      ? Date.parse(result.finishedAt) - Date.parse(result.startedAt)
+      : undefined;
   const withDuration = (ms: number | undefined) => (ms === undefined ? {} : { durationMs: Math.max(0, ms) });
 
   switch (result.status) {
     case 'Success': {
-      if (!plugin || !workload) return { ...base, status: 'FAILED', error: 'unknown workload', errorType: 'INTERNAL' };
+      if (!plugin || !workload)
+        return { ...base, status: 'FAILED', error: 'unknown workload', errorType: 'INTERNAL' };
       const output = {
         stdout: result.stdoutRef ? await deps.outputs.read(result.stdoutRef, MAX_PARSED_OUTPUT_BYTES) : '',
         stderr: result.stderrRef ? await deps.outputs.read(result.stderrRef, MAX_PARSED_OUTPUT_BYTES) : '',
@@ -103,11 +116,23 @@ async function taskResult(
         return { ...base, status: 'COMPLETED', metrics, ...withDuration(measured ?? wallMs) };
       } catch (error) {
         if (!(error instanceof PluginOutputError)) throw error;
-        return { ...base, status: 'FAILED', error: error.message, errorType: 'PLUGIN_OUTPUT', ...withDuration(wallMs) };
+        return {
+          ...base,
+          status: 'FAILED',
+          error: error.message,
+          errorType: 'PLUGIN_OUTPUT',
+          ...withDuration(wallMs),
+        };
       }
     }
     case 'Cancelled':
-      return { ...base, status: 'CANCELLED', error: 'cancelled by a stop request', errorType: 'CANCELLED', ...withDuration(wallMs) };
+      return {
+        ...base,
+        status: 'CANCELLED',
+        error: 'cancelled by a stop request',
+        errorType: 'CANCELLED',
+        ...withDuration(wallMs),
+      };
     case 'TimedOut':
       return {
         ...base,
@@ -135,7 +160,9 @@ async function taskResult(
 
 function exitError(exitCode: number | undefined, stderr: string, plugin: WorkloadPlugin | undefined): string {
   if (exitCode === 127 && plugin && plugin.requires.length > 0) {
-    const needs = plugin.requires.map((r) => `${r.binary} (Debian: apt-get install ${r.debian}; Amazon Linux: dnf install ${r.amazonLinux})`);
+    const needs = plugin.requires.map(
+      (r) => `${r.binary} (Debian: apt-get install ${r.debian}; Amazon Linux: dnf install ${r.amazonLinux})`,
+    );
     return `command not found: install ${needs.join(', ')}`;
   }
   const last = lastLines(stderr, 1);
@@ -162,7 +189,8 @@ async function completeStep(deps: Deps, meta: RunMeta, command: CommandRecord): 
     return o !== undefined && isFailedOutcome(o);
   }).length;
 
-  if (command.phase === 'setup' || command.phase === 'globalSetup') await skipAfterFailedSetup(deps, meta, command, failed);
+  if (command.phase === 'setup' || command.phase === 'globalSetup')
+    await skipAfterFailedSetup(deps, meta, command, failed);
   if (command.phase === 'repetition' || failed.size > 0) {
     const tasks = await deps.journal.listTasks(meta.runId);
     await deps.catalog.updateCounts(meta.runId, countByStatus(tasks), doneAt);
@@ -180,7 +208,10 @@ async function completeStep(deps: Deps, meta: RunMeta, command: CommandRecord): 
     phase: command.phase,
   });
   if (verdict.ok) {
-    await deps.callbacks.success(command.taskToken, { commandId: command.commandId, failedHosts: [...failed] });
+    await deps.callbacks.success(command.taskToken, {
+      commandId: command.commandId,
+      failedHosts: [...failed],
+    });
   } else {
     await deps.callbacks.failure(
       command.taskToken,
@@ -200,7 +231,10 @@ async function skipAfterFailedSetup(
 ): Promise<void> {
   if (failed.size === 0) return;
   const scope = command.phase === 'setup' ? command.workload : undefined;
-  const tasks: TaskRecord[] = await deps.journal.listTasks(meta.runId, scope === undefined ? {} : { workload: scope });
+  const tasks: TaskRecord[] = await deps.journal.listTasks(
+    meta.runId,
+    scope === undefined ? {} : { workload: scope },
+  );
   const what = command.phase === 'setup' ? `setup of workload ${scope}` : 'global setup';
   for (const host of failed) {
     const outcome = command.outcomes[command.hosts.find((h) => h.name === host)?.id ?? ''];

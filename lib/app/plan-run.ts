@@ -8,11 +8,11 @@ import { hostExcluded, runStarted } from '../core/cloudevents.js';
 import { isTerminal } from '../core/controller-state.js';
 import { RunStateError } from '../core/errors.js';
 import { type Plan, planHash, repetitionsOf, validatePlanObject } from '../core/plan.js';
+import { plugins } from '../core/plugins/index.js';
 import type { Deps } from '../core/ports.js';
 import type { Host, RunMeta, TaskRecord } from '../core/run.js';
-import { emptyCounts } from '../core/task-state.js';
 import { newRunId, taskKey, taskSeed } from '../core/task-key.js';
-import { plugins } from '../core/plugins/index.js';
+import { emptyCounts } from '../core/task-state.js';
 import { changeState } from './controller.js';
 
 export type PlanRunInput = {
@@ -29,18 +29,13 @@ export type PlanRunInput = {
 export type WorkloadItem = {
   readonly name: string;
   readonly reps: readonly number[];
-  readonly stepTimeoutSeconds: number;
 };
 
 export type PlanRunOutput = {
   readonly runId: string;
   readonly attempt: number;
-  readonly stepTimeoutSeconds: number;
   readonly workloads: readonly WorkloadItem[];
 };
-
-/** How long the workflow waits on one step before Step Functions times it out: the command's own timeout plus slack for delivery. */
-const STEP_SLACK_SECONDS = 300;
 
 export async function planRun(deps: Deps, input: PlanRunInput): Promise<PlanRunOutput> {
   return input.resume ? resumeExisting(deps, input, input.resume) : startNew(deps, input);
@@ -50,14 +45,11 @@ function workloadItems(plan: Plan): WorkloadItem[] {
   return plan.workloads.map((w) => ({
     name: w.name,
     reps: Array.from({ length: repetitionsOf(plan, w) }, (_, i) => i + 1),
-    stepTimeoutSeconds: (w.timeout ?? plan.timeouts.task) + STEP_SLACK_SECONDS,
   }));
 }
 
 function output(meta: RunMeta): PlanRunOutput {
-  const { plan } = meta;
-  const setupTimeout = plan.timeouts.task + STEP_SLACK_SECONDS;
-  return { runId: meta.runId, attempt: meta.attempt, stepTimeoutSeconds: setupTimeout, workloads: workloadItems(plan) };
+  return { runId: meta.runId, attempt: meta.attempt, workloads: workloadItems(meta.plan) };
 }
 
 async function startNew(deps: Deps, input: PlanRunInput): Promise<PlanRunOutput> {
@@ -66,7 +58,7 @@ async function startNew(deps: Deps, input: PlanRunInput): Promise<PlanRunOutput>
   const at = now.toISOString();
   const runId = input.runId ?? newRunId(plan.name, now, Math.random);
   const resolved = await deps.hosts.resolve(runId, plan.hosts);
-  const { reachable, unreachable } = await deps.hosts.checkConnectivity(resolved);
+  const { unreachable } = await deps.hosts.checkConnectivity(resolved);
   const meta: RunMeta = {
     runId,
     plan,
@@ -96,7 +88,16 @@ async function startNew(deps: Deps, input: PlanRunInput): Promise<PlanRunOutput>
   const tasks = buildTasks(runId, plan, resolved);
   await deps.journal.putTasks(runId, tasks);
   await deps.events.publish([
-    runStarted({ runId, target: deps.target, time: at, name: plan.name, hosts: resolved.map((h) => h.name), tasks: tasks.length }),
+    runStarted({
+      runId,
+      target: deps.target,
+      time: at,
+      name: plan.name,
+      planHash: meta.planHash,
+      attempt: 1,
+      hosts: resolved.map((h) => h.name),
+      workloads: plan.workloads.map((w) => w.name),
+    }),
   ]);
   await excludeHosts(deps, meta, tasks);
   return output(meta);
@@ -109,7 +110,15 @@ export function buildTasks(runId: string, plan: Plan, hosts: readonly Host[]): T
     for (let rep = 1; rep <= repetitionsOf(plan, w); rep += 1) {
       for (const h of hosts) {
         const key = taskKey(h.name, w.name, rep);
-        tasks.push({ key, host: h.name, workload: w.name, rep, status: 'PENDING', attempts: 0, seed: taskSeed(runId, key) });
+        tasks.push({
+          key,
+          host: h.name,
+          workload: w.name,
+          rep,
+          status: 'PENDING',
+          attempts: 0,
+          seed: taskSeed(runId, key),
+        });
       }
     }
   }
@@ -128,7 +137,9 @@ async function excludeHosts(deps: Deps, meta: RunMeta, tasks: readonly TaskRecor
       reason,
       { onlyIf: ['PENDING', 'FAILED', 'CANCELLED', 'RUNNING'] },
     );
-    await deps.events.publish([hostExcluded({ runId, target: deps.target, time: at, host: host.name, reason })]);
+    await deps.events.publish([
+      hostExcluded({ runId, target: deps.target, time: at, host, reason, attempt: meta.attempt }),
+    ]);
     deps.logger.warn('host excluded', { runId, host: host.name, reason });
   }
   const reachable = meta.hosts.length - meta.excludedHosts.length;
@@ -140,7 +151,9 @@ async function excludeHosts(deps: Deps, meta: RunMeta, tasks: readonly TaskRecor
         : undefined;
   if (fatal) {
     await changeState(deps, runId, { to: 'FAILED', reason: fatal, finished: true });
-    throw new RunStateError(`run ${runId} cannot start: ${fatal}`, { hint: 'check the hosts with `fleetbench doctor`' });
+    throw new RunStateError(`run ${runId} cannot start: ${fatal}`, {
+      hint: 'check the hosts with `fleetbench doctor`',
+    });
   }
 }
 

@@ -7,7 +7,7 @@
  * Stop semantics live here too: once a stop is requested, cancellable steps (setups, repetitions) refuse to
  * start (Fleetbench.StopRequested, caught by the ASL), while teardowns still run.
  */
-import { isStopping, isTerminal, type ControllerState } from '../core/controller-state.js';
+import { type ControllerState, isStopping, isTerminal } from '../core/controller-state.js';
 import { ConflictError, StopRequestedError } from '../core/errors.js';
 import type { Plan, WorkloadSpec } from '../core/plan.js';
 import { plugins } from '../core/plugins/index.js';
@@ -15,8 +15,8 @@ import type { Deps } from '../core/ports.js';
 import type { CatalogEntry, CommandRecord, Host, Phase, RunMeta } from '../core/run.js';
 import { argvToScript } from '../core/shell.js';
 import { runnableStatuses } from '../core/task-state.js';
-import { changeState } from './controller.js';
 import { failedHostNames } from './commands.js';
+import { changeState } from './controller.js';
 import { loadRun } from './load-run.js';
 
 export type RunCommandInput = {
@@ -101,7 +101,8 @@ const PHASE_STATE: Record<Phase, ControllerState> = {
 async function enterPhase(deps: Deps, entry: CatalogEntry, phase: Phase): Promise<void> {
   const stopping = entry.stopRequest !== undefined || isStopping(entry.state) || isTerminal(entry.state);
   if (stopping) {
-    if (isCancellable(phase)) throw new StopRequestedError(`run ${entry.runId} is stopping: ${phase} not started`);
+    if (isCancellable(phase))
+      throw new StopRequestedError(`run ${entry.runId} is stopping: ${phase} not started`);
     if (phase === 'globalTeardown') {
       await changeState(deps, entry.runId, {
         to: 'STOPPING_TEARDOWN',
@@ -128,7 +129,12 @@ type Step =
       readonly markRunning: Awaited<ReturnType<Deps['journal']['listTasks']>>;
     };
 
-async function prepareStep(deps: Deps, meta: RunMeta, input: RunCommandInput, commandId: string): Promise<Step> {
+async function prepareStep(
+  deps: Deps,
+  meta: RunMeta,
+  input: RunCommandInput,
+  commandId: string,
+): Promise<Step> {
   const { plan } = meta;
   const workload = input.workload === undefined ? undefined : findWorkload(plan, input.workload);
   const commands = await deps.journal.listCommands(meta.runId);
@@ -140,14 +146,25 @@ async function prepareStep(deps: Deps, meta: RunMeta, input: RunCommandInput, co
   const failedGlobal = globalSetup ? failedHostNames(globalSetup) : new Set<string>();
   const active = reachable.filter((h) => !failedGlobal.has(h.name));
   const baseEnv = { ...plan.env, FLEETBENCH_RUN_ID: meta.runId };
-  const hostEnv = (hosts: readonly Host[]) => Object.fromEntries(hosts.map((h) => [h.id, { FLEETBENCH_HOST: h.name }]));
+  const hostEnv = (hosts: readonly Host[]) =>
+    Object.fromEntries(hosts.map((h) => [h.id, { FLEETBENCH_HOST: h.name }]));
   const timeoutSeconds = workload?.timeout ?? plan.timeouts.task;
 
   switch (input.phase) {
     case 'globalSetup':
-      return shellStep(plan.setup, reachable, 'no global setup', { env: baseEnv, hostEnv, timeoutSeconds, stopOnError: true });
+      return shellStep(plan.setup, reachable, 'no global setup', {
+        env: baseEnv,
+        hostEnv,
+        timeoutSeconds,
+        stopOnError: true,
+      });
     case 'globalTeardown':
-      return shellStep(plan.teardown, reachable, 'no global teardown', { env: baseEnv, hostEnv, timeoutSeconds, stopOnError: false });
+      return shellStep(plan.teardown, reachable, 'no global teardown', {
+        env: baseEnv,
+        hostEnv,
+        timeoutSeconds,
+        stopOnError: false,
+      });
     case 'setup':
       return shellStep(requireWorkload(workload).setup, active, 'no workload setup', {
         env: { ...baseEnv, FLEETBENCH_WORKLOAD: requireWorkload(workload).name },
@@ -191,7 +208,10 @@ async function prepareStep(deps: Deps, meta: RunMeta, input: RunCommandInput, co
         hostEnv: Object.fromEntries(
           hosts.map((h) => {
             const t = seeds.get(h.name);
-            return [h.id, { FLEETBENCH_HOST: h.name, FLEETBENCH_SEED: t?.seed ?? '0', FLEETBENCH_TASK_KEY: t?.key ?? '' }];
+            return [
+              h.id,
+              { FLEETBENCH_HOST: h.name, FLEETBENCH_SEED: t?.seed ?? '0', FLEETBENCH_TASK_KEY: t?.key ?? '' },
+            ];
           }),
         ),
         timeoutSeconds,
@@ -231,7 +251,11 @@ export function setupScript(lines: readonly string[]): string {
 
 /** Teardown runs every command whatever happens, and fails if any of them failed. */
 export function teardownScript(lines: readonly string[]): string {
-  return ['__fleetbench_rc=0', ...lines.map((l) => `{\n${l}\n} || __fleetbench_rc=$?`), 'exit $__fleetbench_rc'].join('\n');
+  return [
+    '__fleetbench_rc=0',
+    ...lines.map((l) => `{\n${l}\n} || __fleetbench_rc=$?`),
+    'exit $__fleetbench_rc',
+  ].join('\n');
 }
 
 function findWorkload(plan: Plan, name: string): WorkloadSpec {
@@ -244,4 +268,3 @@ function requireWorkload(w: WorkloadSpec | undefined): WorkloadSpec {
   if (!w) throw new Error('this phase needs a workload');
   return w;
 }
-

@@ -5,7 +5,7 @@
  * cancellable commands in flight (never a teardown), waits up to `timeouts.stop` for every host to confirm,
  * and fails the waiting workflow step with Fleetbench.StopRequested so the ASL runs the teardowns.
  */
-import { stopRequested } from '../core/cloudevents.js';
+import { runStopRequested } from '../core/cloudevents.js';
 import { type ControllerState, isTerminal, stoppingStateFor } from '../core/controller-state.js';
 import { RunNotFoundError, RunStateError, WorkflowErrorName } from '../core/errors.js';
 import type { Deps } from '../core/ports.js';
@@ -54,7 +54,9 @@ export async function requestStop(
     const current = await deps.catalog.get(input.runId);
     return { recorded, request: current?.stopRequest ?? request, entry: current ?? entry };
   }
-  await deps.events.publish([stopRequested({ runId: input.runId, target: deps.target, time: request.requestedAt, request })]);
+  await deps.events.publish([
+    runStopRequested({ runId: input.runId, target: deps.target, time: request.requestedAt, request }),
+  ]);
   return { recorded, request, entry: { ...entry, stopRequest: request } };
 }
 
@@ -74,7 +76,8 @@ export async function coordinateStop(deps: Deps, runId: string): Promise<StopCoo
   if (stopping) {
     await changeState(deps, runId, {
       to: stopping,
-      reason: `stop requested by ${entry.stopRequest?.requestedBy ?? 'unknown'}: ${entry.stopRequest?.reason ?? ''}`.trim(),
+      reason:
+        `stop requested by ${entry.stopRequest?.requestedBy ?? 'unknown'}: ${entry.stopRequest?.reason ?? ''}`.trim(),
     });
   }
   const inFlight = (await deps.journal.listCommands(runId)).filter(
@@ -92,9 +95,14 @@ export async function coordinateStop(deps: Deps, runId: string): Promise<StopCoo
   const unconfirmed: string[] = [];
   for (const command of open) {
     const silent = silentHosts(command).map((h) => h.name);
-    if (!(await deps.journal.closeCommand(runId, command.commandId, deps.clock.now().toISOString()))) continue;
+    if (!(await deps.journal.closeCommand(runId, command.commandId, deps.clock.now().toISOString())))
+      continue;
     unconfirmed.push(...silent);
-    deps.logger.warn('hosts did not confirm the stop', { runId, commandId: command.commandId, hosts: silent });
+    deps.logger.warn('hosts did not confirm the stop', {
+      runId,
+      commandId: command.commandId,
+      hosts: silent,
+    });
     await deps.callbacks.failure(
       command.taskToken,
       WorkflowErrorName.StopRequested,

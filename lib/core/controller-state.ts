@@ -42,7 +42,11 @@ export const ACTIVE_STATES: readonly ControllerState[] = [
   'STOPPING_INTERRUPT_TEARDOWN',
 ];
 
-const RUNNING: readonly ControllerState[] = ['RUNNING_GLOBAL_SETUP', 'RUNNING_WORKLOADS', 'RUNNING_GLOBAL_TEARDOWN'];
+const RUNNING: readonly ControllerState[] = [
+  'RUNNING_GLOBAL_SETUP',
+  'RUNNING_WORKLOADS',
+  'RUNNING_GLOBAL_TEARDOWN',
+];
 const STOPPING: readonly ControllerState[] = [
   'STOPPING_INTERRUPT_SETUP',
   'STOPPING_WAIT_RUNNERS',
@@ -53,7 +57,14 @@ const STOPPING: readonly ControllerState[] = [
 export const CONTROLLER_TRANSITIONS: Readonly<Record<ControllerState, readonly ControllerState[]>> = {
   // FAILED from INIT: the plan could not be started (no reachable host, provisioning failed).
   INIT: ['RUNNING_GLOBAL_SETUP', 'STOP_ARMED', 'STOPPING_TEARDOWN', 'FAILED', 'ABORTED'],
-  RUNNING_GLOBAL_SETUP: ['RUNNING_WORKLOADS', 'RUNNING_GLOBAL_TEARDOWN', 'STOP_ARMED', 'STOPPING_INTERRUPT_SETUP', 'FAILED', 'ABORTED'],
+  RUNNING_GLOBAL_SETUP: [
+    'RUNNING_WORKLOADS',
+    'RUNNING_GLOBAL_TEARDOWN',
+    'STOP_ARMED',
+    'STOPPING_INTERRUPT_SETUP',
+    'FAILED',
+    'ABORTED',
+  ],
   RUNNING_WORKLOADS: ['RUNNING_GLOBAL_TEARDOWN', 'STOP_ARMED', 'STOPPING_WAIT_RUNNERS', 'FAILED', 'ABORTED'],
   RUNNING_GLOBAL_TEARDOWN: ['FINISHED', 'FAILED', 'STOP_ARMED', 'STOPPING_INTERRUPT_TEARDOWN', 'ABORTED'],
   // Armed by a first Ctrl+C: either the stop is confirmed or the arm times out and the run goes on.

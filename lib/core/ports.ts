@@ -28,9 +28,17 @@ export interface JournalRepo {
   /** Writes the initial PENDING tasks of a new run (BatchWriteItem; the run's META guards uniqueness). */
   putTasks(runId: string, tasks: readonly TaskRecord[]): Promise<void>;
   listTasks(runId: string, filter?: { workload?: string; rep?: number }): Promise<TaskRecord[]>;
-  getTask(runId: string, task: Pick<TaskRecord, 'workload' | 'rep' | 'host'>): Promise<TaskRecord | undefined>;
+  getTask(
+    runId: string,
+    task: Pick<TaskRecord, 'workload' | 'rep' | 'host'>,
+  ): Promise<TaskRecord | undefined>;
   /** Marks a whole batch RUNNING for `commandId` (one BatchWriteItem per 25 tasks). */
-  markRunning(runId: string, tasks: readonly TaskRecord[], commandId: string, startedAt: string): Promise<void>;
+  markRunning(
+    runId: string,
+    tasks: readonly TaskRecord[],
+    commandId: string,
+    startedAt: string,
+  ): Promise<void>;
   /**
    * Records a task's outcome. Applied only if the task is RUNNING under `commandId`
    * (a duplicate or late event, or a COMPLETED task, is left unchanged). Returns whether it applied.
@@ -119,7 +127,10 @@ export interface CommandRunner {
   /** Sends the command; returns provider ids. Results are reported only after this resolves. */
   send(request: CommandRequest): Promise<{ providerIds: string[] }>;
   /** Cancels a running command on the given hosts (SIGTERM then SIGKILL locally; CancelCommand on aws). */
-  cancel(command: Pick<CommandRecord, 'runId' | 'commandId' | 'providerIds'>, hosts: readonly Host[]): Promise<void>;
+  cancel(
+    command: Pick<CommandRecord, 'runId' | 'commandId' | 'providerIds'>,
+    hosts: readonly Host[],
+  ): Promise<void>;
   /** Current results of a command, for the reconciler when status events were lost. */
   poll?(command: CommandRecord): Promise<InvocationResult[]>;
 }
@@ -132,7 +143,9 @@ export interface OutputStore {
 /** Resolves the plan's hosts and checks they can take commands (the seed's ConnectivityService). */
 export interface HostProvider {
   resolve(runId: string, hosts: import('./plan.js').Plan['hosts']): Promise<Host[]>;
-  checkConnectivity(hosts: readonly Host[]): Promise<{ reachable: Host[]; unreachable: { host: Host; reason: string }[] }>;
+  checkConnectivity(
+    hosts: readonly Host[],
+  ): Promise<{ reachable: Host[]; unreachable: { host: Host; reason: string }[] }>;
   /** Releases what resolve() created (ephemeral hosts); a no-op for hosts the user brought. */
   release?(runId: string, hosts: readonly Host[]): Promise<void>;
 }

@@ -10,13 +10,13 @@
 import './polyfills.js';
 import { hostname } from 'node:os';
 import { StateMachine } from 'aws-local-stepfunctions';
+import { changeState } from '../../app/controller.js';
 import { finalizeRun } from '../../app/finalize-run.js';
 import { onInvocationStatus } from '../../app/on-invocation-status.js';
 import { type PlanRunInput, type PlanRunOutput, planRun } from '../../app/plan-run.js';
 import { reconcileLocalRuns } from '../../app/reconcile.js';
 import { type RunCommandInput, runCommand } from '../../app/run-command.js';
 import { coordinateStop, requestStop } from '../../app/stop-run.js';
-import { changeState } from '../../app/controller.js';
 import type { CloudEvent } from '../../core/cloudevents.js';
 import { isTerminal } from '../../core/controller-state.js';
 import type { Deps, Logger } from '../../core/ports.js';
@@ -26,12 +26,12 @@ import { DynamoJournalRepo } from '../aws/dynamo-journal-repo.js';
 import { systemClock } from '../system-clock.js';
 import { LOCAL_TABLES, type LocalDatabase, openLocalDatabase } from './embedded-dynalite.js';
 import { fileLogger } from './file-logger.js';
-import { isPidAlive } from './process-alive.js';
 import { JsonlEventPublisher } from './jsonl-event-publisher.js';
 import { LocalCommandRunner } from './local-command-runner.js';
 import { LocalHostProvider } from './local-host-provider.js';
 import { LocalOutputStore } from './local-output-store.js';
 import { LocalTaskCallbacks } from './local-task-callbacks.js';
+import { isPidAlive } from './process-alive.js';
 import { type AslDefinition, loadRunDefinition, taskFunctions } from './workflow-definition.js';
 
 export type EngineOptions = {
@@ -163,9 +163,12 @@ export class LocalEngine {
     }
 
     const machine = new StateMachine(definition as never, { validationOptions: { checkArn: false } });
-    const execution = machine.run(input, {
+    const execution = machine.run(input as never, {
       overrides: { taskResourceLocalHandlers: handlers as never },
-      context: { Execution: { Id: `local:${engineId}:${Date.now()}`, Input: input }, Task: { Token: 'local' } },
+      context: {
+        Execution: { Id: `local:${engineId}:${Date.now()}`, Input: input as never },
+        Task: { Token: 'local' },
+      },
       noThrowOnAbort: true,
     });
 
@@ -182,11 +185,16 @@ export class LocalEngine {
           forced = true;
           await this.forceStop(deps, runner, runId, entry, () => execution.abort());
         } else {
-          await coordinateStop(deps, runId).catch((e: unknown) => deps.logger.error('stop coordination failed', { runId, error: String(e) }));
+          await coordinateStop(deps, runId).catch((e: unknown) =>
+            deps.logger.error('stop coordination failed', { runId, error: String(e) }),
+          );
         }
       }, STOP_POLL_MS);
     };
-    started.then((o) => watchStops(o.runId), () => undefined);
+    started.then(
+      (o) => watchStops(o.runId),
+      () => undefined,
+    );
 
     const done = (async (): Promise<CatalogEntry> => {
       try {
@@ -194,7 +202,8 @@ export class LocalEngine {
           // A Fail state (PlanRejected, RunNotFinished) ends the execution "failed"; the catalog has the truth.
           deps.logger.info('execution ended', { error: String(error) });
         });
-        if (!startSettled) settleStarted(() => rejectStarted(new Error('the workflow ended before the run was planned')));
+        if (!startSettled)
+          settleStarted(() => rejectStarted(new Error('the workflow ended before the run was planned')));
         await draining;
         const runId = (await started).runId;
         if (forced) await this.settleForced(deps, runId);

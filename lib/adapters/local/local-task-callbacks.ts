@@ -20,7 +20,9 @@ export class LocalTaskCallbacks implements TaskCallbacks {
   /** Issues a token and the promise that settles when the token is completed. */
   issue(): { token: string; completion: Promise<unknown> } {
     const token = `local-${randomUUID()}`;
-    const completion = new Promise<unknown>((resolve, reject) => this.waiting.set(token, { resolve, reject }));
+    const completion = new Promise<unknown>((resolve, reject) =>
+      this.waiting.set(token, { resolve, reject }),
+    );
     return { token, completion };
   }
 

@@ -24,7 +24,8 @@ export function taskFunctions(definition: AslDefinition): Map<string, string> {
   const found = new Map<string, string>();
   const walk = (states: Record<string, State>) => {
     for (const [name, state] of Object.entries(states)) {
-      if (state.Type === 'Task' && state.Parameters?.FunctionName) found.set(name, state.Parameters.FunctionName);
+      if (state.Type === 'Task' && state.Parameters?.FunctionName)
+        found.set(name, state.Parameters.FunctionName);
       const inner = state.ItemProcessor ?? state.Iterator;
       if (inner) walk(inner.States);
     }

@@ -1,0 +1,463 @@
+/**
+ * The journal on DynamoDB (or dynalite locally): one partition per run, `pk = RUN#<runId>`, and
+ * `sk = META | TASK#<workload>#<rep:04>#<host> | CMD#<commandId> | STATE#<iso-ts>#<seq:06>`.
+ * Items keep the record's fields as top-level attributes, so the console shows them as they are.
+ *
+ * Every single-item write carries its condition here, next to the operation it protects: a COMPLETED
+ * task never regresses, a late or duplicate status event is a no-op, a command is closed once. The only
+ * unconditional writes are the batch writes of putTasks/markRunning (BatchWriteItem takes no condition),
+ * whose callers own the tasks they write (a new run's tasks; the tasks a command is about to run).
+ */
+import {
+  BatchWriteCommand,
+  type BatchWriteCommandInput,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  type QueryCommandInput,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { ConflictError, EngineError } from '../../core/errors.js';
+import type { JournalRepo } from '../../core/ports.js';
+import type { CommandRecord, HostOutcome, RunMeta, StateRecord, TaskRecord } from '../../core/run.js';
+import { assertTaskTransition, type TaskStatus } from '../../core/task-state.js';
+
+type Item = Record<string, unknown>;
+type TaskRef = Pick<TaskRecord, 'workload' | 'rep' | 'host'>;
+type TaskResult = Parameters<JournalRepo['recordTaskResult']>[1];
+type WriteRequests = NonNullable<BatchWriteCommandInput['RequestItems']>[string];
+
+/** BatchWriteItem takes at most 25 requests. */
+const BATCH_SIZE = 25;
+/** Batches sent at once by putTasks/markRunning, and conditional updates at once by setTasksStatus. */
+const BATCH_CONCURRENCY = 4;
+const UPDATE_CONCURRENCY = 16;
+/** Attempts of one batch while DynamoDB returns UnprocessedItems (throttling), with exponential backoff. */
+const BATCH_ATTEMPTS = 8;
+const BACKOFF_BASE_MS = 50;
+const BACKOFF_MAX_MS = 2_000;
+
+/** The fields recordTaskResult may set; everything else (keys, commandId) stays as markRunning wrote it. */
+const RESULT_FIELDS = [
+  'status',
+  'attempts',
+  'seed',
+  'startedAt',
+  'finishedAt',
+  'durationMs',
+  'exitCode',
+  'error',
+  'errorType',
+  'errorContext',
+  'metrics',
+  'outputRef',
+] as const satisfies readonly (keyof TaskResult)[];
+
+/** `pk` of a run's partition. */
+export const runPartitionKey = (runId: string): string => `RUN#${runId}`;
+
+/** `sk` of a task: sorted by workload, then repetition, then host. */
+export const taskSortKey = (task: TaskRef): string =>
+  `TASK#${task.workload}#${String(task.rep).padStart(4, '0')}#${task.host}`;
+
+/**
+ * JournalRepo on a DynamoDB table with the journal schema (tables.ts). The document client must
+ * remove undefined values (create it with createDocumentClient).
+ *
+ * @example
+ * const journal = new DynamoJournalRepo({ client: createDocumentClient(client), tableName: 'fleetbench-journal' });
+ * await journal.createRun(meta);
+ * await journal.markRunning(meta.runId, tasks, commandId, clock.now().toISOString());
+ * const applied = await journal.recordTaskResult(meta.runId, { ...ref, status: 'COMPLETED', commandId });
+ */
+export class DynamoJournalRepo implements JournalRepo {
+  readonly #client: DynamoDBDocumentClient;
+  readonly #table: string;
+
+  constructor(options: { client: DynamoDBDocumentClient; tableName: string }) {
+    this.#client = options.client;
+    this.#table = options.tableName;
+  }
+
+  async createRun(meta: RunMeta): Promise<void> {
+    try {
+      await this.#client.send(
+        new PutCommand({
+          TableName: this.#table,
+          Item: { ...meta, pk: runPartitionKey(meta.runId), sk: 'META' },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+    } catch (err) {
+      if (isConditionFailure(err)) {
+        throw new ConflictError(`run ${meta.runId} already exists`, { hint: 'use a new run id', cause: err });
+      }
+      throw err;
+    }
+  }
+
+  async getRun(runId: string): Promise<RunMeta | undefined> {
+    return this.#get<RunMeta>(runId, 'META');
+  }
+
+  async updateRunForResume(meta: RunMeta): Promise<void> {
+    try {
+      await this.#client.send(
+        new PutCommand({
+          TableName: this.#table,
+          Item: { ...meta, pk: runPartitionKey(meta.runId), sk: 'META' },
+          ConditionExpression: 'attempt = :previous',
+          ExpressionAttributeValues: { ':previous': meta.attempt - 1 },
+        }),
+      );
+    } catch (err) {
+      if (isConditionFailure(err)) {
+        throw new ConflictError(
+          `run ${meta.runId} is not at attempt ${meta.attempt - 1}: it is missing or another resume won`,
+          { hint: 'check the run with `fleetbench status`', cause: err },
+        );
+      }
+      throw err;
+    }
+  }
+
+  async putTasks(runId: string, tasks: readonly TaskRecord[]): Promise<void> {
+    const pk = runPartitionKey(runId);
+    await this.#batchPut(tasks.map((task) => ({ ...task, pk, sk: taskSortKey(task) })));
+  }
+
+  async listTasks(runId: string, filter: { workload?: string; rep?: number } = {}): Promise<TaskRecord[]> {
+    let prefix = 'TASK#';
+    const input: Omit<QueryCommandInput, 'TableName'> = {};
+    if (filter.workload !== undefined) {
+      prefix += `${filter.workload}#`;
+      if (filter.rep !== undefined) prefix += `${String(filter.rep).padStart(4, '0')}#`;
+    } else if (filter.rep !== undefined) {
+      input.FilterExpression = '#rep = :rep';
+      input.ExpressionAttributeNames = { '#rep': 'rep' };
+      input.ExpressionAttributeValues = { ':rep': filter.rep };
+    }
+    return this.#queryPrefix<TaskRecord>(runId, prefix, input);
+  }
+
+  async getTask(runId: string, task: TaskRef): Promise<TaskRecord | undefined> {
+    return this.#get<TaskRecord>(runId, taskSortKey(task));
+  }
+
+  async markRunning(
+    runId: string,
+    tasks: readonly TaskRecord[],
+    commandId: string,
+    startedAt: string,
+  ): Promise<void> {
+    const pk = runPartitionKey(runId);
+    const items = tasks.map((task) => {
+      // BatchWriteItem cannot carry a condition: at least refuse to re-run what the caller knows is done.
+      assertTaskTransition(task.status, 'RUNNING');
+      const running: TaskRecord = {
+        key: task.key,
+        host: task.host,
+        workload: task.workload,
+        rep: task.rep,
+        seed: task.seed,
+        status: 'RUNNING',
+        attempts: task.attempts + 1,
+        startedAt,
+        commandId,
+      };
+      return { ...running, pk, sk: taskSortKey(task) };
+    });
+    await this.#batchPut(items);
+  }
+
+  async recordTaskResult(runId: string, result: TaskResult): Promise<boolean> {
+    assertTaskTransition('RUNNING', result.status);
+    const names: Record<string, string> = { '#status': 'status', '#commandId': 'commandId' };
+    const values: Item = { ':running': 'RUNNING', ':commandId': result.commandId };
+    const sets: string[] = [];
+    for (const field of RESULT_FIELDS) {
+      const value = result[field];
+      if (value === undefined) continue;
+      names[`#${field}`] = field;
+      values[`:${field}`] = value;
+      sets.push(`#${field} = :${field}`);
+    }
+    try {
+      await this.#client.send(
+        new UpdateCommand({
+          TableName: this.#table,
+          Key: { pk: runPartitionKey(runId), sk: taskSortKey(result) },
+          UpdateExpression: `SET ${sets.join(', ')}`,
+          ConditionExpression: '#status = :running AND #commandId = :commandId',
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (isConditionFailure(err)) return false;
+      throw err;
+    }
+  }
+
+  async setTasksStatus(
+    runId: string,
+    tasks: readonly TaskRef[],
+    status: Extract<TaskStatus, 'SKIPPED' | 'CANCELLED' | 'PENDING' | 'FAILED'>,
+    reason: string,
+    options: { onlyIf?: readonly TaskStatus[] } = {},
+  ): Promise<number> {
+    const values: Item = { ':status': status, ':reason': reason, ':completed': 'COMPLETED' };
+    let condition = 'attribute_exists(pk) AND #status <> :completed';
+    if (options.onlyIf !== undefined) {
+      const placeholders = options.onlyIf.map((allowed, i) => {
+        values[`:onlyIf${i}`] = allowed;
+        return `:onlyIf${i}`;
+      });
+      // An empty onlyIf allows nothing: `IN ()` is not valid syntax, so say so without a request.
+      if (placeholders.length === 0) return 0;
+      condition += ` AND #status IN (${placeholders.join(', ')})`;
+    }
+    const pk = runPartitionKey(runId);
+    const applied = await mapLimit(tasks, UPDATE_CONCURRENCY, async (task) => {
+      try {
+        await this.#client.send(
+          new UpdateCommand({
+            TableName: this.#table,
+            Key: { pk, sk: taskSortKey(task) },
+            // The reason is kept in `error`: it tells the user why the task did not (fully) run.
+            UpdateExpression: 'SET #status = :status, #error = :reason',
+            ConditionExpression: condition,
+            ExpressionAttributeNames: { '#status': 'status', '#error': 'error' },
+            ExpressionAttributeValues: values,
+          }),
+        );
+        return 1;
+      } catch (err) {
+        if (isConditionFailure(err)) return 0;
+        throw err;
+      }
+    });
+    return applied.reduce((sum: number, n) => sum + n, 0);
+  }
+
+  async putCommand(command: CommandRecord): Promise<void> {
+    try {
+      await this.#client.send(
+        new PutCommand({
+          TableName: this.#table,
+          // `outcomes` must exist as a map for recordHostOutcome's `SET outcomes.#host`.
+          Item: {
+            ...command,
+            outcomes: command.outcomes ?? {},
+            pk: runPartitionKey(command.runId),
+            sk: `CMD#${command.commandId}`,
+          },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+    } catch (err) {
+      if (isConditionFailure(err)) {
+        throw new ConflictError(`command ${command.commandId} of run ${command.runId} already exists`, {
+          cause: err,
+        });
+      }
+      throw err;
+    }
+  }
+
+  async getCommand(runId: string, commandId: string): Promise<CommandRecord | undefined> {
+    return this.#get<CommandRecord>(runId, `CMD#${commandId}`);
+  }
+
+  async listCommands(runId: string): Promise<CommandRecord[]> {
+    return this.#queryPrefix<CommandRecord>(runId, 'CMD#');
+  }
+
+  async setCommandProviderIds(
+    runId: string,
+    commandId: string,
+    providerIds: readonly string[],
+  ): Promise<void> {
+    try {
+      await this.#client.send(
+        new UpdateCommand({
+          TableName: this.#table,
+          Key: { pk: runPartitionKey(runId), sk: `CMD#${commandId}` },
+          UpdateExpression: 'SET providerIds = :providerIds',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeValues: { ':providerIds': providerIds },
+        }),
+      );
+    } catch (err) {
+      if (isConditionFailure(err)) {
+        throw new ConflictError(`command ${commandId} of run ${runId} does not exist`, { cause: err });
+      }
+      throw err;
+    }
+  }
+
+  async recordHostOutcome(
+    runId: string,
+    commandId: string,
+    hostId: string,
+    outcome: HostOutcome,
+  ): Promise<CommandRecord | undefined> {
+    try {
+      const out = await this.#client.send(
+        new UpdateCommand({
+          TableName: this.#table,
+          Key: { pk: runPartitionKey(runId), sk: `CMD#${commandId}` },
+          UpdateExpression: 'SET outcomes.#host = :outcome',
+          ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(outcomes.#host)',
+          ExpressionAttributeNames: { '#host': hostId },
+          ExpressionAttributeValues: { ':outcome': outcome },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return out.Attributes === undefined ? undefined : withoutKeys<CommandRecord>(out.Attributes);
+    } catch (err) {
+      // Already recorded (a duplicate event), or no such command: either way nothing to act on.
+      if (isConditionFailure(err)) return undefined;
+      throw err;
+    }
+  }
+
+  async closeCommand(runId: string, commandId: string, doneAt: string): Promise<boolean> {
+    try {
+      await this.#client.send(
+        new UpdateCommand({
+          TableName: this.#table,
+          Key: { pk: runPartitionKey(runId), sk: `CMD#${commandId}` },
+          UpdateExpression: 'SET #status = :done, doneAt = :doneAt',
+          ConditionExpression: '#status = :sent',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':done': 'DONE', ':sent': 'SENT', ':doneAt': doneAt },
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (isConditionFailure(err)) return false;
+      throw err;
+    }
+  }
+
+  async appendState(runId: string, record: StateRecord): Promise<void> {
+    const sk = `STATE#${record.at}#${String(record.seq).padStart(6, '0')}`;
+    try {
+      await this.#client.send(
+        new PutCommand({
+          TableName: this.#table,
+          Item: { ...record, pk: runPartitionKey(runId), sk },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+    } catch (err) {
+      if (isConditionFailure(err)) {
+        throw new ConflictError(`state record ${sk} of run ${runId} already exists`, { cause: err });
+      }
+      throw err;
+    }
+  }
+
+  async listStates(runId: string): Promise<StateRecord[]> {
+    return this.#queryPrefix<StateRecord>(runId, 'STATE#');
+  }
+
+  async #get<T>(runId: string, sk: string): Promise<T | undefined> {
+    const out = await this.#client.send(
+      new GetCommand({
+        TableName: this.#table,
+        Key: { pk: runPartitionKey(runId), sk },
+        ConsistentRead: true,
+      }),
+    );
+    return out.Item === undefined ? undefined : withoutKeys<T>(out.Item);
+  }
+
+  /** Every item of the run whose sk starts with `prefix`, in sk order, all pages. */
+  async #queryPrefix<T>(
+    runId: string,
+    prefix: string,
+    extra: Omit<QueryCommandInput, 'TableName'> = {},
+  ): Promise<T[]> {
+    const records: T[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const out = await this.#client.send(
+        new QueryCommand({
+          ...extra,
+          TableName: this.#table,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+          ExpressionAttributeValues: {
+            ...extra.ExpressionAttributeValues,
+            ':pk': runPartitionKey(runId),
+            ':prefix': prefix,
+          },
+          // Callers decide from these lists (what to skip on resume, what is in flight).
+          ConsistentRead: true,
+          ...(startKey === undefined ? {} : { ExclusiveStartKey: startKey }),
+        }),
+      );
+      for (const item of out.Items ?? []) records.push(withoutKeys<T>(item));
+      startKey = out.LastEvaluatedKey;
+    } while (startKey !== undefined);
+    return records;
+  }
+
+  async #batchPut(items: readonly Item[]): Promise<void> {
+    const chunks: Item[][] = [];
+    for (let i = 0; i < items.length; i += BATCH_SIZE) chunks.push(items.slice(i, i + BATCH_SIZE));
+    await mapLimit(chunks, BATCH_CONCURRENCY, (chunk) =>
+      this.#writeBatch(chunk.map((item) => ({ PutRequest: { Item: item } }))),
+    );
+  }
+
+  /** One BatchWriteItem, re-sending UnprocessedItems with exponential backoff and jitter. */
+  async #writeBatch(requests: WriteRequests): Promise<void> {
+    let pending = requests;
+    for (let attempt = 1; ; attempt++) {
+      const out = await this.#client.send(
+        new BatchWriteCommand({ RequestItems: { [this.#table]: pending } }),
+      );
+      const unprocessed = out.UnprocessedItems?.[this.#table] ?? [];
+      if (unprocessed.length === 0) return;
+      if (attempt >= BATCH_ATTEMPTS) {
+        throw new EngineError(
+          `DynamoDB left ${unprocessed.length} of ${requests.length} journal writes unprocessed after ${attempt} attempts`,
+          { hint: 'the table is throttled; retry the command (completed tasks are kept)' },
+        );
+      }
+      const ceiling = Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** (attempt - 1));
+      await new Promise((resolve) => setTimeout(resolve, ceiling / 2 + Math.random() * (ceiling / 2)));
+      pending = unprocessed as WriteRequests;
+    }
+  }
+}
+
+/** The stored item as the record it holds: without the table's key attributes. */
+function withoutKeys<T>(item: Item): T {
+  const record = { ...item };
+  delete record.pk;
+  delete record.sk;
+  return record as T;
+}
+
+function isConditionFailure(err: unknown): boolean {
+  return err instanceof Error && err.name === 'ConditionalCheckFailedException';
+}
+
+/** Maps with at most `limit` calls in flight; results keep the input order. */
+async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await fn(items[index] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}

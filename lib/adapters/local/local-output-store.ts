@@ -1,0 +1,49 @@
+/**
+ * Reads command output the local runner captured to files. Refs are the absolute paths the runner put
+ * in InvocationResult.stdoutRef/stderrRef; a missing file reads as empty, because a command that never
+ * started (or wrote nothing before its host went away) has no output to show.
+ */
+import { open } from 'node:fs/promises';
+import { FleetbenchError } from '../../core/errors.js';
+import type { OutputStore } from '../../core/ports.js';
+
+/** A captured output exists but cannot be read (a directory, no permission). */
+export class OutputReadError extends FleetbenchError {
+  readonly code = 'OUTPUT_READ';
+}
+
+/**
+ * Output store over local files.
+ * @example
+ * const text = await new LocalOutputStore().read(result.stdoutRef ?? '', 64 * 1024);
+ */
+export class LocalOutputStore implements OutputStore {
+  /**
+   * Returns the file's text, or only its FIRST `maxBytes` bytes when given (like SSM's inline output,
+   * which keeps the beginning). A multi-byte character cut at the limit decodes as U+FFFD.
+   */
+  async read(ref: string, maxBytes?: number): Promise<string> {
+    let file: Awaited<ReturnType<typeof open>>;
+    try {
+      file = await open(ref, 'r');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return '';
+      throw new OutputReadError(`cannot read output ${ref}: ${(error as Error).message}`, { cause: error });
+    }
+    try {
+      if (maxBytes === undefined) return await file.readFile('utf8');
+      const buffer = Buffer.alloc(Math.max(0, Math.floor(maxBytes)));
+      let filled = 0;
+      while (filled < buffer.length) {
+        const { bytesRead } = await file.read(buffer, filled, buffer.length - filled, filled);
+        if (bytesRead === 0) break;
+        filled += bytesRead;
+      }
+      return buffer.subarray(0, filled).toString('utf8');
+    } catch (error) {
+      throw new OutputReadError(`cannot read output ${ref}: ${(error as Error).message}`, { cause: error });
+    } finally {
+      await file.close();
+    }
+  }
+}

@@ -1,0 +1,93 @@
+/** `fleetbench show <runId>` (every task, the audit trail) and `fleetbench status <runId>` (the short form). */
+import type { Command } from 'commander';
+import type { ControllerState } from '../../core/controller-state.js';
+import { globalOptions, runIdArgument, withEngine } from '../context.js';
+import { formatMs, formatNumber, table } from '../format.js';
+import { type Io, paint } from '../io.js';
+import { loadRunView, type RunView } from '../run-view.js';
+
+export function stateLabel(io: Io, state: ControllerState): string {
+  const style =
+    state === 'FINISHED'
+      ? 'green'
+      : state === 'FAILED' || state === 'STOP_FAILED' || state === 'ABORTED'
+        ? 'red'
+        : 'cyan';
+  return paint(io, style, state);
+}
+
+export function registerShowCommands(program: Command, io: Io): void {
+  program
+    .command('show')
+    .description(
+      'show a run: every task with status, duration, metrics and error, and the controller-state audit trail',
+    )
+    .argument('<runId>', 'the run', runIdArgument)
+    .option('--json', 'print {runId, name, state, counts, tasks: [...], states: [...]} as JSON')
+    .action(async (runId: string, opts: { json?: boolean }, command: Command) => {
+      const view = await withEngine(io, globalOptions(command), ({ deps }) => loadRunView(deps, runId));
+      if (opts.json) io.out(`${JSON.stringify(view, null, 2)}\n`);
+      else printShow(io, view);
+    });
+  program
+    .command('status')
+    .description('the state and task counts of a run')
+    .argument('<runId>', 'the run', runIdArgument)
+    .option('--json', 'print the same JSON shape as `show --json`')
+    .action(async (runId: string, opts: { json?: boolean }, command: Command) => {
+      const view = await withEngine(io, globalOptions(command), ({ deps }) => loadRunView(deps, runId));
+      if (opts.json) {
+        io.out(`${JSON.stringify(view, null, 2)}\n`);
+        return;
+      }
+      printHeader(io, view);
+    });
+}
+
+function printHeader(io: Io, view: RunView): void {
+  const c = view.counts;
+  const total = Object.values(c).reduce((a, b) => a + b, 0);
+  io.out(
+    `Run ${view.runId} (${view.name}) ${stateLabel(io, view.state)}${view.reason ? ` — ${view.reason}` : ''}\n` +
+      `  tasks: ${c.completed}/${total} completed, ${c.failed} failed, ${c.running} running, ${c.pending} pending, ${c.skipped} skipped, ${c.cancelled} cancelled\n` +
+      `  hosts: ${view.hosts.join(', ')}   attempt: ${view.attempt}   created: ${view.createdAt}${view.finishedAt ? `   finished: ${view.finishedAt}` : ''}\n`,
+  );
+  if (view.stopRequest)
+    io.out(
+      `  stop requested by ${view.stopRequest.requestedBy} at ${view.stopRequest.requestedAt}: ${view.stopRequest.reason}\n`,
+    );
+  for (const e of view.excludedHosts) io.out(`  excluded ${e.host}: ${e.reason}\n`);
+}
+
+function printShow(io: Io, view: RunView): void {
+  printHeader(io, view);
+  io.out('\n');
+  io.out(
+    table(
+      ['TASK', 'STATUS', 'DURATION', 'EXIT', 'METRICS', 'ERROR'],
+      view.tasks.map((t) => [
+        t.key,
+        t.status === 'COMPLETED'
+          ? paint(io, 'green', t.status)
+          : t.status === 'FAILED'
+            ? paint(io, 'red', t.status)
+            : t.status,
+        formatMs(t.durationMs ?? undefined),
+        t.exitCode === null ? '-' : String(t.exitCode),
+        Object.entries(t.metrics)
+          .map(([name, m]) => `${name}=${formatNumber(m.value)}${m.unit ? ` ${m.unit}` : ''}`)
+          .join(', ') || '-',
+        t.error ?? '',
+      ]),
+    ),
+  );
+  io.out('\nController states:\n');
+  io.out(
+    table(
+      ['AT', 'FROM', 'TO', 'REASON'],
+      view.states.map((s) => [s.at, s.from ?? '-', s.to, s.reason]),
+    ),
+  );
+  const outputs = view.tasks.find((t) => t.outputRef)?.outputRef;
+  if (outputs) io.out(`\nRaw outputs: ${outputs.replace(/[^/]+$/, '')}\n`);
+}

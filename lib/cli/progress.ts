@@ -1,0 +1,91 @@
+/**
+ * The live progress line of `run` and `resume`: a bar with done/failed/total, the current phase and the
+ * elapsed time, redrawn in place on a terminal; on a pipe or in CI, one plain line per phase instead.
+ */
+import type { CloudEvent } from '../core/cloudevents.js';
+import { formatMs } from './format.js';
+import { type Io, paint } from './io.js';
+
+const BAR_WIDTH = 24;
+const REDRAW_MS = 100;
+
+export class Progress {
+  private done = 0;
+  private failed = 0;
+  private phase = 'planning';
+  private lastDraw = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private readonly startedAt = Date.now();
+  private drawn = false;
+  /** Nothing is shown before the run id is printed. */
+  private shown = false;
+
+  constructor(
+    private readonly io: Io,
+    private total = 0,
+  ) {
+    if (io.isTTY) this.timer = setInterval(() => this.draw(true), 1000);
+  }
+
+  setTotal(total: number, alreadyDone = 0): void {
+    this.total = total;
+    this.done = alreadyDone;
+    this.shown = true;
+    if (!this.io.isTTY) this.io.err(`${this.summary()}\n`);
+    this.draw(true);
+  }
+
+  setPhase(phase: string): void {
+    if (phase === this.phase) return;
+    this.phase = phase;
+    if (!this.io.isTTY && this.shown) this.io.err(`${this.summary()}\n`);
+    this.draw(true);
+  }
+
+  /** Counts finished tasks from the run's CloudEvents. */
+  onEvent(event: CloudEvent): void {
+    if (event.type === 'dev.fleetbench.task.completed') this.done += 1;
+    else if (event.type === 'dev.fleetbench.task.failed' || event.type === 'dev.fleetbench.task.cancelled') {
+      this.done += 1;
+      this.failed += 1;
+    } else return;
+    this.draw(false);
+  }
+
+  /** Prints a message above the bar without garbling it. */
+  note(text: string): void {
+    this.clear();
+    this.io.err(`${text}\n`);
+    this.draw(true);
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.clear();
+  }
+
+  private summary(): string {
+    const failed = this.failed > 0 ? `, ${this.failed} failed` : '';
+    return `[${formatMs(Date.now() - this.startedAt)}] ${this.phase} — ${this.done}/${this.total} tasks${failed}`;
+  }
+
+  private clear(): void {
+    if (this.io.isTTY && this.drawn) this.io.err('\r\u001b[2K');
+    this.drawn = false;
+  }
+
+  private draw(force: boolean): void {
+    if (!this.io.isTTY || !this.shown) return;
+    const now = Date.now();
+    if (!force && now - this.lastDraw < REDRAW_MS) return;
+    this.lastDraw = now;
+    const ratio = this.total > 0 ? Math.min(1, this.done / this.total) : 0;
+    const filled = Math.round(ratio * BAR_WIDTH);
+    const bar =
+      paint(this.io, 'green', '█'.repeat(filled)) + paint(this.io, 'dim', '░'.repeat(BAR_WIDTH - filled));
+    const failed = this.failed > 0 ? paint(this.io, 'red', ` ${this.failed} failed`) : '';
+    const line = `${bar} ${this.done}/${this.total}${failed}  ${this.phase}  ${formatMs(now - this.startedAt)}`;
+    this.io.err(`\r\u001b[2K${line}`);
+    this.drawn = true;
+  }
+}

@@ -1,0 +1,92 @@
+/**
+ * The run as `show` and `status` present it, and the `--json` shape scripts rely on:
+ * `{runId, name, state, counts, tasks: [{key, host, workload, rep, status, durationMs, exitCode, metrics, error}]}`
+ * plus the audit trail and excluded hosts. Built from the journal and the catalog through the ports,
+ * so the local and aws targets print the same thing.
+ */
+import { RunNotFoundError } from '../core/errors.js';
+import type { CatalogRepo, JournalRepo } from '../core/ports.js';
+import type { CatalogEntry, StateRecord, StopRequest, TaskRecord } from '../core/run.js';
+import { countByStatus, type TaskCounts } from '../core/task-state.js';
+
+export type TaskView = {
+  readonly key: string;
+  readonly host: string;
+  readonly workload: string;
+  readonly rep: number;
+  readonly status: TaskRecord['status'];
+  readonly attempts: number;
+  readonly startedAt: string | null;
+  readonly durationMs: number | null;
+  readonly exitCode: number | null;
+  readonly metrics: Record<string, { value: number; unit: string }>;
+  readonly error: string | null;
+  readonly errorType: string | null;
+  readonly outputRef: string | null;
+};
+
+export type RunView = {
+  readonly runId: string;
+  readonly name: string;
+  readonly state: CatalogEntry['state'];
+  readonly target: CatalogEntry['target'];
+  readonly reason: string | null;
+  readonly createdAt: string;
+  readonly finishedAt: string | null;
+  readonly hosts: readonly string[];
+  /** In plan order. */
+  readonly workloads: readonly string[];
+  readonly excludedHosts: readonly { host: string; reason: string }[];
+  readonly attempt: number;
+  readonly stopRequest: StopRequest | null;
+  readonly counts: TaskCounts;
+  readonly tasks: readonly TaskView[];
+  readonly states: readonly StateRecord[];
+};
+
+export async function loadRunView(
+  repos: { journal: JournalRepo; catalog: CatalogRepo },
+  runId: string,
+): Promise<RunView> {
+  const [entry, meta] = await Promise.all([repos.catalog.get(runId), repos.journal.getRun(runId)]);
+  if (!entry || !meta) throw new RunNotFoundError(runId);
+  const [tasks, states] = await Promise.all([
+    repos.journal.listTasks(runId),
+    repos.journal.listStates(runId),
+  ]);
+  return {
+    runId,
+    name: entry.name,
+    state: entry.state,
+    target: entry.target,
+    reason: entry.reason ?? null,
+    createdAt: entry.createdAt,
+    finishedAt: entry.finishedAt ?? null,
+    hosts: entry.hosts,
+    workloads: entry.workloads,
+    excludedHosts: meta.excludedHosts.map((e) => ({ host: e.host.name, reason: e.reason })),
+    attempt: meta.attempt,
+    stopRequest: entry.stopRequest ?? null,
+    counts: countByStatus(tasks),
+    tasks: tasks.map(taskView),
+    states,
+  };
+}
+
+function taskView(t: TaskRecord): TaskView {
+  return {
+    key: t.key,
+    host: t.host,
+    workload: t.workload,
+    rep: t.rep,
+    status: t.status,
+    attempts: t.attempts,
+    startedAt: t.startedAt ?? null,
+    durationMs: t.durationMs ?? null,
+    exitCode: t.exitCode ?? null,
+    metrics: Object.fromEntries((t.metrics ?? []).map((m) => [m.name, { value: m.value, unit: m.unit }])),
+    error: t.error ?? null,
+    errorType: t.errorType ?? null,
+    outputRef: t.outputRef ?? null,
+  };
+}

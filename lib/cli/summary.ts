@@ -1,0 +1,46 @@
+/**
+ * The end-of-run summary: one row per workload with task counts, mean duration and the mean of each metric
+ * over completed tasks, then the verdict line and where to look next.
+ */
+import { formatMs, formatNumber, table } from './format.js';
+import { type Io, paint } from './io.js';
+import type { RunView } from './run-view.js';
+
+export function printSummary(io: Io, view: RunView): void {
+  const rows = view.workloads.map((w) => {
+    const tasks = view.tasks.filter((t) => t.workload === w);
+    const completed = tasks.filter((t) => t.status === 'COMPLETED');
+    const count = (s: string) => tasks.filter((t) => t.status === s).length;
+    const durations = completed.map((t) => t.durationMs).filter((d): d is number => d !== null);
+    const metricNames = [...new Set(completed.flatMap((t) => Object.keys(t.metrics)))];
+    const metrics = metricNames.slice(0, 3).map((name) => {
+      const values = completed.map((t) => t.metrics[name]?.value).filter((v): v is number => v !== undefined);
+      const unit = completed.find((t) => t.metrics[name])?.metrics[name]?.unit ?? '';
+      return `${name}=${formatNumber(values.reduce((a, b) => a + b, 0) / values.length)}${unit ? ` ${unit}` : ''}`;
+    });
+    return [
+      w,
+      String(completed.length),
+      colourCount(io, count('FAILED'), 'red'),
+      colourCount(io, count('SKIPPED') + count('CANCELLED') + count('PENDING'), 'yellow'),
+      formatMs(durations.length ? durations.reduce((a, b) => a + b, 0) / durations.length : undefined),
+      metrics.join(', ') || '-',
+    ];
+  });
+  io.out(`\n${table(['WORKLOAD', 'DONE', 'FAILED', 'NOT RUN', 'MEAN TIME', 'MEAN METRICS'], rows)}`);
+  for (const e of view.excludedHosts) io.out(`${paint(io, 'yellow', 'excluded')} ${e.host}: ${e.reason}\n`);
+  const failures = view.tasks.filter((t) => t.status === 'FAILED').slice(0, 5);
+  for (const t of failures) io.out(`${paint(io, 'red', 'failed')} ${t.key}: ${t.error ?? 'unknown error'}\n`);
+  const c = view.counts;
+  const colour =
+    view.state === 'FINISHED' && c.failed === 0 ? 'green' : view.state === 'FINISHED' ? 'yellow' : 'red';
+  io.out(
+    `\nRun ${view.runId} ${paint(io, colour, view.state)}${view.reason && view.state !== 'FINISHED' ? ` (${view.reason})` : ''}: ` +
+      `${c.completed} completed, ${c.failed} failed, ${c.skipped} skipped, ${c.cancelled} cancelled, ${c.pending} pending.\n` +
+      `Details: fleetbench show ${view.runId}\n`,
+  );
+}
+
+function colourCount(io: Io, n: number, style: 'red' | 'yellow'): string {
+  return n > 0 ? paint(io, style, String(n)) : '0';
+}

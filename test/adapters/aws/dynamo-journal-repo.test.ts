@@ -1,0 +1,512 @@
+import { randomUUID } from 'node:crypto';
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { runPartitionKey, taskSortKey } from '../../../lib/adapters/aws/dynamo-journal-repo.js';
+import { ConflictError, IllegalTransitionError } from '../../../lib/core/errors.js';
+import type { Plan } from '../../../lib/core/plan.js';
+import type { CommandRecord, RunMeta, TaskRecord } from '../../../lib/core/run.js';
+import { startTestDynalite, type TestDynalite } from '../../support/dynalite.js';
+
+const plan: Plan = {
+  name: 'journal-test',
+  hosts: { local: 2 },
+  requireAllHosts: false,
+  repetitions: 2,
+  strategy: 'lockstep',
+  failurePolicy: { failFast: false, maxFailedPercent: 100 },
+  timeouts: { task: 600, stop: 30 },
+  env: {},
+  setup: [],
+  teardown: [],
+  workloads: [{ name: 'cpu', plugin: 'shell', options: { command: 'true' }, setup: [], teardown: [] }],
+};
+
+const newRunId = (): string => `run-${randomUUID()}`;
+
+function meta(runId: string, attempt = 1): RunMeta {
+  return {
+    runId,
+    plan,
+    planHash: 'hash',
+    target: 'local',
+    hosts: [{ id: 'w1', name: 'host-1' }],
+    excludedHosts: [],
+    attempt,
+    createdAt: '2026-01-01T00:00:00.000Z',
+    updatedAt: '2026-01-01T00:00:00.000Z',
+  };
+}
+
+function task(workload: string, rep: number, host: string, extra: Partial<TaskRecord> = {}): TaskRecord {
+  return {
+    key: `${host}::${workload}::${rep}`,
+    host,
+    workload,
+    rep,
+    status: 'PENDING',
+    attempts: 0,
+    seed: `seed-${host}-${rep}`,
+    ...extra,
+  };
+}
+
+function tasksFor(workloads: readonly string[], reps: number, hosts: number): TaskRecord[] {
+  return workloads.flatMap((w) =>
+    Array.from({ length: reps }, (_, r) =>
+      Array.from({ length: hosts }, (_, h) => task(w, r + 1, `host-${String(h + 1).padStart(3, '0')}`)),
+    ).flat(),
+  );
+}
+
+function command(runId: string, commandId: string): CommandRecord {
+  return {
+    runId,
+    commandId,
+    phase: 'repetition',
+    workload: 'cpu',
+    rep: 1,
+    hosts: [
+      { id: 'w1', name: 'host-1' },
+      { id: 'w2', name: 'host-2' },
+    ],
+    taskToken: 'token',
+    cancellable: true,
+    status: 'SENT',
+    outcomes: {},
+    providerIds: [],
+    sentAt: '2026-01-01T00:00:01.000Z',
+  };
+}
+
+let db: TestDynalite;
+
+beforeAll(async () => {
+  db = await startTestDynalite();
+});
+
+afterAll(async () => {
+  await db.stop();
+});
+
+describe('Class: DynamoJournalRepo', () => {
+  describe('Method: createRun / getRun', () => {
+    it('stores META and reads it back without the key attributes', async () => {
+      // Prepare
+      const runId = newRunId();
+
+      // Act
+      await db.journal.createRun(meta(runId));
+
+      // Assess
+      expect(await db.journal.getRun(runId)).toStrictEqual(meta(runId));
+    });
+
+    it('rejects a second run with the same id and keeps the first', async () => {
+      const runId = newRunId();
+      await db.journal.createRun(meta(runId));
+
+      await expect(db.journal.createRun({ ...meta(runId), planHash: 'other' })).rejects.toBeInstanceOf(
+        ConflictError,
+      );
+      expect((await db.journal.getRun(runId))?.planHash).toBe('hash');
+    });
+
+    it('returns undefined for an unknown run', async () => {
+      expect(await db.journal.getRun(newRunId())).toBeUndefined();
+    });
+  });
+
+  describe('Method: updateRunForResume', () => {
+    it('replaces META only when the stored attempt is the previous one', async () => {
+      const runId = newRunId();
+      await db.journal.createRun(meta(runId));
+
+      await db.journal.updateRunForResume({ ...meta(runId, 2), onlyFailed: true });
+
+      expect(await db.journal.getRun(runId)).toStrictEqual({ ...meta(runId, 2), onlyFailed: true });
+      await expect(db.journal.updateRunForResume(meta(runId, 2))).rejects.toBeInstanceOf(ConflictError);
+      await db.journal.updateRunForResume(meta(runId, 3));
+      expect((await db.journal.getRun(runId))?.attempt).toBe(3);
+    });
+
+    it('does not create a run that does not exist', async () => {
+      const runId = newRunId();
+      await expect(db.journal.updateRunForResume(meta(runId, 2))).rejects.toBeInstanceOf(ConflictError);
+      expect(await db.journal.getRun(runId)).toBeUndefined();
+    });
+  });
+
+  describe('Method: putTasks / listTasks / getTask', () => {
+    it('lists tasks in key order, filtered by workload and repetition', async () => {
+      // Prepare
+      const runId = newRunId();
+      const tasks = tasksFor(['mem', 'cpu'], 11, 2);
+
+      // Act
+      await db.journal.putTasks(runId, [...tasks].reverse());
+
+      // Assess
+      const sorted = [...tasks].sort((a, b) => taskSortKey(a).localeCompare(taskSortKey(b)));
+      expect(await db.journal.listTasks(runId)).toStrictEqual(sorted);
+      expect(await db.journal.listTasks(runId, { workload: 'cpu' })).toStrictEqual(
+        sorted.filter((t) => t.workload === 'cpu'),
+      );
+      // rep 1 must not match rep 10 or 11: the zero-padded rep keeps the prefixes apart.
+      expect(await db.journal.listTasks(runId, { workload: 'cpu', rep: 1 })).toStrictEqual(
+        sorted.filter((t) => t.workload === 'cpu' && t.rep === 1),
+      );
+      expect(await db.journal.listTasks(runId, { rep: 10 })).toStrictEqual(
+        sorted.filter((t) => t.rep === 10),
+      );
+      expect(await db.journal.listTasks(runId, { workload: 'cp' })).toStrictEqual([]);
+    });
+
+    it('reads one task, or undefined', async () => {
+      const runId = newRunId();
+      const t = task('cpu', 1, 'host-1');
+      await db.journal.putTasks(runId, [t]);
+
+      expect(await db.journal.getTask(runId, t)).toStrictEqual(t);
+      expect(await db.journal.getTask(runId, { ...t, rep: 2 })).toBeUndefined();
+    });
+
+    it('reads every page of a run larger than one 1 MB query page', async () => {
+      // Prepare: 1,200 tasks with ~1 KB of metrics each
+      const runId = newRunId();
+      const metrics = Array.from({ length: 10 }, (_, i) => ({
+        name: `metric_${i}_${'x'.repeat(70)}`,
+        value: i * 1.5,
+        unit: 'ops/s',
+      }));
+      const tasks = tasksFor(['cpu', 'disk', 'mem'], 4, 100).map((t) => ({ ...t, metrics }));
+      await db.journal.putTasks(runId, tasks);
+      const send = vi.spyOn(db.doc, 'send');
+
+      // Act
+      const listed = await db.journal.listTasks(runId);
+
+      // Assess
+      expect(listed).toHaveLength(1_200);
+      expect(listed[1_199]).toStrictEqual(tasks.find((t) => t.key === 'host-100::mem::4'));
+      expect(send.mock.calls.filter(([c]) => c instanceof QueryCommand).length).toBeGreaterThan(1);
+      send.mockRestore();
+    });
+  });
+
+  describe('Method: markRunning', () => {
+    it('marks 60 tasks RUNNING in three batches and clears the previous result', async () => {
+      // Prepare
+      const runId = newRunId();
+      const failed = {
+        status: 'FAILED',
+        attempts: 1,
+        startedAt: 'old',
+        finishedAt: 'old',
+        durationMs: 5,
+        exitCode: 1,
+      };
+      const tasks = tasksFor(['cpu'], 1, 60).map((t) =>
+        task(t.workload, t.rep, t.host, {
+          ...failed,
+          status: 'FAILED',
+          error: 'boom',
+          errorType: 'Exit',
+          errorContext: 'ctx',
+          metrics: [{ name: 'm', value: 1, unit: 'u' }],
+          outputRef: '/out',
+          commandId: 'old-cmd',
+        }),
+      );
+      await db.journal.putTasks(runId, tasks);
+      const send = vi.spyOn(db.doc, 'send');
+
+      // Act
+      await db.journal.markRunning(runId, tasks, 'cmd-2', '2026-01-01T00:01:00.000Z');
+
+      // Assess
+      expect(send).toHaveBeenCalledTimes(3);
+      send.mockRestore();
+      const listed = await db.journal.listTasks(runId);
+      expect(listed).toHaveLength(60);
+      for (const t of listed) {
+        expect(t).toStrictEqual({
+          key: t.key,
+          host: t.host,
+          workload: 'cpu',
+          rep: 1,
+          seed: `seed-${t.host}-1`,
+          status: 'RUNNING',
+          attempts: 2,
+          startedAt: '2026-01-01T00:01:00.000Z',
+          commandId: 'cmd-2',
+        });
+      }
+    });
+
+    it('refuses to re-run a task the caller knows is COMPLETED, writing nothing', async () => {
+      const runId = newRunId();
+      const done = task('cpu', 1, 'host-1', { status: 'COMPLETED', attempts: 1 });
+      const pending = task('cpu', 1, 'host-2');
+      await db.journal.putTasks(runId, [done, pending]);
+
+      await expect(db.journal.markRunning(runId, [pending, done], 'cmd', 'now')).rejects.toBeInstanceOf(
+        IllegalTransitionError,
+      );
+      expect(await db.journal.listTasks(runId)).toStrictEqual([done, pending]);
+    });
+  });
+
+  describe('Method: recordTaskResult', () => {
+    const result = {
+      workload: 'cpu',
+      rep: 1,
+      host: 'host-1',
+      status: 'COMPLETED',
+      commandId: 'cmd-1',
+      finishedAt: '2026-01-01T00:02:00.000Z',
+      durationMs: 60_000,
+      exitCode: 0,
+      metrics: [{ name: 'ops', value: 42, unit: 'ops/s' }],
+      outputRef: '/runs/out.txt',
+    } as const;
+
+    async function runningTask(): Promise<{ runId: string; t: TaskRecord }> {
+      const runId = newRunId();
+      const t = task('cpu', 1, 'host-1');
+      await db.journal.putTasks(runId, [t]);
+      await db.journal.markRunning(runId, [t], 'cmd-1', '2026-01-01T00:01:00.000Z');
+      return { runId, t };
+    }
+
+    it('records the outcome of a task RUNNING under the command', async () => {
+      const { runId, t } = await runningTask();
+
+      expect(await db.journal.recordTaskResult(runId, result)).toBe(true);
+
+      expect(await db.journal.getTask(runId, t)).toStrictEqual({
+        ...t,
+        status: 'COMPLETED',
+        attempts: 1,
+        startedAt: '2026-01-01T00:01:00.000Z',
+        commandId: 'cmd-1',
+        finishedAt: result.finishedAt,
+        durationMs: 60_000,
+        exitCode: 0,
+        metrics: result.metrics,
+        outputRef: result.outputRef,
+      });
+    });
+
+    it('returns false for a duplicate event and leaves the task unchanged', async () => {
+      const { runId, t } = await runningTask();
+      await db.journal.recordTaskResult(runId, result);
+      const before = await db.journal.getTask(runId, t);
+
+      const applied = await db.journal.recordTaskResult(runId, { ...result, status: 'FAILED', exitCode: 9 });
+
+      expect(applied).toBe(false);
+      expect(await db.journal.getTask(runId, t)).toStrictEqual(before);
+    });
+
+    it('ignores the result of another command', async () => {
+      const { runId, t } = await runningTask();
+      const before = await db.journal.getTask(runId, t);
+
+      expect(await db.journal.recordTaskResult(runId, { ...result, commandId: 'cmd-0' })).toBe(false);
+      expect(await db.journal.getTask(runId, t)).toStrictEqual(before);
+    });
+
+    it('does not create a task that does not exist', async () => {
+      const runId = newRunId();
+      expect(await db.journal.recordTaskResult(runId, result)).toBe(false);
+      expect(await db.journal.getTask(runId, result)).toBeUndefined();
+    });
+
+    it('rejects a result status a RUNNING task cannot move to', async () => {
+      const { runId } = await runningTask();
+      await expect(
+        db.journal.recordTaskResult(runId, { ...result, status: 'PENDING' }),
+      ).rejects.toBeInstanceOf(IllegalTransitionError);
+    });
+  });
+
+  describe('Method: setTasksStatus', () => {
+    it('moves every task but the COMPLETED ones and counts what applied', async () => {
+      // Prepare
+      const runId = newRunId();
+      const tasks = [
+        task('cpu', 1, 'host-1', { status: 'COMPLETED', attempts: 1 }),
+        task('cpu', 1, 'host-2', { status: 'RUNNING', attempts: 1, commandId: 'c' }),
+        task('cpu', 1, 'host-3'),
+        task('cpu', 1, 'host-4', { status: 'FAILED', attempts: 1 }),
+      ];
+      await db.journal.putTasks(runId, tasks);
+
+      // Act
+      const applied = await db.journal.setTasksStatus(runId, tasks, 'CANCELLED', 'stop requested');
+
+      // Assess
+      expect(applied).toBe(3);
+      const listed = await db.journal.listTasks(runId);
+      expect(listed.map((t) => [t.status, t.error])).toStrictEqual([
+        ['COMPLETED', undefined],
+        ['CANCELLED', 'stop requested'],
+        ['CANCELLED', 'stop requested'],
+        ['CANCELLED', 'stop requested'],
+      ]);
+    });
+
+    it('applies only to the statuses in onlyIf', async () => {
+      const runId = newRunId();
+      const tasks = [
+        task('cpu', 1, 'host-1', { status: 'RUNNING', attempts: 1 }),
+        task('cpu', 1, 'host-2'),
+        task('cpu', 1, 'host-3', { status: 'COMPLETED', attempts: 1 }),
+      ];
+      await db.journal.putTasks(runId, tasks);
+
+      const applied = await db.journal.setTasksStatus(runId, tasks, 'FAILED', 'host lost', {
+        onlyIf: ['RUNNING', 'COMPLETED'],
+      });
+
+      expect(applied).toBe(1);
+      expect((await db.journal.listTasks(runId)).map((t) => t.status)).toStrictEqual([
+        'FAILED',
+        'PENDING',
+        'COMPLETED',
+      ]);
+      expect(await db.journal.setTasksStatus(runId, tasks, 'SKIPPED', 'nothing', { onlyIf: [] })).toBe(0);
+    });
+
+    it('does not create tasks that do not exist', async () => {
+      const runId = newRunId();
+      const applied = await db.journal.setTasksStatus(
+        runId,
+        [task('cpu', 1, 'ghost')],
+        'SKIPPED',
+        'unreachable',
+      );
+
+      expect(applied).toBe(0);
+      expect(await db.journal.listTasks(runId)).toStrictEqual([]);
+    });
+
+    it('never regresses a COMPLETED task, whatever the order of events', async () => {
+      const runId = newRunId();
+      const t = task('cpu', 1, 'host-1');
+      await db.journal.putTasks(runId, [t]);
+      await db.journal.markRunning(runId, [t], 'cmd-1', 'start');
+      await db.journal.recordTaskResult(runId, { ...t, status: 'COMPLETED', commandId: 'cmd-1' });
+
+      await db.journal.setTasksStatus(runId, [t], 'CANCELLED', 'late stop');
+      await db.journal.setTasksStatus(runId, [t], 'PENDING', 'reset', { onlyIf: ['COMPLETED'] });
+      await db.journal.recordTaskResult(runId, { ...t, status: 'FAILED', commandId: 'cmd-1' });
+
+      expect((await db.journal.getTask(runId, t))?.status).toBe('COMPLETED');
+    });
+  });
+
+  describe('Commands', () => {
+    it('creates a command once, with an empty outcome map, and lists the run commands', async () => {
+      const runId = newRunId();
+      const { outcomes: _ignored, ...withoutOutcomes } = command(runId, 'cmd-1');
+
+      await db.journal.putCommand(withoutOutcomes as CommandRecord);
+      await db.journal.putCommand(command(runId, 'cmd-2'));
+
+      expect(await db.journal.getCommand(runId, 'cmd-1')).toStrictEqual(command(runId, 'cmd-1'));
+      await expect(db.journal.putCommand(command(runId, 'cmd-1'))).rejects.toBeInstanceOf(ConflictError);
+      expect(await db.journal.listCommands(runId)).toStrictEqual([
+        command(runId, 'cmd-1'),
+        command(runId, 'cmd-2'),
+      ]);
+      expect(await db.journal.getCommand(runId, 'cmd-3')).toBeUndefined();
+    });
+
+    it('sets provider ids on an existing command only', async () => {
+      const runId = newRunId();
+      await db.journal.putCommand(command(runId, 'cmd-1'));
+
+      await db.journal.setCommandProviderIds(runId, 'cmd-1', ['ssm-1', 'ssm-2']);
+
+      expect((await db.journal.getCommand(runId, 'cmd-1'))?.providerIds).toStrictEqual(['ssm-1', 'ssm-2']);
+      await expect(db.journal.setCommandProviderIds(runId, 'cmd-9', ['x'])).rejects.toBeInstanceOf(
+        ConflictError,
+      );
+      expect(await db.journal.getCommand(runId, 'cmd-9')).toBeUndefined();
+    });
+
+    it('records a host outcome once and returns the updated command', async () => {
+      const runId = newRunId();
+      await db.journal.putCommand(command(runId, 'cmd-1'));
+
+      const first = await db.journal.recordHostOutcome(runId, 'cmd-1', 'w1', {
+        status: 'Success',
+        exitCode: 0,
+      });
+      const second = await db.journal.recordHostOutcome(runId, 'cmd-1', 'w1', {
+        status: 'Failed',
+        exitCode: 1,
+      });
+      const other = await db.journal.recordHostOutcome(runId, 'cmd-1', 'w2', {
+        status: 'Failed',
+        error: 'gone',
+      });
+
+      expect(first).toStrictEqual({
+        ...command(runId, 'cmd-1'),
+        outcomes: { w1: { status: 'Success', exitCode: 0 } },
+      });
+      expect(second).toBeUndefined();
+      expect(other?.outcomes).toStrictEqual({
+        w1: { status: 'Success', exitCode: 0 },
+        w2: { status: 'Failed', error: 'gone' },
+      });
+      expect(await db.journal.recordHostOutcome(runId, 'cmd-9', 'w1', { status: 'Success' })).toBeUndefined();
+      expect(await db.journal.getCommand(runId, 'cmd-9')).toBeUndefined();
+    });
+
+    it('closes a command once', async () => {
+      const runId = newRunId();
+      await db.journal.putCommand(command(runId, 'cmd-1'));
+
+      expect(await db.journal.closeCommand(runId, 'cmd-1', '2026-01-01T00:05:00.000Z')).toBe(true);
+      expect(await db.journal.closeCommand(runId, 'cmd-1', '2026-01-01T00:06:00.000Z')).toBe(false);
+      expect(await db.journal.getCommand(runId, 'cmd-1')).toStrictEqual({
+        ...command(runId, 'cmd-1'),
+        status: 'DONE',
+        doneAt: '2026-01-01T00:05:00.000Z',
+      });
+      expect(await db.journal.closeCommand(runId, 'cmd-9', 'now')).toBe(false);
+    });
+  });
+
+  describe('Method: appendState / listStates', () => {
+    it('keeps the audit trail in order and refuses to overwrite a record', async () => {
+      const runId = newRunId();
+      const states = [
+        { at: '2026-01-01T00:00:00.000Z', seq: 1, from: null, to: 'INIT', reason: 'run created' },
+        {
+          at: '2026-01-01T00:00:01.000Z',
+          seq: 2,
+          from: 'INIT',
+          to: 'RUNNING_GLOBAL_SETUP',
+          reason: 'started',
+        },
+        { at: '2026-01-01T00:00:01.000Z', seq: 10, from: 'RUNNING_GLOBAL_SETUP', to: 'FAILED', reason: 'x' },
+      ] as const;
+
+      for (const s of [...states].reverse()) await db.journal.appendState(runId, s);
+
+      expect(await db.journal.listStates(runId)).toStrictEqual(states);
+      await expect(db.journal.appendState(runId, states[0])).rejects.toBeInstanceOf(ConflictError);
+    });
+  });
+
+  describe('Layout', () => {
+    it('keeps records of one run in the RUN#<runId> partition', () => {
+      expect(runPartitionKey('r1')).toBe('RUN#r1');
+      expect(taskSortKey({ workload: 'cpu', rep: 7, host: 'h1' })).toBe('TASK#cpu#0007#h1');
+    });
+  });
+});

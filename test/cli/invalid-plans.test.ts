@@ -1,0 +1,92 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CliHarness } from '../support/cli.js';
+
+const valid = `name: ok
+hosts: { local: 2 }
+workloads:
+  - name: a
+    plugin: shell
+    options: { command: "true" }
+`;
+
+/** Each case: the plan text, and what the one-line error must name (field and line). */
+const cases: [string, string, RegExp][] = [
+  [
+    'unknown plugin',
+    valid.replace('plugin: shell', 'plugin: shel'),
+    /plan\.yaml:5:\d+: .*workloads\[0\]\.plugin.*unknown plugin "shel"/,
+  ],
+  ['missing field', valid.replace('name: ok\n', ''), /plan\.yaml:1:\d+: .*name/],
+  ['wrong type', valid.replace('{ local: 2 }', '{ local: "two" }'), /plan\.yaml:2:\d+: .*hosts/],
+  [
+    'duplicate workload names',
+    `${valid}  - name: a\n    plugin: shell\n    options: { command: "true" }\n`,
+    /plan\.yaml:7:\d+: .*duplicate workload name "a"/,
+  ],
+  ['zero repetitions', `${valid}repetitions: 0\n`, /plan\.yaml:7:\d+: .*repetitions/],
+  ['zero hosts', valid.replace('{ local: 2 }', '{ local: 0 }'), /plan\.yaml:2:\d+: .*hosts/],
+  [
+    'YAML syntax error',
+    valid.replace('hosts: { local: 2 }', 'hosts: { local: 2'),
+    /plan\.yaml:\d+:\d+: .*YAML/,
+  ],
+];
+
+describe('Invalid plans', () => {
+  let cli: CliHarness;
+
+  beforeAll(async () => {
+    cli = await CliHarness.create();
+  });
+  afterAll(async () => cli.dispose());
+
+  it.each(cases)(
+    'rejects a plan with %s: exit 2, one line naming field and line, no stack',
+    async (_name, text, expected) => {
+      const plan = await cli.writePlan('plan.yaml', text);
+      for (const command of ['validate', 'run']) {
+        const r = await cli.run(command, plan);
+        expect(r.code).toBe(2);
+        expect(r.stdout).toBe('');
+        expect(r.stderr.trim().split('\n')).toHaveLength(1);
+        expect(r.stderr).toMatch(expected);
+        expect(r.stderr).not.toMatch(/\bat .*\.ts:\d+/);
+      }
+    },
+  );
+
+  it('rejects an unreadable plan file with exit 2', async () => {
+    const r = await cli.run('run', 'no-such-plan.yaml');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/no-such-plan\.yaml: plan file no such file/);
+  });
+
+  it('created no run for any of them', async () => {
+    expect(await cli.runJson<unknown[]>('runs')).toEqual([]);
+  });
+
+  it('validates a good plan with its task count and an estimate', async () => {
+    const plan = await cli.writePlan('good.yaml', valid);
+    const r = await cli.run('validate', plan);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(
+      /valid[\s\S]*1 workload\(s\), 2 host\(s\), 2 task\(s\)[\s\S]*estimated duration/,
+    );
+  });
+
+  it('answers --help for every command', async () => {
+    for (const command of ['run', 'validate', 'runs', 'show', 'status', 'stop', 'resume', 'events']) {
+      const r = await cli.run(command, '--help');
+      expect(r.code).toBe(0);
+      expect(r.stdout).toContain(`fleetbench ${command}`);
+    }
+  });
+
+  it('rejects an unknown run id with exit 2', async () => {
+    for (const command of ['show', 'status', 'stop']) {
+      const r = await cli.run(command, 'nope-20260101-000000-abcd');
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/run nope-20260101-000000-abcd not found/);
+    }
+  });
+});

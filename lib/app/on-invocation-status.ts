@@ -43,6 +43,8 @@ export async function onInvocationStatus(deps: Deps, result: InvocationResult): 
     deps.logger.warn('status for a host outside the command ignored', { ...result });
     return 'ignored';
   }
+  // Already recorded: a duplicate event. Checked before reading and parsing the output, which costs most.
+  if (command.outcomes[host.id] !== undefined) return 'duplicate';
   const { meta } = await loadRun(deps, result.runId);
   let outcome: HostOutcome = {
     status: result.status,

@@ -204,7 +204,7 @@ async function prepareStep(
       return {
         hosts,
         script: body,
-        env: { ...baseEnv, FLEETBENCH_WORKLOAD: w.name, FLEETBENCH_REP: String(rep) },
+        env: { ...baseEnv, ...peerEnv(meta, w), FLEETBENCH_WORKLOAD: w.name, FLEETBENCH_REP: String(rep) },
         hostEnv: Object.fromEntries(
           hosts.map((h) => {
             const t = seeds.get(h.name);
@@ -256,6 +256,14 @@ export function teardownScript(lines: readonly string[]): string {
     ...lines.map((l) => `{\n${l}\n} || __fleetbench_rc=$?`),
     'exit $__fleetbench_rc',
   ].join('\n');
+}
+
+/** Workloads whose hosts talk to each other learn their peer's address (iperf3: the server's). */
+function peerEnv(meta: RunMeta, workload: WorkloadSpec): Record<string, string> {
+  const server = workload.plugin === 'iperf3' ? (workload.options as { server?: unknown }).server : undefined;
+  if (typeof server !== 'string') return {};
+  const host = meta.hosts.find((h) => h.name === server);
+  return host?.address ? { FLEETBENCH_IPERF3_SERVER: host.address } : {};
 }
 
 function findWorkload(plan: Plan, name: string): WorkloadSpec {

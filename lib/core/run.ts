@@ -13,6 +13,8 @@ export type Target = 'local' | 'aws';
 export type Host = {
   readonly id: string;
   readonly name: string;
+  /** Where other hosts reach it (private IP on aws, 127.0.0.1 locally), for peer workloads such as iperf3. */
+  readonly address?: string;
 };
 
 /** Phases of the workflow that send commands. */

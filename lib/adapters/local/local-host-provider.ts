@@ -31,7 +31,7 @@ export class LocalHostProvider implements HostProvider {
         : spec.local;
     const unreachable = new Set(spec.unreachable ?? []);
     return names.map((name) => {
-      const host: Host = { id: name, name };
+      const host: Host = { id: name, name, address: '127.0.0.1' };
       if (unreachable.has(name)) {
         this.declaredUnreachable.set(host, `host ${name} is unreachable (declared in hosts.unreachable)`);
       }

@@ -5,13 +5,13 @@ import type { HostsSpec } from '../../../lib/core/plan.js';
 
 describe('Class: LocalHostProvider', () => {
   describe('Method: resolve', () => {
-    it('names a count of hosts host-1..host-N, with the name as id', async () => {
+    it('names a count of hosts host-1..host-N, with the name as id and the loopback address', async () => {
       const hosts = await new LocalHostProvider().resolve('run-1', { local: 3 });
 
       expect(hosts).toEqual([
-        { id: 'host-1', name: 'host-1' },
-        { id: 'host-2', name: 'host-2' },
-        { id: 'host-3', name: 'host-3' },
+        { id: 'host-1', name: 'host-1', address: '127.0.0.1' },
+        { id: 'host-2', name: 'host-2', address: '127.0.0.1' },
+        { id: 'host-3', name: 'host-3', address: '127.0.0.1' },
       ]);
     });
 
@@ -19,8 +19,8 @@ describe('Class: LocalHostProvider', () => {
       const hosts = await new LocalHostProvider().resolve('run-1', { local: ['db', 'web-1'] });
 
       expect(hosts).toEqual([
-        { id: 'db', name: 'db' },
-        { id: 'web-1', name: 'web-1' },
+        { id: 'db', name: 'db', address: '127.0.0.1' },
+        { id: 'web-1', name: 'web-1', address: '127.0.0.1' },
       ]);
     });
 
@@ -46,7 +46,7 @@ describe('Class: LocalHostProvider', () => {
       expect(reachable.map((h) => h.id)).toEqual(['host-1', 'host-3']);
       expect(unreachable).toEqual([
         {
-          host: { id: 'host-2', name: 'host-2' },
+          host: { id: 'host-2', name: 'host-2', address: '127.0.0.1' },
           reason: 'host host-2 is unreachable (declared in hosts.unreachable)',
         },
       ]);

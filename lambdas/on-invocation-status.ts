@@ -1,0 +1,52 @@
+/**
+ * SSM status events (default bus) → the on-invocation-status use case. A per-instance event gives one
+ * host's result; a per-command event, the safety net for lost per-instance events, gives every host that
+ * has not reported yet. Events of commands that are not fleetbench's are ignored with a log line.
+ */
+
+import { isTerminalEvent, ssmStatusEventSchema } from '../lib/adapters/aws/ssm-status-event.js';
+import { type InvocationOutcome, onInvocationStatus } from '../lib/app/on-invocation-status.js';
+import { type AwsRuntime, awsRuntime, lambda, logger, parseInput } from './runtime.js';
+
+export type StatusOutcome = { readonly outcomes: readonly InvocationOutcome[] };
+
+export function createOnInvocationStatusHandler(runtime: () => Pick<AwsRuntime, 'deps' | 'statusEvents'>) {
+  return async (event: unknown): Promise<StatusOutcome> => {
+    const parsed = parseInput(ssmStatusEventSchema, event, 'SSM status event');
+    const commandId = parsed.detail['command-id'];
+    if (!isTerminalEvent(parsed)) return { outcomes: [] };
+    const { deps, statusEvents } = runtime();
+
+    if (parsed['detail-type'] === 'EC2 Command Invocation Status-change Notification') {
+      const result = await statusEvents.invocationResult(parsed);
+      if (!result) {
+        logger.info("status event of a command that is not fleetbench's ignored", {
+          commandId,
+          instanceId: parsed.detail['instance-id'],
+        });
+        return { outcomes: [] };
+      }
+      const outcome = await onInvocationStatus(deps, result);
+      logger.info('invocation status recorded', { ...result, outcome });
+      return { outcomes: [outcome] };
+    }
+
+    const results = await statusEvents.commandResults(parsed);
+    if (!results) {
+      logger.info("status event of a command that is not fleetbench's ignored", { commandId });
+      return { outcomes: [] };
+    }
+    const first = results[0];
+    const command = first ? await deps.journal.getCommand(first.runId, first.commandId) : undefined;
+    // Only hosts the per-instance events missed: each result costs an S3 read and a parse.
+    const missed =
+      command?.status === 'SENT' ? results.filter((r) => command.outcomes[r.hostId] === undefined) : [];
+    const outcomes: InvocationOutcome[] = [];
+    for (const result of missed) outcomes.push(await onInvocationStatus(deps, result));
+    if (missed.length > 0)
+      logger.warn('results recovered from a command status event', { commandId, hosts: missed.length });
+    return { outcomes };
+  };
+}
+
+export const handler = lambda(createOnInvocationStatusHandler(awsRuntime));

@@ -1,0 +1,296 @@
+/**
+ * The six fleetbench Lambdas and, for each, exactly the permissions its use case needs — written as a
+ * table (FUNCTIONS) so a reviewer reads each function's access in one line and a test can check it.
+ *
+ * Scoping, capability by capability:
+ * - tables: only the item actions the repositories issue, on this stack's two tables (and the catalog's
+ *   `byCreatedAt` index only for the functions that list runs);
+ * - `ssm:SendCommand`: the `AWS-RunShellScript` document, and only EC2 instances tagged `fleetbench=true`
+ *   (the instances a user benchmarks cannot be known at deploy time, so the tag is the boundary);
+ * - task tokens: `states:SendTask*` on this stack's state machine only; StopExecution/DescribeExecution on
+ *   its executions only (the state machine ARN is computed from its name: referencing the construct would
+ *   make the functions and the state machine depend on each other);
+ * - `events:PutEvents` on the fleetbench bus; S3 reads under `runs/` of the output bucket;
+ * - the few actions that have no resource-level permissions (SSM Cancel/List/DescribeInstanceInformation,
+ *   EC2 DescribeInstances) sit in a separate policy per function, acknowledged with that reason.
+ */
+import { ArnFormat, Duration, Stack, Validations } from 'aws-cdk-lib';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type * as events from 'aws-cdk-lib/aws-events';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+import { CONFIG_ENV } from '../adapters/aws/config.js';
+import { FLEETBENCH_TAG } from '../adapters/aws/ec2-host-provider.js';
+import { CATALOG_KEYS } from '../adapters/aws/tables.js';
+import { FleetbenchFunction } from './fleetbench-function.js';
+import { acknowledgeWildcards } from './nag.js';
+import { OUTPUTS_PREFIX } from './output-bucket.js';
+
+/** What a function may do; each capability maps to IAM statements in `statementsFor`. */
+export type Capability =
+  | 'journal'
+  | 'catalog'
+  | 'listRuns'
+  | 'publishEvents'
+  | 'readOutputs'
+  | 'sendCommands'
+  | 'controlCommands'
+  | 'describeHosts'
+  | 'completeTasks'
+  | 'stopExecutions'
+  | 'describeExecutions';
+
+type FunctionSpec = {
+  readonly handler: string;
+  readonly description: string;
+  readonly timeout: Duration;
+  readonly access: readonly Capability[];
+};
+
+/** Every function, its limits and its access. */
+export const FUNCTIONS = {
+  planRun: {
+    handler: 'plan-run',
+    description: 'Plan run: validates the plan, resolves and checks the hosts, writes catalog and journal',
+    timeout: Duration.minutes(2),
+    access: ['journal', 'catalog', 'publishEvents', 'describeHosts'],
+  },
+  runCommand: {
+    handler: 'run-command',
+    description: 'Run a step: sends the SSM command for a setup, repetition or teardown',
+    timeout: Duration.minutes(2),
+    access: ['journal', 'catalog', 'publishEvents', 'sendCommands', 'controlCommands', 'completeTasks'],
+  },
+  onInvocationStatus: {
+    handler: 'on-invocation-status',
+    description: 'SSM status events: records each host result, completes the step when all answered',
+    timeout: Duration.minutes(2),
+    access: ['journal', 'catalog', 'publishEvents', 'readOutputs', 'controlCommands', 'completeTasks'],
+  },
+  stopRun: {
+    handler: 'stop-run',
+    description: 'Stop Requested events: records the stop, cancels commands, waits for the hosts to confirm',
+    timeout: Duration.minutes(15),
+    access: ['journal', 'catalog', 'publishEvents', 'controlCommands', 'completeTasks', 'stopExecutions'],
+  },
+  finalizeRun: {
+    handler: 'finalize-run',
+    description: 'Finalize run: decides the final state, settles open tasks, publishes run.finished',
+    timeout: Duration.minutes(2),
+    access: ['journal', 'catalog', 'publishEvents'],
+  },
+  reconcile: {
+    handler: 'reconcile',
+    description:
+      'Every 5 minutes: polls commands whose status events were lost, fails runs whose execution died',
+    timeout: Duration.minutes(5),
+    access: [
+      'journal',
+      'catalog',
+      'listRuns',
+      'publishEvents',
+      'readOutputs',
+      'controlCommands',
+      'completeTasks',
+      'describeExecutions',
+    ],
+  },
+} as const satisfies Record<string, FunctionSpec>;
+
+export type FunctionKey = keyof typeof FUNCTIONS;
+
+/** DynamoDB item actions the repositories issue (lib/adapters/aws/dynamo-*-repo.ts). */
+const JOURNAL_ACTIONS = [
+  'dynamodb:GetItem',
+  'dynamodb:Query',
+  'dynamodb:PutItem',
+  'dynamodb:UpdateItem',
+  'dynamodb:BatchWriteItem',
+];
+const CATALOG_ACTIONS = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'];
+/** Actions without resource-level permissions. */
+const UNSCOPED: Partial<Record<Capability, readonly string[]>> = {
+  sendCommands: ['ssm:CancelCommand', 'ssm:ListCommands'],
+  controlCommands: ['ssm:CancelCommand', 'ssm:ListCommands', 'ssm:ListCommandInvocations'],
+  describeHosts: ['ec2:DescribeInstances', 'ssm:DescribeInstanceInformation'],
+};
+
+export interface RunFunctionsProps {
+  readonly journal: dynamodb.Table;
+  readonly catalog: dynamodb.Table;
+  readonly bus: events.EventBus;
+  readonly outputBucket: s3.Bucket;
+  readonly instanceProfileArn: string;
+  /** The run state machine's name; its ARN is derived from it (see the module comment). */
+  readonly stateMachineName: string;
+  readonly logRetention?: logs.RetentionDays;
+}
+
+/**
+ * @example
+ * const functions = new RunFunctions(this, 'Functions', { journal, catalog, bus, outputBucket, instanceProfileArn, stateMachineName });
+ * new RunWorkflow(this, 'Workflow', { planRun: functions.planRun, ... });
+ */
+export class RunFunctions extends Construct {
+  readonly planRun: IFunction;
+  readonly runCommand: IFunction;
+  readonly onInvocationStatus: IFunction;
+  readonly stopRun: IFunction;
+  readonly finalizeRun: IFunction;
+  readonly reconcile: IFunction;
+  /** Every function by key, for the dashboard. */
+  readonly all: Readonly<Record<FunctionKey, IFunction>>;
+  readonly stateMachineArn: string;
+
+  constructor(scope: Construct, id: string, props: RunFunctionsProps) {
+    super(scope, id);
+    const stack = Stack.of(this);
+    this.stateMachineArn = stack.formatArn({
+      service: 'states',
+      resource: 'stateMachine',
+      resourceName: props.stateMachineName,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+    const environment = {
+      [CONFIG_ENV.journalTable]: props.journal.tableName,
+      [CONFIG_ENV.catalogTable]: props.catalog.tableName,
+      [CONFIG_ENV.eventBusName]: props.bus.eventBusName,
+      [CONFIG_ENV.outputBucket]: props.outputBucket.bucketName,
+      [CONFIG_ENV.stateMachineArn]: this.stateMachineArn,
+      [CONFIG_ENV.instanceProfileArn]: props.instanceProfileArn,
+    };
+
+    const build = (key: FunctionKey, constructId: string): IFunction => {
+      const spec: FunctionSpec = FUNCTIONS[key];
+      const fn = new FleetbenchFunction(this, constructId, {
+        handler: spec.handler,
+        description: spec.description,
+        timeout: spec.timeout,
+        environment,
+        ...(props.logRetention ? { logRetention: props.logRetention } : {}),
+      });
+      this.#grant(fn, spec.access, props);
+      return fn.function;
+    };
+    this.planRun = build('planRun', 'PlanRun');
+    this.runCommand = build('runCommand', 'RunCommand');
+    this.onInvocationStatus = build('onInvocationStatus', 'OnInvocationStatus');
+    this.stopRun = build('stopRun', 'StopRun');
+    this.finalizeRun = build('finalizeRun', 'FinalizeRun');
+    this.reconcile = build('reconcile', 'Reconcile');
+    this.all = {
+      planRun: this.planRun,
+      runCommand: this.runCommand,
+      onInvocationStatus: this.onInvocationStatus,
+      stopRun: this.stopRun,
+      finalizeRun: this.finalizeRun,
+      reconcile: this.reconcile,
+    };
+  }
+
+  #grant(fn: FleetbenchFunction, access: readonly Capability[], props: RunFunctionsProps): void {
+    const stack = Stack.of(this);
+    const executions = stack.formatArn({
+      service: 'states',
+      resource: 'execution',
+      resourceName: `${props.stateMachineName}:*`,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+    const outputs = props.outputBucket.arnForObjects(`${OUTPUTS_PREFIX}*`);
+    const instances = stack.formatArn({ service: 'ec2', resource: 'instance', resourceName: '*' });
+    const document = stack.formatArn({
+      service: 'ssm',
+      account: '',
+      resource: 'document',
+      resourceName: 'AWS-RunShellScript',
+    });
+    const wildcards: { arn: string; reason: string }[] = [];
+    const allow = (actions: string[], resources: string[], conditions?: Record<string, unknown>) =>
+      fn.role.addToPolicy(
+        new iam.PolicyStatement({ actions, resources, ...(conditions ? { conditions } : {}) }),
+      );
+
+    for (const capability of access) {
+      switch (capability) {
+        case 'journal':
+          allow(JOURNAL_ACTIONS, [props.journal.tableArn]);
+          break;
+        case 'catalog':
+          allow(CATALOG_ACTIONS, [props.catalog.tableArn]);
+          break;
+        case 'listRuns':
+          allow(
+            ['dynamodb:Query'],
+            [`${props.catalog.tableArn}/index/${CATALOG_KEYS.byCreatedAt.indexName}`],
+          );
+          break;
+        case 'publishEvents':
+          allow(['events:PutEvents'], [props.bus.eventBusArn]);
+          break;
+        case 'readOutputs':
+          allow(['s3:GetObject'], [outputs]);
+          // Without ListBucket a missing output is a 403, indistinguishable from a real denial.
+          allow(['s3:ListBucket'], [props.outputBucket.bucketArn], {
+            StringLike: { 's3:prefix': `${OUTPUTS_PREFIX}*` },
+          });
+          wildcards.push({
+            arn: outputs,
+            reason: 'Command outputs are read under runs/<runId>/…, whose ids are only known at run time.',
+          });
+          break;
+        case 'sendCommands':
+          allow(['ssm:SendCommand'], [document]);
+          allow(['ssm:SendCommand'], [instances], {
+            StringEquals: { [`ssm:resourceTag/${FLEETBENCH_TAG.key}`]: FLEETBENCH_TAG.value },
+          });
+          wildcards.push({
+            arn: instances,
+            reason: `Benchmarked instances are chosen per run; SendCommand is limited to instances tagged ${FLEETBENCH_TAG.key}=${FLEETBENCH_TAG.value} by an ssm:resourceTag condition.`,
+          });
+          break;
+        case 'completeTasks':
+          allow(
+            ['states:SendTaskSuccess', 'states:SendTaskFailure', 'states:SendTaskHeartbeat'],
+            [this.stateMachineArn],
+          );
+          break;
+        case 'stopExecutions':
+          allow(['states:StopExecution'], [executions]);
+          wildcards.push({
+            arn: executions,
+            reason:
+              'Execution names are generated per run; the wildcard covers only this state machine’s executions.',
+          });
+          break;
+        case 'describeExecutions':
+          allow(['states:DescribeExecution'], [executions]);
+          wildcards.push({
+            arn: executions,
+            reason:
+              'Execution names are generated per run; the wildcard covers only this state machine’s executions.',
+          });
+          break;
+        case 'controlCommands':
+        case 'describeHosts':
+          break;
+      }
+    }
+
+    const unscoped = [...new Set(access.flatMap((c) => UNSCOPED[c] ?? []))].sort();
+    if (unscoped.length > 0) {
+      const policy = new iam.Policy(fn, 'UnscopedActions', {
+        statements: [new iam.PolicyStatement({ actions: unscoped, resources: ['*'] })],
+      });
+      fn.role.attachInlinePolicy(policy);
+      Validations.of(policy).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason: `${unscoped.join(', ')} support no resource-level permissions (Service Authorization Reference); this policy holds only them.`,
+      });
+    }
+    const byArn = new Map(wildcards.map((w) => [w.arn, w.reason]));
+    for (const [arn, reason] of byArn) acknowledgeWildcards(fn.role, [arn], reason);
+  }
+}

@@ -12,6 +12,7 @@ const REDRAW_MS = 100;
 export class Progress {
   private done = 0;
   private failed = 0;
+  private cancelled = 0;
   private phase = 'planning';
   private lastDraw = 0;
   private timer: NodeJS.Timeout | undefined;
@@ -45,10 +46,11 @@ export class Progress {
   /** Counts finished tasks from the run's CloudEvents. */
   onEvent(event: CloudEvent): void {
     if (event.type === 'dev.fleetbench.task.completed') this.done += 1;
-    else if (event.type === 'dev.fleetbench.task.failed' || event.type === 'dev.fleetbench.task.cancelled') {
+    else if (event.type === 'dev.fleetbench.task.failed') {
       this.done += 1;
       this.failed += 1;
-    } else return;
+    } else if (event.type === 'dev.fleetbench.task.cancelled') this.cancelled += 1;
+    else return;
     this.draw(false);
   }
 
@@ -65,7 +67,9 @@ export class Progress {
   }
 
   private summary(): string {
-    const failed = this.failed > 0 ? `, ${this.failed} failed` : '';
+    const failed =
+      (this.failed > 0 ? `, ${this.failed} failed` : '') +
+      (this.cancelled > 0 ? `, ${this.cancelled} cancelled` : '');
     return `[${formatMs(Date.now() - this.startedAt)}] ${this.phase} — ${this.done}/${this.total} tasks${failed}`;
   }
 
@@ -83,7 +87,9 @@ export class Progress {
     const filled = Math.round(ratio * BAR_WIDTH);
     const bar =
       paint(this.io, 'green', '█'.repeat(filled)) + paint(this.io, 'dim', '░'.repeat(BAR_WIDTH - filled));
-    const failed = this.failed > 0 ? paint(this.io, 'red', ` ${this.failed} failed`) : '';
+    const failed =
+      (this.failed > 0 ? paint(this.io, 'red', ` ${this.failed} failed`) : '') +
+      (this.cancelled > 0 ? paint(this.io, 'yellow', ` ${this.cancelled} cancelled`) : '');
     const line = `${bar} ${this.done}/${this.total}${failed}  ${this.phase}  ${formatMs(now - this.startedAt)}`;
     this.io.err(`\r\u001b[2K${line}`);
     this.drawn = true;

@@ -76,6 +76,11 @@ export async function openLocalDatabase(
   dataDir: string,
   options: { timeoutMs?: number } = {},
 ): Promise<LocalDatabase> {
+  const db = await acquire(dataDir, options);
+  return db.owner ? db : withFailover(dataDir, db, options);
+}
+
+async function acquire(dataDir: string, options: { timeoutMs?: number }): Promise<LocalDatabase> {
   await mkdir(dataDir, { recursive: true });
   const deadline = Date.now() + (options.timeoutMs ?? 15_000);
   let holder: DatabaseLock | undefined;
@@ -189,6 +194,52 @@ function connect(endpoint: string, owner: boolean, stop: () => Promise<void>): L
       })();
       return closing;
     },
+  };
+}
+
+/**
+ * A connection to another process's server outlives that server when it exits (a `run` ends while
+ * `stop --wait` or `events --follow` still read): on a refused connection, acquire the database
+ * again — serving it ourselves if nobody else does — and retry the request once.
+ */
+function withFailover(
+  dataDir: string,
+  initial: LocalDatabase,
+  options: { timeoutMs?: number },
+): LocalDatabase {
+  let current = initial;
+  let switching: Promise<LocalDatabase> | undefined;
+  const doc = Object.create(initial.doc) as DynamoDBDocumentClient;
+  const send = async (command: Parameters<DynamoDBDocumentClient['send']>[0]): Promise<unknown> => {
+    const used = current;
+    try {
+      return await used.doc.send(command);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ECONNREFUSED') throw error;
+      if (used !== current) return current.doc.send(command);
+      switching ??= (async () => {
+        await used.close();
+        current = await acquire(dataDir, options);
+        return current;
+      })().finally(() => {
+        switching = undefined;
+      });
+      return (await switching).doc.send(command);
+    }
+  };
+  Object.defineProperty(doc, 'send', { value: send });
+  return {
+    get client() {
+      return current.client;
+    },
+    doc,
+    get endpoint() {
+      return current.endpoint;
+    },
+    get owner() {
+      return current.owner;
+    },
+    close: () => current.close(),
   };
 }
 

@@ -121,6 +121,8 @@ export function liveProcessGroups(pgids: Iterable<number>): Set<number> {
 /** One worker process: runs one task at a time. */
 class WorkerProcess {
   task: Task | undefined;
+  /** Ended on purpose (a spare the host no longer needs): its exit is not the host going away. */
+  retiring = false;
   private pending = '';
   private ended = false;
   readonly closed: Promise<void>;
@@ -243,17 +245,6 @@ export class HostWorker {
     worker.run({ id, listener }, fields);
   }
 
-  /** Signals the first worker process itself, not its task (a test's "the host goes away"). */
-  kill(signal: NodeJS.Signals): void {
-    const pid = this.pid;
-    if (pid === undefined) return;
-    try {
-      process.kill(pid, signal);
-    } catch {
-      // already gone: its 'close' reports it
-    }
-  }
-
   /**
    * Kills the tasks in flight (they report as finished) and ends the worker processes, then resolves;
    * processes that do not exit within a timeout are killed. The host is not reported as gone.
@@ -278,9 +269,20 @@ export class HostWorker {
       task.listener.started(task.pgid ?? 0, at);
     },
     idle: (worker) => {
-      if (this.alive) this.idle.push(worker);
+      if (!this.alive) return;
+      // Keep one idle process; spares started for concurrent commands go once they are not needed.
+      if (this.idle.length === 0 || worker === this.processes[0]) {
+        this.idle.push(worker);
+      } else {
+        worker.retiring = true;
+        worker.child.stdin.end();
+      }
     },
     ended: (worker, reason) => {
+      if (worker.retiring && worker.task === undefined) {
+        this.processes.splice(this.processes.indexOf(worker), 1);
+        return;
+      }
       const expected = this.closing || this.goneReason !== undefined;
       if (!expected) {
         this.goneReason = reason;

@@ -263,7 +263,7 @@ export class LocalCommandRunner implements CommandRunner {
         const timeoutMs = command.request.timeoutSeconds * 1000;
         if (run.ending !== undefined) {
           this.terminate(pgid);
-        } else if (timeoutMs > 0 && Number.isFinite(timeoutMs)) {
+        } else if (!this.closed && timeoutMs > 0 && Number.isFinite(timeoutMs)) {
           run.timer = setTimeout(() => this.end(run, 'TimedOut'), Math.min(timeoutMs, MAX_TIMER_MS));
         }
       },

@@ -142,6 +142,24 @@ describe('Function: openLocalDatabase', () => {
     expect(await exists(join(dir, 'db.lock.json'))).toBe(true);
   });
 
+  it('keeps a connected reader working after the serving process closes: it serves the database itself', async () => {
+    // Prepare
+    const owner = await open();
+    const reader = await open();
+    await writeItem(owner, 'before');
+
+    // Act
+    await owner.close();
+    const item = await readItem(reader, 'before');
+    await writeItem(reader, 'after');
+
+    // Assess
+    expect(item).toMatchObject({ pk: 'before' });
+    expect(reader.owner).toBe(true);
+    expect(await readLockFile(dir)).toMatchObject({ pid: process.pid, endpoint: reader.endpoint });
+    expect(await readItem(reader, 'after')).toBeDefined();
+  });
+
   it('takes over a lock whose process is dead, and an abandoned start', async () => {
     const stale: DatabaseLock = { pid: deadPid(), endpoint: 'http://127.0.0.1:9', startedAt: 'then' };
     await writeFile(join(dir, 'db.lock.json'), JSON.stringify(stale));

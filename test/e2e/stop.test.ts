@@ -1,0 +1,214 @@
+/**
+ * The one stop path, end to end on the local target: a real engine process, real host workers and real
+ * benchmark processes, stopped from another "terminal" (the CLI in this process).
+ */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { RunView } from '../../lib/cli/run-view.js';
+import { CliHarness } from '../support/cli.js';
+import { type EngineProcess, startEngineProcess } from '../support/engine-process.js';
+import { isPidAlive as alive, until } from '../support/processes.js';
+
+/** Waits for `check` (engine processes take a few seconds to reach a point). */
+const waitFor = <T>(what: string, check: () => T | undefined | false, timeoutMs = 20_000) =>
+  until(check, { what, timeoutMs, intervalMs: 25 });
+
+let cli: CliHarness;
+let engine: EngineProcess | undefined;
+
+beforeEach(async () => {
+  cli = await CliHarness.create();
+});
+
+afterEach(async () => {
+  engine?.child.kill('SIGKILL');
+  await engine?.exited;
+  engine = undefined;
+  await cli.dispose();
+});
+
+async function start(plan: string): Promise<string> {
+  const path = await cli.writePlan('plan.yaml', plan);
+  engine = startEngineProcess(cli.dir, cli.dataDir, ['run', path]);
+  return engine.runId;
+}
+
+const show = (runId: string) => cli.runJson<RunView>('show', runId);
+const hostWork = (host: string) => join(cli.dataDir, 'hosts', host, 'work');
+const HOSTS = ['host-1', 'host-2', 'host-3'];
+
+/** Pids a workload recorded for itself and its children, per host. */
+function recordedPids(): number[] {
+  return HOSTS.flatMap((h) => {
+    const dir = hostWork(h);
+    if (!existsSync(dir)) return [];
+    return readdirSync(dir)
+      .filter((f) => f.endsWith('.pid'))
+      .map((f) => Number(readFileSync(join(dir, f), 'utf8')));
+  });
+}
+
+describe('Stop, end to end', () => {
+  it('stops a long repetition on 3 hosts: processes gone within 1 s, teardowns run everywhere, ABORTED', async () => {
+    const runId = await start(`
+name: stop-long
+hosts: { local: 3 }
+repetitions: 2
+teardown: ["echo done > global-teardown.marker"]
+workloads:
+  - name: long
+    plugin: shell
+    options:
+      command: |
+        echo $$ > main.pid
+        sleep 60 & echo $! > child.pid
+        sleep 60
+    teardown: ["echo done > workload-teardown.marker"]
+`);
+    await waitFor('every host to run the workload', () => recordedPids().length === 6);
+    const pids = recordedPids();
+    expect(pids.every(alive)).toBe(true);
+
+    const stop = await cli.run('stop', runId);
+    await waitFor('the workload processes to end', () => pids.every((p) => !alive(p)), 5_000);
+    const goneAt = Date.now();
+    const exit = await engine?.exited;
+
+    expect(stop.code).toBe(0);
+    expect(stop.stdout).toMatch(/Stop requested for run/);
+    expect(exit?.code).toBe(1);
+    for (const h of HOSTS) {
+      expect(existsSync(join(hostWork(h), 'workload-teardown.marker'))).toBe(true);
+      expect(existsSync(join(hostWork(h), 'global-teardown.marker'))).toBe(true);
+    }
+    const view = await show(runId);
+    // Measured from the moment the request was recorded, the point from which the engine can act on it.
+    expect(goneAt - Date.parse(view.stopRequest?.requestedAt ?? '')).toBeLessThan(1_000);
+    expect(view.state).toBe('ABORTED');
+    expect(view.states.map((s) => s.to)).toEqual([
+      'INIT',
+      'RUNNING_GLOBAL_SETUP',
+      'RUNNING_WORKLOADS',
+      'STOPPING_WAIT_RUNNERS',
+      'STOPPING_TEARDOWN',
+      'ABORTED',
+    ]);
+    expect(view.counts).toMatchObject({ cancelled: 3, pending: 3, completed: 0, failed: 0 });
+    expect(view.stopRequest).toMatchObject({ requestedBy: expect.stringMatching(/^cli:/), force: false });
+  });
+
+  it('lets a teardown that is running when the stop arrives finish: nothing is cancelled', async () => {
+    const runId = await start(`
+name: stop-teardown
+hosts: { local: 3 }
+teardown:
+  - touch teardown.started
+  - sleep 1
+  - touch teardown.finished
+workloads:
+  - name: quick
+    plugin: shell
+    options: { command: "true" }
+`);
+    await waitFor('the global teardown to start', () =>
+      HOSTS.every((h) => existsSync(join(hostWork(h), 'teardown.started'))),
+    );
+    await cli.run('stop', runId);
+    await engine?.exited;
+
+    for (const h of HOSTS) expect(existsSync(join(hostWork(h), 'teardown.finished'))).toBe(true);
+    const view = await show(runId);
+    expect(view.counts).toMatchObject({ completed: 3, cancelled: 0, failed: 0 });
+    expect(view.states.map((s) => s.to)).toEqual([
+      'INIT',
+      'RUNNING_GLOBAL_SETUP',
+      'RUNNING_WORKLOADS',
+      'RUNNING_GLOBAL_TEARDOWN',
+      'STOPPING_INTERRUPT_TEARDOWN',
+      'ABORTED',
+    ]);
+  });
+
+  it('kills a command that ignores SIGTERM after the grace period', async () => {
+    const runId = await start(`
+name: stop-stubborn
+hosts: { local: 1 }
+workloads:
+  - name: stubborn
+    plugin: shell
+    options:
+      command: |
+        trap '' TERM
+        echo $$ > main.pid
+        while :; do sleep 0.1; done
+`);
+    await waitFor('the workload to start', () => existsSync(join(hostWork('host-1'), 'main.pid')));
+    const pid = Number(readFileSync(join(hostWork('host-1'), 'main.pid'), 'utf8'));
+    await cli.run('stop', runId);
+    await engine?.exited;
+
+    expect(alive(pid)).toBe(false);
+    const view = await show(runId);
+    expect(view.state).toBe('ABORTED');
+    expect(view.tasks[0]?.status).toBe('CANCELLED');
+  });
+
+  it('ends STOP_FAILED naming a host that cannot confirm the stop within timeouts.stop', async () => {
+    // host-2 freezes its own worker (the command's parent), so it can never report the cancel.
+    const runId = await start(`
+name: stop-silent
+hosts: { local: 3 }
+timeouts: { stop: 2s }
+teardown: ["echo done > global-teardown.marker"]
+workloads:
+  - name: freeze
+    plugin: shell
+    options:
+      command: |
+        echo $$ > main.pid
+        if [ "$FLEETBENCH_HOST" = host-2 ]; then kill -STOP $PPID; fi
+        sleep 60
+`);
+    await waitFor('every host to run the workload', () => recordedPids().length === 3);
+    await cli.run('stop', runId);
+    await engine?.exited;
+
+    const view = await show(runId);
+    expect(view.state).toBe('STOP_FAILED');
+    expect(view.reason).toBe('stop not confirmed by: host-2');
+    expect(view.tasks.find((t) => t.host === 'host-2')?.status).toBe('CANCELLED');
+    for (const h of HOSTS) expect(existsSync(join(hostWork(h), 'global-teardown.marker'))).toBe(true);
+  });
+
+  it('rejects a stop for an unknown run and for a finished run, and records a repeated stop once', async () => {
+    const unknown = await cli.run('stop', 'nope-20260101-000000-abcd');
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/run nope-20260101-000000-abcd not found/);
+
+    const runId = await start(`
+name: stop-twice
+hosts: { local: 1 }
+workloads:
+  - name: long
+    plugin: shell
+    options: { command: "echo $$ > main.pid; sleep 60" }
+`);
+    await waitFor('the workload to start', () => existsSync(join(hostWork('host-1'), 'main.pid')));
+    const first = await cli.run('stop', runId, '--reason', 'first');
+    const second = await cli.run('stop', runId, '--reason', 'second');
+    const afterTwo = await show(runId);
+    await engine?.exited;
+    const finished = await cli.run('stop', runId);
+    const final = await show(runId);
+
+    expect(first.code).toBe(0);
+    expect(second.code).toBe(0);
+    expect(second.stdout).toMatch(/A stop was already requested .* nothing changed/);
+    expect(afterTwo.stopRequest?.reason).toBe('first');
+    expect(finished.code).toBe(2);
+    expect(finished.stderr).toMatch(/already ended ABORTED: nothing to stop/);
+    expect(final.stopRequest).toEqual(afterTwo.stopRequest);
+    expect(final.states.filter((s) => s.to.startsWith('STOPPING')).length).toBe(2);
+  });
+});

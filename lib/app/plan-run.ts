@@ -12,7 +12,7 @@ import { plugins } from '../core/plugins/index.js';
 import type { Deps } from '../core/ports.js';
 import type { Host, RunMeta, TaskRecord } from '../core/run.js';
 import { newRunId, taskKey, taskSeed } from '../core/task-key.js';
-import { emptyCounts } from '../core/task-state.js';
+import { emptyCounts, runnableStatuses } from '../core/task-state.js';
 import { changeState } from './controller.js';
 
 export type PlanRunInput = {
@@ -41,15 +41,21 @@ export async function planRun(deps: Deps, input: PlanRunInput): Promise<PlanRunO
   return input.resume ? resumeExisting(deps, input, input.resume) : startNew(deps, input);
 }
 
-function workloadItems(plan: Plan): WorkloadItem[] {
-  return plan.workloads.map((w) => ({
-    name: w.name,
-    reps: Array.from({ length: repetitionsOf(plan, w) }, (_, i) => i + 1),
-  }));
-}
-
-function output(meta: RunMeta): PlanRunOutput {
-  return { runId: meta.runId, attempt: meta.attempt, workloads: workloadItems(meta.plan) };
+/**
+ * What the workflow iterates. On resume only the repetitions that still have a task to run are listed,
+ * and a workload with none is left out whole (no setup, no teardown): what completed is not touched.
+ */
+function workloadItems(plan: Plan, tasks?: readonly TaskRecord[], onlyFailed = false): WorkloadItem[] {
+  const runnable = runnableStatuses({ onlyFailed });
+  const pending = tasks && new Set(tasks.filter((t) => runnable.includes(t.status)).map((t) => `${t.workload}#${t.rep}`));
+  return plan.workloads
+    .map((w) => ({
+      name: w.name,
+      reps: Array.from({ length: repetitionsOf(plan, w) }, (_, i) => i + 1).filter(
+        (rep) => !pending || pending.has(`${w.name}#${rep}`),
+      ),
+    }))
+    .filter((w) => w.reps.length > 0);
 }
 
 async function startNew(deps: Deps, input: PlanRunInput): Promise<PlanRunOutput> {
@@ -100,7 +106,7 @@ async function startNew(deps: Deps, input: PlanRunInput): Promise<PlanRunOutput>
     }),
   ]);
   await excludeHosts(deps, meta, tasks);
-  return output(meta);
+  return { runId, attempt: 1, workloads: workloadItems(plan) };
 }
 
 /** Every task of the plan, PENDING. Task keys use host names; seeds derive from (runId, key). */
@@ -191,5 +197,6 @@ async function resumeExisting(
       ...(input.engine ? { engine: input.engine } : {}),
     });
   }
-  return output(meta);
+  const tasks = await deps.journal.listTasks(runId);
+  return { runId, attempt: meta.attempt, workloads: workloadItems(meta.plan, tasks, meta.onlyFailed) };
 }

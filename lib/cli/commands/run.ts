@@ -60,7 +60,8 @@ export function registerResumeCommand(program: Command, io: Io): void {
         const runnable = runnableStatuses({ onlyFailed: opts.onlyFailed === true });
         const pending = tasks.filter((t) => runnable.includes(t.status)).length;
         const entry = await engine.deps.catalog.get(runId);
-        if (entry && pending === 0 && tasks.length > 0) {
+        // A run that ended any other way (killed engine, stop) still gets its teardowns run again.
+        if (entry?.state === 'FINISHED' && pending === 0) {
           io.out(
             `Nothing to resume: run ${runId} has no ${opts.onlyFailed ? 'failed or cancelled' : 'pending, failed or cancelled'} task (${tasks.length} tasks, state ${entry.state}).\n`,
           );

@@ -47,7 +47,8 @@ export async function planRun(deps: Deps, input: PlanRunInput): Promise<PlanRunO
  */
 function workloadItems(plan: Plan, tasks?: readonly TaskRecord[], onlyFailed = false): WorkloadItem[] {
   const runnable = runnableStatuses({ onlyFailed });
-  const pending = tasks && new Set(tasks.filter((t) => runnable.includes(t.status)).map((t) => `${t.workload}#${t.rep}`));
+  const pending =
+    tasks && new Set(tasks.filter((t) => runnable.includes(t.status)).map((t) => `${t.workload}#${t.rep}`));
   return plan.workloads
     .map((w) => ({
       name: w.name,

@@ -94,7 +94,10 @@ export interface CatalogRepo {
     fields?: { reason?: string; finishedAt?: string; previousState?: ControllerState; engine?: string },
   ): Promise<void>;
   updateCounts(runId: string, counts: TaskCounts, updatedAt: string): Promise<void>;
-  /** Sets the stop request once: returns false when one was already recorded. */
+  /**
+   * Sets the stop request once: returns false when one was already recorded. A forced request may still
+   * replace a graceful one (escalation); a second forced request is refused.
+   */
   requestStop(runId: string, request: StopRequest): Promise<boolean>;
   /** Removes the stop request when a resume starts a new attempt. */
   clearStopRequest(runId: string): Promise<void>;

@@ -11,8 +11,11 @@ import { type EngineProcess, startEngineProcess } from '../support/engine-proces
 import { isPidAlive as alive, until } from '../support/processes.js';
 
 /** Waits for `check` (engine processes take a few seconds to reach a point). */
-const waitFor = <T>(what: string, check: () => T | undefined | false, timeoutMs = 20_000) =>
-  until(check, { what, timeoutMs, intervalMs: 25 });
+const waitFor = <T>(
+  what: string,
+  check: () => T | undefined | false | Promise<T | undefined | false>,
+  timeoutMs = 20_000,
+) => until(check, { what, timeoutMs, intervalMs: 25 });
 
 let cli: CliHarness;
 let engine: EngineProcess | undefined;
@@ -181,6 +184,33 @@ workloads:
     for (const h of HOSTS) expect(existsSync(join(hostWork(h), 'global-teardown.marker'))).toBe(true);
   });
 
+  it('force-stops at once: workload processes killed, no teardown, ABORTED with the reason', async () => {
+    const runId = await start(`
+name: stop-force
+hosts: { local: 2 }
+teardown: ["echo done > global-teardown.marker"]
+workloads:
+  - name: long
+    plugin: shell
+    options: { command: "echo $$ > main.pid; sleep 60" }
+`);
+    await waitFor('every host to run the workload', () => recordedPids().length === 2);
+    const pids = recordedPids();
+    const stop = await cli.run('stop', runId, '--force', '--reason', 'host maintenance');
+    const exit = await engine?.exited;
+
+    expect(stop.code).toBe(0);
+    expect(exit?.code).toBe(1);
+    await waitFor('the workload processes to end', () => pids.every((p) => !alive(p)), 5_000);
+    for (const h of ['host-1', 'host-2'])
+      expect(existsSync(join(hostWork(h), 'global-teardown.marker'))).toBe(false);
+    const view = await show(runId);
+    expect(view.state).toBe('ABORTED');
+    expect(view.reason).toMatch(/force-stopped by cli:\S+; teardown skipped/);
+    expect(view.stopRequest).toMatchObject({ force: true, reason: 'host maintenance' });
+    expect(view.counts).toMatchObject({ cancelled: 2, running: 0 });
+  });
+
   it('rejects a stop for an unknown run and for a finished run, and records a repeated stop once', async () => {
     const unknown = await cli.run('stop', 'nope-20260101-000000-abcd');
     expect(unknown.code).toBe(2);
@@ -210,5 +240,73 @@ workloads:
     expect(finished.stderr).toMatch(/already ended ABORTED: nothing to stop/);
     expect(final.stopRequest).toEqual(afterTwo.stopRequest);
     expect(final.states.filter((s) => s.to.startsWith('STOPPING')).length).toBe(2);
+  });
+});
+
+describe('Ctrl+C in `fleetbench run` (SIGINT to the engine process)', () => {
+  const PLAN = `
+name: ctrl-c
+hosts: { local: 2 }
+teardown: ["echo done > global-teardown.marker"]
+workloads:
+  - name: long
+    plugin: shell
+    options: { command: "echo $$ > main.pid; sleep 60" }
+`;
+
+  it('warns on the first press, stops gracefully on the second, and ends ABORTED after teardown', async () => {
+    const runId = await start(PLAN);
+    await waitFor('the workload to start', () => recordedPids().length === 2);
+
+    engine?.child.kill('SIGINT');
+    const armed = await waitFor('STOP_ARMED', async () => {
+      const v = await show(runId);
+      return v.state === 'STOP_ARMED' ? v : false;
+    });
+    engine?.child.kill('SIGINT');
+    const exit = await engine?.exited;
+
+    expect(engine?.stderr()).toContain('Press Ctrl+C again within 5s to stop the run');
+    expect(engine?.stderr()).toContain('Stopping: cancelling workloads, then tearing down');
+    expect(armed.states.at(-1)).toMatchObject({
+      from: 'RUNNING_WORKLOADS',
+      to: 'STOP_ARMED',
+      reason: 'first Ctrl+C',
+    });
+    expect(exit?.code).toBe(1);
+    const view = await show(runId);
+    expect(view.state).toBe('ABORTED');
+    expect(view.stopRequest?.requestedBy).toMatch(/^ctrl-c:/);
+    expect(view.states.map((s) => s.to)).toEqual([
+      'INIT',
+      'RUNNING_GLOBAL_SETUP',
+      'RUNNING_WORKLOADS',
+      'STOP_ARMED',
+      'STOPPING_WAIT_RUNNERS',
+      'STOPPING_TEARDOWN',
+      'ABORTED',
+    ]);
+    for (const h of ['host-1', 'host-2'])
+      expect(existsSync(join(hostWork(h), 'global-teardown.marker'))).toBe(true);
+  });
+
+  it('exits at once with 130 on the third press and says how to clean up and continue', async () => {
+    const runId = await start(PLAN.replace('teardown: [', 'teardown: ["sleep 30", '));
+    await waitFor('the workload to start', () => recordedPids().length === 2);
+
+    engine?.child.kill('SIGINT');
+    await waitFor('the arm', () => engine?.stderr().includes('Press Ctrl+C again'));
+    engine?.child.kill('SIGINT');
+    await waitFor('the stop', () => engine?.stderr().includes('Stopping:'));
+    engine?.child.kill('SIGINT');
+    const exit = await engine?.exited;
+
+    expect(exit?.code).toBe(130);
+    expect(engine?.stderr()).toContain(`fleetbench stop --force ${runId}`);
+    expect(engine?.stderr()).toContain(`fleetbench resume ${runId}`);
+    // The engine is gone mid-teardown: the next command notices, and the run can be resumed.
+    const view = await show(runId);
+    expect(view.state).toBe('FAILED');
+    expect(view.reason).toMatch(/is gone; resume with/);
   });
 });

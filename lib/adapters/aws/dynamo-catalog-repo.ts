@@ -151,8 +151,16 @@ export class DynamoCatalogRepo implements CatalogRepo {
           TableName: this.#table,
           Key: { runId },
           UpdateExpression: 'SET stopRequest = :request, updatedAt = :updatedAt',
-          ConditionExpression: 'attribute_exists(runId) AND attribute_not_exists(stopRequest)',
-          ExpressionAttributeValues: { ':request': request, ':updatedAt': this.#clock.now().toISOString() },
+          // Set once; the only change allowed after is escalating a graceful stop to a forced one.
+          ConditionExpression: request.force
+            ? 'attribute_exists(runId) AND (attribute_not_exists(stopRequest) OR stopRequest.#force = :graceful)'
+            : 'attribute_exists(runId) AND attribute_not_exists(stopRequest)',
+          ExpressionAttributeValues: {
+            ':request': request,
+            ':updatedAt': this.#clock.now().toISOString(),
+            ...(request.force ? { ':graceful': false } : {}),
+          },
+          ...(request.force ? { ExpressionAttributeNames: { '#force': 'force' } } : {}),
         }),
       );
       return true;

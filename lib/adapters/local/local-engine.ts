@@ -21,6 +21,7 @@ import type { CloudEvent } from '../../core/cloudevents.js';
 import { isTerminal } from '../../core/controller-state.js';
 import type { Deps, Logger } from '../../core/ports.js';
 import type { CatalogEntry, InvocationResult, Phase } from '../../core/run.js';
+import { countByStatus } from '../../core/task-state.js';
 import { DynamoCatalogRepo } from '../aws/dynamo-catalog-repo.js';
 import { DynamoJournalRepo } from '../aws/dynamo-journal-repo.js';
 import { systemClock } from '../system-clock.js';
@@ -173,21 +174,28 @@ export class LocalEngine {
     });
 
     let stopWatch: NodeJS.Timeout | undefined;
-    let stopHandled = false;
+    let coordinating = false;
     let forced = false;
+    let polling = false;
     const watchStops = (runId: string) => {
       stopWatch = setInterval(async () => {
-        if (stopHandled) return;
-        const entry = await deps.catalog.get(runId).catch(() => undefined);
-        if (!entry?.stopRequest) return;
-        stopHandled = true;
-        if (entry.stopRequest.force) {
-          forced = true;
-          await this.forceStop(deps, runner, runId, entry, () => execution.abort());
-        } else {
-          await coordinateStop(deps, runId).catch((e: unknown) =>
-            deps.logger.error('stop coordination failed', { runId, error: String(e) }),
-          );
+        if (forced || polling) return;
+        polling = true;
+        try {
+          const entry = await deps.catalog.get(runId).catch(() => undefined);
+          if (!entry?.stopRequest) return;
+          if (entry.stopRequest.force) {
+            // Also after a graceful stop is under way: a forced request escalates it.
+            forced = true;
+            await this.forceStop(deps, runner, runId, entry, () => execution.abort());
+          } else if (!coordinating) {
+            coordinating = true;
+            void coordinateStop(deps, runId).catch((e: unknown) =>
+              deps.logger.error('stop coordination failed', { runId, error: String(e) }),
+            );
+          }
+        } finally {
+          polling = false;
         }
       }, STOP_POLL_MS);
     };
@@ -257,6 +265,15 @@ export class LocalEngine {
   private async settleForced(deps: Deps, runId: string): Promise<void> {
     const entry = await deps.catalog.get(runId);
     if (!entry || isTerminal(entry.state)) return;
+    const running = (await deps.journal.listTasks(runId)).filter((t) => t.status === 'RUNNING');
+    await deps.journal.setTasksStatus(runId, running, 'CANCELLED', 'killed by a force stop', {
+      onlyIf: ['RUNNING'],
+    });
+    await deps.catalog.updateCounts(
+      runId,
+      countByStatus(await deps.journal.listTasks(runId)),
+      deps.clock.now().toISOString(),
+    );
     await changeState(deps, runId, {
       to: 'ABORTED',
       reason: `force-stopped by ${entry.stopRequest?.requestedBy ?? 'unknown'}; teardown skipped`,

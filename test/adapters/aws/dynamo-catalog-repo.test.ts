@@ -191,6 +191,19 @@ describe('Class: DynamoCatalogRepo', () => {
       });
     });
 
+    it('lets a forced request escalate a graceful one, once', async () => {
+      const runId = newRunId();
+      await db.catalog.create(entry(runId));
+      const forced = { ...stop('bob'), force: true };
+
+      expect(await db.catalog.requestStop(runId, stop('alice'))).toBe(true);
+      expect(await db.catalog.requestStop(runId, forced)).toBe(true);
+      expect(await db.catalog.requestStop(runId, { ...stop('carol'), force: true })).toBe(false);
+      expect(await db.catalog.requestStop(runId, stop('dave'))).toBe(false);
+
+      expect((await db.catalog.get(runId))?.stopRequest).toStrictEqual(forced);
+    });
+
     it('throws RunNotFoundError for an unknown run and creates nothing', async () => {
       const runId = newRunId();
 

@@ -6,7 +6,7 @@
  */
 import { hostExcluded, runStarted } from '../core/cloudevents.js';
 import { isTerminal } from '../core/controller-state.js';
-import { RunStateError } from '../core/errors.js';
+import { RunCannotStartError, RunStateError } from '../core/errors.js';
 import { type Plan, planHash, repetitionsOf, validatePlanObject } from '../core/plan.js';
 import { plugins } from '../core/plugins/index.js';
 import type { Deps } from '../core/ports.js';
@@ -158,8 +158,8 @@ async function excludeHosts(deps: Deps, meta: RunMeta, tasks: readonly TaskRecor
         : undefined;
   if (fatal) {
     await changeState(deps, runId, { to: 'FAILED', reason: fatal, finished: true });
-    throw new RunStateError(`run ${runId} cannot start: ${fatal}`, {
-      hint: 'check the hosts with `fleetbench doctor`',
+    throw new RunCannotStartError(`run ${runId} cannot start: ${fatal}`, {
+      hint: `see \`fleetbench show ${runId}\``,
     });
   }
 }

@@ -8,14 +8,15 @@
  * start (Fleetbench.StopRequested, caught by the ASL), while teardowns still run.
  */
 import { type ControllerState, isStopping, isTerminal } from '../core/controller-state.js';
-import { ConflictError, StopRequestedError } from '../core/errors.js';
+import { ConflictError, FailFastError, StepFailedError, StopRequestedError } from '../core/errors.js';
+import { stepOutcome } from '../core/failure-policy.js';
 import type { Plan, WorkloadSpec } from '../core/plan.js';
 import { plugins } from '../core/plugins/index.js';
 import type { Deps } from '../core/ports.js';
 import type { CatalogEntry, CommandRecord, Host, Phase, RunMeta } from '../core/run.js';
 import { argvToScript } from '../core/shell.js';
 import { runnableStatuses } from '../core/task-state.js';
-import { failedHostNames } from './commands.js';
+import { failedHostNames, isFailedOutcome } from './commands.js';
 import { changeState } from './controller.js';
 import { loadRun } from './load-run.js';
 
@@ -40,7 +41,11 @@ export async function runCommand(deps: Deps, input: RunCommandInput): Promise<Ru
   const { meta, entry } = await loadRun(deps, input.runId);
   await enterPhase(deps, entry, input.phase);
   const commandId = commandIdFor(meta.attempt, input.phase, input.workload, input.rep);
-  const step = await prepareStep(deps, meta, input, commandId);
+  const commands = (await deps.journal.listCommands(meta.runId)).filter((c) =>
+    c.commandId.startsWith(`a${meta.attempt}.`),
+  );
+  if (isCancellable(input.phase)) refuseAfterPolicyFailure(meta, input, commands);
+  const step = await prepareStep(deps, meta, input, commandId, commands);
   if ('skipped' in step) {
     await deps.callbacks.success(input.taskToken, { commandId: null, skipped: step.skipped });
     return { commandId: null, skipped: step.skipped };
@@ -129,16 +134,47 @@ type Step =
       readonly markRunning: Awaited<ReturnType<Deps['journal']['listTasks']>>;
     };
 
+/**
+ * The failure policy holds across steps: after fail-fast fired nothing else starts, and after a repetition
+ * failed on more hosts than maxFailedPercent the rest of that workload does not start. (Step Functions
+ * would not start them either; the local interpreter may, so the rule lives here for both.)
+ */
+function refuseAfterPolicyFailure(
+  meta: RunMeta,
+  input: RunCommandInput,
+  commands: readonly CommandRecord[],
+): void {
+  const policy = meta.plan.failurePolicy;
+  for (const c of commands) {
+    if (c.phase !== 'repetition' || c.status !== 'DONE') continue;
+    const failed = c.hosts.filter((h) => {
+      const o = c.outcomes[h.id];
+      return o !== undefined && isFailedOutcome(o);
+    }).length;
+    const verdict = stepOutcome({
+      hostsTotal: c.hosts.length,
+      hostsFailed: failed,
+      policy,
+      phase: 'repetition',
+    });
+    if (verdict.ok) continue;
+    if (verdict.failFast)
+      throw new FailFastError(`${verdict.reason ?? 'a task failed'}; ${input.phase} not started`);
+    if (input.phase === 'repetition' && c.workload === input.workload) {
+      throw new StepFailedError(`workload ${c.workload} ended: ${verdict.reason ?? 'too many hosts failed'}`);
+    }
+  }
+}
+
 async function prepareStep(
   deps: Deps,
   meta: RunMeta,
   input: RunCommandInput,
   commandId: string,
+  thisAttempt: readonly CommandRecord[],
 ): Promise<Step> {
   const { plan } = meta;
   const workload = input.workload === undefined ? undefined : findWorkload(plan, input.workload);
-  const commands = await deps.journal.listCommands(meta.runId);
-  const thisAttempt = commands.filter((c) => c.commandId.startsWith(`a${meta.attempt}.`));
   const excluded = new Set(meta.excludedHosts.map((e) => e.host.name));
   const reachable = meta.hosts.filter((h) => !excluded.has(h.name));
   // Hosts that failed global setup sit out the workloads (their tasks are already SKIPPED); teardowns still visit them.

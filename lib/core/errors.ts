@@ -100,6 +100,20 @@ export class StepFailedError extends FleetbenchError {
   }
 }
 
+/** Fail-fast fired: a task failed and the plan says stop scheduling; the ASL ends the run after teardown. */
+export class FailFastError extends FleetbenchError {
+  readonly code = 'FAIL_FAST';
+  constructor(message: string, details: ErrorDetails = {}) {
+    super(message, details);
+    this.name = WorkflowErrorName.FailFast;
+  }
+}
+
+/** The run was created but cannot start (no reachable host, requireAllHosts); it is recorded FAILED. */
+export class RunCannotStartError extends FleetbenchError {
+  readonly code = 'RUN_CANNOT_START';
+}
+
 /** Error names the state machine matches in its Catch and Choice rules. */
 export const WorkflowErrorName = {
   StopRequested: 'Fleetbench.StopRequested',

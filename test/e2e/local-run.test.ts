@@ -119,4 +119,26 @@ describe('Local run, end to end', () => {
       }),
     ]);
   });
+
+  it('publishes every transition and task outcome as CloudEvents 1.0 with deterministic, unique ids', async () => {
+    const lines = (await cli.run('events', view.runId, '--json')).stdout.trim().split('\n');
+    const again = (await cli.run('events', view.runId, '--json', '--follow')).stdout.trim().split('\n');
+    const events = lines.map(
+      (l) => JSON.parse(l) as { specversion: string; id: string; type: string; source: string },
+    );
+
+    expect(again).toEqual(lines);
+    expect(
+      events.every((e) => e.specversion === '1.0' && e.source === `fleetbench/local/${view.runId}`),
+    ).toBe(true);
+    expect(new Set(events.map((e) => e.id)).size).toBe(events.length);
+    const types = events.map((e) => e.type.replace('dev.fleetbench.', ''));
+    expect(types[0]).toBe('run.started');
+    expect(types.at(-1)).toBe('run.finished');
+    expect(types.filter((t) => t === 'run.state.changed')).toHaveLength(4);
+    expect(types.filter((t) => t === 'task.completed')).toHaveLength(6);
+    expect(types.filter((t) => t === 'task.failed')).toHaveLength(6);
+    const human = await cli.run('events', view.runId);
+    expect(human.stdout).toMatch(/run\.state\.changed\s+RUNNING_GLOBAL_TEARDOWN -> FINISHED/);
+  });
 });

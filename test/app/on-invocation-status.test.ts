@@ -1,0 +1,148 @@
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { onInvocationStatus } from '../../lib/app/on-invocation-status.js';
+import { type PlanRunOutput, planRun } from '../../lib/app/plan-run.js';
+import { runCommand } from '../../lib/app/run-command.js';
+import type { InvocationResult, InvocationStatus } from '../../lib/core/run.js';
+import { startTestDynalite, type TestDynalite } from '../support/dynalite.js';
+import { fakeDeps } from '../support/fake-deps.js';
+
+const HOSTS = ['host-1', 'host-2', 'host-3'];
+const PLAN = {
+  name: 'events',
+  hosts: { local: HOSTS },
+  workloads: [{ name: 'w', plugin: 'shell', options: { command: 'bench' } }],
+};
+
+let db: TestDynalite;
+let runs = 0;
+
+beforeAll(async () => {
+  db = await startTestDynalite();
+});
+afterAll(async () => db.stop());
+
+/** A run whose first repetition is in flight on three hosts, as run-command leaves it. */
+async function runInFlight() {
+  runs += 1;
+  const runId = `events-20261123-100000-${runs.toString(36).padStart(4, '0')}`;
+  const outputs = Object.fromEntries(HOSTS.map((h, i) => [`out/${h}`, `noise\n{"value": ${i + 1}}\n`]));
+  const { deps, recorded } = fakeDeps(db, outputs);
+  const hosts = {
+    resolve: async () => HOSTS.map((h) => ({ id: h, name: h })),
+    checkConnectivity: async (hs: readonly { id: string; name: string }[]) => ({
+      reachable: [...hs],
+      unreachable: [],
+    }),
+  };
+  const full = { ...deps, hosts };
+  const planned: PlanRunOutput = await planRun(full, { plan: PLAN, runId });
+  await runCommand(full, { runId, phase: 'globalSetup', taskToken: 'setup' });
+  recorded.callbacks.splice(0);
+  await runCommand(full, { runId, phase: 'repetition', workload: 'w', rep: 1, taskToken: 'token-1' });
+  return { runId, deps: full, recorded, planned };
+}
+
+const terminal: InvocationStatus[] = ['Success', 'Failed', 'TimedOut', 'Cancelled'];
+
+function result(runId: string, host: string, status: InvocationStatus): InvocationResult {
+  return {
+    runId,
+    commandId: 'a1.repetition.w.1',
+    hostId: host,
+    status,
+    ...(status === 'Success' || status === 'Failed' ? { exitCode: status === 'Success' ? 0 : 3 } : {}),
+    startedAt: '2026-11-23T10:00:01.000Z',
+    finishedAt: '2026-11-23T10:00:03.500Z',
+    stdoutRef: `out/${host}`,
+  };
+}
+
+/** The journal as the property compares it: everything but the run id. */
+async function snapshot(runId: string) {
+  const tasks = (await db.journal.listTasks(runId)).map(({ seed: _seed, ...t }) => t);
+  const command = await db.journal.getCommand(runId, 'a1.repetition.w.1');
+  return { tasks, outcomes: command?.outcomes, status: command?.status };
+}
+
+describe('Use case: onInvocationStatus', () => {
+  it('gives the same journal for any order and any duplication of status events', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.tuple(...HOSTS.map(() => fc.constantFrom(...terminal))),
+        fc.tuple(...HOSTS.map(() => fc.integer({ min: 1, max: 3 }))),
+        fc.boolean(),
+        fc.infiniteStream(fc.nat()),
+        async (statuses, copies, withProgressEvents, shuffleSeed) => {
+          const reference = await runInFlight();
+          for (const [i, h] of HOSTS.entries()) {
+            await onInvocationStatus(reference.deps, result(reference.runId, h, statuses[i] ?? 'Success'));
+          }
+          const subject = await runInFlight();
+          const events = HOSTS.flatMap((h, i) => {
+            const final = Array.from({ length: copies[i] ?? 1 }, () =>
+              result(subject.runId, h, statuses[i] ?? 'Success'),
+            );
+            return withProgressEvents ? [...final, { ...result(subject.runId, h, 'InProgress') }] : final;
+          });
+          const order = shuffle(events, shuffleSeed);
+          for (const e of order) await onInvocationStatus(subject.deps, e);
+
+          expect(await snapshot(subject.runId)).toEqual(await snapshot(reference.runId));
+          expect(subject.recorded.callbacks).toEqual(reference.recorded.callbacks);
+          expect(subject.recorded.callbacks).toHaveLength(1);
+          const taskEvents = (r: typeof subject) =>
+            r.recorded.events.filter((e) => e.type.startsWith('dev.fleetbench.task.'));
+          expect(taskEvents(subject)).toHaveLength(3);
+          expect(
+            taskEvents(subject)
+              .map((e) => e.type)
+              .sort(),
+          ).toEqual(
+            taskEvents(reference)
+              .map((e) => e.type)
+              .sort(),
+          );
+        },
+      ),
+      { numRuns: 25 },
+    );
+  });
+
+  it('records each host once when the same events arrive concurrently', async () => {
+    const run = await runInFlight();
+    const all = HOSTS.flatMap((h) => [1, 2, 3].map(() => result(run.runId, h, 'Success')));
+
+    const outcomes = await Promise.all(all.map((r) => onInvocationStatus(run.deps, r)));
+
+    expect(outcomes.filter((o) => o === 'step-completed')).toHaveLength(1);
+    expect(run.recorded.callbacks).toEqual([
+      { token: 'token-1', outcome: 'success', detail: { commandId: 'a1.repetition.w.1', failedHosts: [] } },
+    ]);
+    const tasks = await db.journal.listTasks(run.runId);
+    expect(tasks.map((t) => [t.status, t.metrics])).toEqual(
+      HOSTS.map((_, i) => ['COMPLETED', [{ name: 'value', value: i + 1, unit: '' }]]),
+    );
+  });
+
+  it('ignores a status for an unknown command, and a non-terminal status', async () => {
+    const run = await runInFlight();
+
+    expect(
+      await onInvocationStatus(run.deps, { ...result(run.runId, 'host-1', 'Success'), commandId: 'a9.nope' }),
+    ).toBe('ignored');
+    expect(await onInvocationStatus(run.deps, result(run.runId, 'host-1', 'InProgress'))).toBe('ignored');
+    expect((await db.journal.listTasks(run.runId)).every((t) => t.status === 'RUNNING')).toBe(true);
+  });
+});
+
+/** A deterministic Fisher–Yates driven by fast-check's stream, so failures shrink and replay. */
+function shuffle<T>(items: readonly T[], stream: fc.Stream<number>): T[] {
+  const out = [...items];
+  const it = stream[Symbol.iterator]();
+  for (let i = out.length - 1; i > 0; i -= 1) {
+    const j = (it.next().value as number) % (i + 1);
+    [out[i], out[j]] = [out[j] as T, out[i] as T];
+  }
+  return out;
+}

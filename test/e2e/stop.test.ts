@@ -291,22 +291,32 @@ workloads:
   });
 
   it('exits at once with 130 on the third press and says how to clean up and continue', async () => {
-    const runId = await start(PLAN.replace('teardown: [', 'teardown: ["sleep 30", '));
+    const runId = await start(
+      PLAN.replace('teardown: [', () => 'teardown: ["echo $$ > teardown.pid; sleep 30", '),
+    );
     await waitFor('the workload to start', () => recordedPids().length === 2);
 
     engine?.child.kill('SIGINT');
     await waitFor('the arm', () => engine?.stderr().includes('Press Ctrl+C again'));
     engine?.child.kill('SIGINT');
-    await waitFor('the stop', () => engine?.stderr().includes('Stopping:'));
+    await waitFor('the teardown to start', () =>
+      ['host-1', 'host-2'].every((h) => existsSync(join(hostWork(h), 'teardown.pid'))),
+    );
     engine?.child.kill('SIGINT');
     const exit = await engine?.exited;
 
     expect(exit?.code).toBe(130);
     expect(engine?.stderr()).toContain(`fleetbench stop --force ${runId}`);
     expect(engine?.stderr()).toContain(`fleetbench resume ${runId}`);
-    // The engine is gone mid-teardown: the next command notices, and the run can be resumed.
+    // The engine is gone mid-teardown: the next command notices, stops what it left, and the run can be resumed.
+    const leftovers = recordedPids();
+    expect(leftovers.some(alive)).toBe(true);
     const view = await show(runId);
     expect(view.state).toBe('FAILED');
     expect(view.reason).toMatch(/is gone; resume with/);
+    await waitFor('the leftover processes to be stopped', () => leftovers.every((p) => !alive(p)), 5_000);
+    const cleanUp = await cli.run('stop', '--force', runId);
+    expect(cleanUp.code).toBe(0);
+    expect(cleanUp.stdout).toContain('already ended FAILED; nothing of it is left running');
   });
 });

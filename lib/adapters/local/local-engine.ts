@@ -32,6 +32,7 @@ import { LocalCommandRunner } from './local-command-runner.js';
 import { LocalHostProvider } from './local-host-provider.js';
 import { LocalOutputStore } from './local-output-store.js';
 import { LocalTaskCallbacks } from './local-task-callbacks.js';
+import { killLeftoverProcesses } from './leftover-processes.js';
 import { isPidAlive } from './process-alive.js';
 import { type AslDefinition, loadRunDefinition, taskFunctions } from './workflow-definition.js';
 
@@ -84,7 +85,11 @@ export class LocalEngine {
       target: 'local',
     };
     const engine = new LocalEngine(db, deps, callbacks, publisher, options);
-    await reconcileLocalRuns(deps, { thisHost: hostname(), isPidAlive });
+    const { failed } = await reconcileLocalRuns(deps, { thisHost: hostname(), isPidAlive });
+    for (const { runId } of failed) {
+      const groups = killLeftoverProcesses(options.dataDir, runId);
+      if (groups.length > 0) logger.warn('stopped commands left by a dead engine', { runId, processGroups: groups });
+    }
     return engine;
   }
 

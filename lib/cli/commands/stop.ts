@@ -15,12 +15,22 @@ export function registerStopCommand(program: Command, io: Io): void {
     .description('stop a run gracefully: cancel running workloads, run every teardown, end ABORTED')
     .argument('<runId>', 'the run to stop', runIdArgument)
     .option('--reason <text>', 'why, recorded with the request', 'stopped from the CLI')
-    .option('--force', 'stop at once without teardown (the run ends ABORTED; clean the hosts yourself)')
+    .option(
+      '--force',
+      'stop at once without teardown: kill the commands, end ABORTED (also cleans up after a dead engine)',
+    )
     .option('--wait', 'wait until the run has ended and print its final state')
     .action(
       async (runId: string, opts: { reason: string; force?: boolean; wait?: boolean }, command: Command) => {
         await withEngine(io, globalOptions(command), async ({ deps }) => {
           const by = `cli:${userInfo().username}`;
+          const entry = await deps.catalog.get(runId);
+          // Opening the engine already stopped what a dead engine left running: that is all a forced
+          // stop of an ended run can do, so it says so instead of failing.
+          if (opts.force && entry && isTerminal(entry.state)) {
+            io.out(`Run ${runId} already ended ${entry.state}; nothing of it is left running.\n`);
+            return;
+          }
           const { recorded, request } = await requestStop(deps, {
             runId,
             requestedBy: by,

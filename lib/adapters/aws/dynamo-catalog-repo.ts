@@ -20,6 +20,7 @@ import type { CatalogEntry, StopRequest } from '../../core/run.js';
 import type { TaskCounts } from '../../core/task-state.js';
 import { systemClock } from '../system-clock.js';
 import { CATALOG_KEYS } from './tables.js';
+import { setAssignments } from './update-expression.js';
 
 const INDEX = CATALOG_KEYS.byCreatedAt;
 const DEFAULT_LIST_LIMIT = 50;
@@ -108,13 +109,7 @@ export class DynamoCatalogRepo implements CatalogRepo {
       ':to': to,
       ':updatedAt': this.#clock.now().toISOString(),
     };
-    const sets = ['#state = :to', '#updatedAt = :updatedAt'];
-    for (const [field, value] of Object.entries(fields)) {
-      if (value === undefined) continue;
-      names[`#${field}`] = field;
-      values[`:${field}`] = value;
-      sets.push(`#${field} = :${field}`);
-    }
+    const sets = ['#state = :to', '#updatedAt = :updatedAt', ...setAssignments(fields, { names, values })];
     try {
       await this.#client.send(
         new UpdateCommand({

@@ -22,6 +22,7 @@ import { ConflictError, EngineError } from '../../core/errors.js';
 import type { JournalRepo } from '../../core/ports.js';
 import type { CommandRecord, HostOutcome, RunMeta, StateRecord, TaskRecord } from '../../core/run.js';
 import { assertTaskTransition, type TaskStatus } from '../../core/task-state.js';
+import { setAssignments } from './update-expression.js';
 
 type Item = Record<string, unknown>;
 type TaskRef = Pick<TaskRecord, 'workload' | 'rep' | 'host'>;
@@ -175,14 +176,10 @@ export class DynamoJournalRepo implements JournalRepo {
     assertTaskTransition('RUNNING', result.status);
     const names: Record<string, string> = { '#status': 'status', '#commandId': 'commandId' };
     const values: Item = { ':running': 'RUNNING', ':commandId': result.commandId };
-    const sets: string[] = [];
-    for (const field of RESULT_FIELDS) {
-      const value = result[field];
-      if (value === undefined) continue;
-      names[`#${field}`] = field;
-      values[`:${field}`] = value;
-      sets.push(`#${field} = :${field}`);
-    }
+    const sets = setAssignments(Object.fromEntries(RESULT_FIELDS.map((f) => [f, result[f]])), {
+      names,
+      values,
+    });
     try {
       await this.#client.send(
         new UpdateCommand({

@@ -140,6 +140,7 @@ export interface CommandRunner {
 
 /** Reads a command's captured output (local file, S3 object). */
 export interface OutputStore {
+  /** The whole output, or with `maxBytes` the whole lines within its last `maxBytes` bytes. */
   read(ref: string, maxBytes?: number): Promise<string>;
 }
 

@@ -5,6 +5,7 @@
  * lines of stderr. A missing object is an empty output (SSM uploads nothing for an empty stream).
  */
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { dropPartialFirstLine } from '../../core/output-tail.js';
 import type { OutputStore } from '../../core/ports.js';
 import { errorName } from './retry.js';
 
@@ -53,10 +54,4 @@ export class S3OutputStore implements OutputStore {
 function truncated(contentRange: string | undefined): boolean {
   const match = /^bytes (\d+)-\d+\/\d+$/.exec(contentRange ?? '');
   return match?.[1] !== undefined && Number(match[1]) > 0;
-}
-
-/** A suffix read starts mid-line (maybe mid-character): keep whole lines only. */
-function dropPartialFirstLine(text: string): string {
-  const newline = text.indexOf('\n');
-  return newline === -1 ? text : text.slice(newline + 1);
 }

@@ -5,6 +5,7 @@
  */
 import { open } from 'node:fs/promises';
 import { FleetbenchError } from '../../core/errors.js';
+import { dropPartialFirstLine } from '../../core/output-tail.js';
 import type { OutputStore } from '../../core/ports.js';
 
 /** A captured output exists but cannot be read (a directory, no permission). */
@@ -18,10 +19,7 @@ export class OutputReadError extends FleetbenchError {
  * const text = await new LocalOutputStore().read(result.stdoutRef ?? '', 64 * 1024);
  */
 export class LocalOutputStore implements OutputStore {
-  /**
-   * Returns the file's text, or only its FIRST `maxBytes` bytes when given (like SSM's inline output,
-   * which keeps the beginning). A multi-byte character cut at the limit decodes as U+FFFD.
-   */
+  /** Returns the file's text or, with `maxBytes`, its last `maxBytes` bytes in whole lines (as the S3 store). */
   async read(ref: string, maxBytes?: number): Promise<string> {
     let file: Awaited<ReturnType<typeof open>>;
     try {
@@ -32,14 +30,17 @@ export class LocalOutputStore implements OutputStore {
     }
     try {
       if (maxBytes === undefined) return await file.readFile('utf8');
-      const buffer = Buffer.alloc(Math.max(0, Math.floor(maxBytes)));
+      const { size } = await file.stat();
+      const start = Math.max(0, size - Math.max(0, Math.floor(maxBytes)));
+      const buffer = Buffer.alloc(size - start);
       let filled = 0;
       while (filled < buffer.length) {
-        const { bytesRead } = await file.read(buffer, filled, buffer.length - filled, filled);
+        const { bytesRead } = await file.read(buffer, filled, buffer.length - filled, start + filled);
         if (bytesRead === 0) break;
         filled += bytesRead;
       }
-      return buffer.subarray(0, filled).toString('utf8');
+      const text = buffer.subarray(0, filled).toString('utf8');
+      return start > 0 ? dropPartialFirstLine(text) : text;
     } catch (error) {
       throw new OutputReadError(`cannot read output ${ref}: ${(error as Error).message}`, { cause: error });
     } finally {

@@ -24,12 +24,12 @@ describe('Class: LocalOutputStore', () => {
       await expect(store.read(ref)).resolves.toBe('line 1\nline 2\n{"ops": 42}\n');
     });
 
-    it('returns only the first maxBytes bytes when given', async () => {
+    it('returns the whole lines within the last maxBytes bytes when given', async () => {
       const ref = join(dir, 'host-1.stdout');
-      await writeFile(ref, 'abcdefghij');
+      await writeFile(ref, 'noise line\nmore noise\n{"ops": 42}\n');
 
-      await expect(store.read(ref, 4)).resolves.toBe('abcd');
-      await expect(store.read(ref, 100)).resolves.toBe('abcdefghij');
+      await expect(store.read(ref, 16)).resolves.toBe('{"ops": 42}\n');
+      await expect(store.read(ref, 100)).resolves.toBe('noise line\nmore noise\n{"ops": 42}\n');
       await expect(store.read(ref, 0)).resolves.toBe('');
     });
 

@@ -40,20 +40,19 @@ describe('Invalid plans', () => {
   });
   afterAll(async () => cli.dispose());
 
-  it.each(cases)(
-    'rejects a plan with %s: exit 2, one line naming field and line, no stack',
-    async (_name, text, expected) => {
-      const plan = await cli.writePlan('plan.yaml', text);
-      for (const command of ['validate', 'run']) {
-        const r = await cli.run(command, plan);
-        expect(r.code).toBe(2);
-        expect(r.stdout).toBe('');
-        expect(r.stderr.trim().split('\n')).toHaveLength(1);
-        expect(r.stderr).toMatch(expected);
-        expect(r.stderr).not.toMatch(/\bat .*\.ts:\d+/);
-      }
-    },
-  );
+  it.each(
+    cases,
+  )('rejects a plan with %s: exit 2, one line naming field and line, no stack', async (_name, text, expected) => {
+    const plan = await cli.writePlan('plan.yaml', text);
+    for (const command of ['validate', 'run']) {
+      const r = await cli.run(command, plan);
+      expect(r.code).toBe(2);
+      expect(r.stdout).toBe('');
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.stderr).toMatch(expected);
+      expect(r.stderr).not.toMatch(/\bat .*\.ts:\d+/);
+    }
+  });
 
   it('rejects an unreadable plan file with exit 2', async () => {
     const r = await cli.run('run', 'no-such-plan.yaml');

@@ -58,22 +58,20 @@ describe('Function: transition', () => {
 });
 
 describe('Function: isTerminal', () => {
-  it.each(CONTROLLER_STATES.map((state) => [state, TERMINAL_STATES.includes(state)] as const))(
-    'says %s is terminal: %s',
-    (state, terminal) => {
-      expect(isTerminal(state)).toBe(terminal);
-      expect(ACTIVE_STATES.includes(state)).toBe(!terminal);
-    },
-  );
+  it.each(
+    CONTROLLER_STATES.map((state) => [state, TERMINAL_STATES.includes(state)] as const),
+  )('says %s is terminal: %s', (state, terminal) => {
+    expect(isTerminal(state)).toBe(terminal);
+    expect(ACTIVE_STATES.includes(state)).toBe(!terminal);
+  });
 });
 
 describe('Function: isStopping', () => {
-  it.each(CONTROLLER_STATES.map((state) => [state, state.startsWith('STOPPING_')] as const))(
-    'says %s is stopping: %s',
-    (state, stopping) => {
-      expect(isStopping(state)).toBe(stopping);
-    },
-  );
+  it.each(
+    CONTROLLER_STATES.map((state) => [state, state.startsWith('STOPPING_')] as const),
+  )('says %s is stopping: %s', (state, stopping) => {
+    expect(isStopping(state)).toBe(stopping);
+  });
 });
 
 describe('Function: stoppingStateFor', () => {
@@ -89,11 +87,13 @@ describe('Function: stoppingStateFor', () => {
     expect(stoppingStateFor(state)).toBe(stopping);
   });
 
-  it.each(['INIT', 'RUNNING_GLOBAL_SETUP', 'RUNNING_WORKLOADS', 'RUNNING_GLOBAL_TEARDOWN'] as const)(
-    'names a stopping state that %s may move to',
-    (state) => {
-      const stopping = stoppingStateFor(state);
-      expect(stopping && canTransition(state, stopping)).toBe(true);
-    },
-  );
+  it.each([
+    'INIT',
+    'RUNNING_GLOBAL_SETUP',
+    'RUNNING_WORKLOADS',
+    'RUNNING_GLOBAL_TEARDOWN',
+  ] as const)('names a stopping state that %s may move to', (state) => {
+    const stopping = stoppingStateFor(state);
+    expect(stopping && canTransition(state, stopping)).toBe(true);
+  });
 });

@@ -45,12 +45,9 @@ describe('Function: stepOutcome', () => {
     ['teardown', 4, 4, strict, { ok: true, failFast: false }],
     ['teardown', 0, 0, lenient, { ok: true, failFast: false }],
     ['globalTeardown', 4, 4, half, { ok: true, failFast: false }],
-  ] as const)(
-    'decides a %s step with %i hosts, %i failed, under %j',
-    (phase, hostsTotal, hostsFailed, policy, expected) => {
-      expect(stepOutcome({ phase: phase as Phase, hostsTotal, hostsFailed, policy })).toStrictEqual(expected);
-    },
-  );
+  ] as const)('decides a %s step with %i hosts, %i failed, under %j', (phase, hostsTotal, hostsFailed, policy, expected) => {
+    expect(stepOutcome({ phase: phase as Phase, hostsTotal, hostsFailed, policy })).toStrictEqual(expected);
+  });
 
   it.each([
     [4, 5],

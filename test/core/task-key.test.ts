@@ -137,10 +137,17 @@ describe('Function: assertRunId', () => {
     expect(() => assertRunId(value)).not.toThrow();
   });
 
-  it.each(['', '../etc', 'a/b', 'RUN', 'run id', 'run\n', '-rf', 'x'.repeat(101), 'run.json'])(
-    'rejects %j',
-    (value) => {
-      expect(() => assertRunId(value)).toThrow(UsageError);
-    },
-  );
+  it.each([
+    '',
+    '../etc',
+    'a/b',
+    'RUN',
+    'run id',
+    'run\n',
+    '-rf',
+    'x'.repeat(101),
+    'run.json',
+  ])('rejects %j', (value) => {
+    expect(() => assertRunId(value)).toThrow(UsageError);
+  });
 });

@@ -74,20 +74,17 @@ describe('FleetbenchStack', () => {
         ],
       ],
       ['catalog', [{ AttributeName: 'runId', KeyType: 'HASH' }]],
-    ])(
-      'creates the %s table on demand, point-in-time recoverable, encrypted, retained',
-      (_name, keySchema) => {
-        template.hasResource('AWS::DynamoDB::Table', {
-          DeletionPolicy: 'Retain',
-          Properties: Match.objectLike({
-            KeySchema: keySchema,
-            BillingMode: 'PAY_PER_REQUEST',
-            PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
-            SSESpecification: { SSEEnabled: true },
-          }),
-        });
-      },
-    );
+    ])('creates the %s table on demand, point-in-time recoverable, encrypted, retained', (_name, keySchema) => {
+      template.hasResource('AWS::DynamoDB::Table', {
+        DeletionPolicy: 'Retain',
+        Properties: Match.objectLike({
+          KeySchema: keySchema,
+          BillingMode: 'PAY_PER_REQUEST',
+          PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+          SSESpecification: { SSEEnabled: true },
+        }),
+      });
+    });
 
     it('lists runs newest first through the byCreatedAt index', () => {
       template.hasResourceProperties('AWS::DynamoDB::Table', {

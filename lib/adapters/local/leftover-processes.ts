@@ -21,7 +21,12 @@ export function killLeftoverProcesses(dataDir: string, runId: string): number[] 
   for (const pid of pids) {
     try {
       if (!readlinkSync(join('/proc', pid, 'cwd')).startsWith(hostsDir)) continue;
-      if (!readFileSync(join('/proc', pid, 'environ'), 'latin1').split('\0').includes(marker)) continue;
+      if (
+        !readFileSync(join('/proc', pid, 'environ'), 'latin1')
+          .split('\0')
+          .includes(marker)
+      )
+        continue;
       const stat = readFileSync(join('/proc', pid, 'stat'), 'utf8');
       const [state, , pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
       if (state !== 'Z' && pgrp !== undefined) groups.add(Number(pgrp));

@@ -28,11 +28,11 @@ import { systemClock } from '../system-clock.js';
 import { LOCAL_TABLES, type LocalDatabase, openLocalDatabase } from './embedded-dynalite.js';
 import { fileLogger } from './file-logger.js';
 import { JsonlEventPublisher } from './jsonl-event-publisher.js';
+import { killLeftoverProcesses } from './leftover-processes.js';
 import { LocalCommandRunner } from './local-command-runner.js';
 import { LocalHostProvider } from './local-host-provider.js';
 import { LocalOutputStore } from './local-output-store.js';
 import { LocalTaskCallbacks } from './local-task-callbacks.js';
-import { killLeftoverProcesses } from './leftover-processes.js';
 import { isPidAlive } from './process-alive.js';
 import { type AslDefinition, loadRunDefinition, taskFunctions } from './workflow-definition.js';
 
@@ -88,7 +88,8 @@ export class LocalEngine {
     const { failed } = await reconcileLocalRuns(deps, { thisHost: hostname(), isPidAlive });
     for (const { runId } of failed) {
       const groups = killLeftoverProcesses(options.dataDir, runId);
-      if (groups.length > 0) logger.warn('stopped commands left by a dead engine', { runId, processGroups: groups });
+      if (groups.length > 0)
+        logger.warn('stopped commands left by a dead engine', { runId, processGroups: groups });
     }
     return engine;
   }

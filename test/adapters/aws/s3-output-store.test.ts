@@ -42,14 +42,15 @@ describe('Class: S3OutputStore', () => {
     expect(s3.commandCalls(GetObjectCommand)[0]?.args[0].input.Range).toBe('bytes=-20');
   });
 
-  it.each(['NoSuchKey', 'NotFound', 'InvalidRange'])(
-    'reads a missing or empty output (%s) as empty',
-    async (name) => {
-      s3.on(GetObjectCommand).rejects(awsError(name));
+  it.each([
+    'NoSuchKey',
+    'NotFound',
+    'InvalidRange',
+  ])('reads a missing or empty output (%s) as empty', async (name) => {
+    s3.on(GetObjectCommand).rejects(awsError(name));
 
-      await expect(store().read('s3://bucket/k', 10)).resolves.toBe('');
-    },
-  );
+    await expect(store().read('s3://bucket/k', 10)).resolves.toBe('');
+  });
 
   it('rethrows a denial', async () => {
     s3.on(GetObjectCommand).rejects(awsError('AccessDenied'));

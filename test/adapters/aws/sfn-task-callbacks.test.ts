@@ -36,25 +36,26 @@ describe('Class: SfnTaskCallbacks', () => {
     expect(input?.cause).toHaveLength(32_768);
   });
 
-  it.each(['TaskTimedOut', 'TaskDoesNotExist', 'InvalidToken'])(
-    'swallows %s on failure: the step already ended',
-    async (name) => {
-      sfn.on(SendTaskFailureCommand).rejects(awsError(name));
-      const logger = recordingLogger();
+  it.each([
+    'TaskTimedOut',
+    'TaskDoesNotExist',
+    'InvalidToken',
+  ])('swallows %s on failure: the step already ended', async (name) => {
+    sfn.on(SendTaskFailureCommand).rejects(awsError(name));
+    const logger = recordingLogger();
 
-      await expect(
-        callbacks(logger).failure('token', 'Fleetbench.StepFailed', 'cause'),
-      ).resolves.toBeUndefined();
+    await expect(
+      callbacks(logger).failure('token', 'Fleetbench.StepFailed', 'cause'),
+    ).resolves.toBeUndefined();
 
-      expect(logger.lines).toEqual([
-        {
-          level: 'warn',
-          message: 'task token already closed; outcome dropped',
-          fields: { kind: 'failure', reason: name },
-        },
-      ]);
-    },
-  );
+    expect(logger.lines).toEqual([
+      {
+        level: 'warn',
+        message: 'task token already closed; outcome dropped',
+        fields: { kind: 'failure', reason: name },
+      },
+    ]);
+  });
 
   it('rethrows other errors', async () => {
     sfn.on(SendTaskSuccessCommand).rejects(awsError('AccessDeniedException'));

@@ -89,24 +89,21 @@ describe('Class: SsmStatusEvents', () => {
         { status: 'TimedOut' },
       ],
       ['Cancelled', invocation('Cancelled', { ResponseCode: -1 }), { status: 'Cancelled' }],
-    ])(
-      'maps a %s invocation to an InvocationResult with its exit code, times and S3 output',
-      async (status, listed, expected) => {
-        // Prepare
-        ssm.on(ListCommandInvocationsCommand).resolves({ CommandInvocations: [listed] });
+    ])('maps a %s invocation to an InvocationResult with its exit code, times and S3 output', async (status, listed, expected) => {
+      // Prepare
+      ssm.on(ListCommandInvocationsCommand).resolves({ CommandInvocations: [listed] });
 
-        // Act
-        const result = await translator().invocationResult(invocationEvent(status));
+      // Act
+      const result = await translator().invocationResult(invocationEvent(status));
 
-        // Assess
-        expect(result).toEqual({ ...base, ...expected });
-        expect(ssm.commandCalls(ListCommandInvocationsCommand)[0]?.args[0].input).toEqual({
-          CommandId: 'ssm-1',
-          InstanceId: 'i-1',
-          Details: true,
-        });
-      },
-    );
+      // Assess
+      expect(result).toEqual({ ...base, ...expected });
+      expect(ssm.commandCalls(ListCommandInvocationsCommand)[0]?.args[0].input).toEqual({
+        CommandId: 'ssm-1',
+        InstanceId: 'i-1',
+        Details: true,
+      });
+    });
 
     it('reports an undeliverable command as such, with the reason', async () => {
       ssm.on(ListCommandInvocationsCommand).resolves({

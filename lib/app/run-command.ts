@@ -39,7 +39,7 @@ export function commandIdFor(attempt: number, phase: Phase, workload?: string, r
 
 export async function runCommand(deps: Deps, input: RunCommandInput): Promise<RunCommandOutput> {
   const { meta, entry } = await loadRun(deps, input.runId);
-  await enterPhase(deps, entry, input.phase);
+  await enterPhase(deps, entry, input.phase, input.workload);
   const commandId = commandIdFor(meta.attempt, input.phase, input.workload, input.rep);
   const commands = (await deps.journal.listCommands(meta.runId)).filter((c) =>
     c.commandId.startsWith(`a${meta.attempt}.`),
@@ -103,7 +103,15 @@ const PHASE_STATE: Record<Phase, ControllerState> = {
 };
 
 /** Records the phase in the controller state, or refuses a cancellable step when the run is stopping. */
-async function enterPhase(deps: Deps, entry: CatalogEntry, phase: Phase): Promise<void> {
+const PHASE_LABEL: Record<Phase, string> = {
+  globalSetup: 'global setup',
+  setup: 'setup',
+  repetition: 'repetition',
+  teardown: 'teardown',
+  globalTeardown: 'global teardown',
+};
+
+async function enterPhase(deps: Deps, entry: CatalogEntry, phase: Phase, workload?: string): Promise<void> {
   const stopping = entry.stopRequest !== undefined || isStopping(entry.state) || isTerminal(entry.state);
   if (stopping) {
     if (isCancellable(phase))
@@ -119,7 +127,10 @@ async function enterPhase(deps: Deps, entry: CatalogEntry, phase: Phase): Promis
   }
   const to = PHASE_STATE[phase];
   if (entry.state !== to) {
-    await changeState(deps, entry.runId, { to, reason: `${phase} started` });
+    await changeState(deps, entry.runId, {
+      to,
+      reason: `${PHASE_LABEL[phase]}${workload ? ` of ${workload}` : ''} started`,
+    });
   }
 }
 

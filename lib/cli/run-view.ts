@@ -68,9 +68,20 @@ export async function loadRunView(
     attempt: meta.attempt,
     stopRequest: entry.stopRequest ?? null,
     counts: countByStatus(tasks),
-    tasks: tasks.map(taskView),
+    tasks: inPlanOrder(tasks, entry.workloads).map(taskView),
     states,
   };
+}
+
+/** Workloads in the order the plan runs them, then repetition, then host (the journal sorts by name). */
+function inPlanOrder(tasks: readonly TaskRecord[], workloads: readonly string[]): TaskRecord[] {
+  const rank = new Map(workloads.map((w, i) => [w, i]));
+  return [...tasks].sort(
+    (a, b) =>
+      (rank.get(a.workload) ?? 0) - (rank.get(b.workload) ?? 0) ||
+      a.rep - b.rep ||
+      a.host.localeCompare(b.host),
+  );
 }
 
 function taskView(t: TaskRecord): TaskView {

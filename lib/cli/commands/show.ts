@@ -89,5 +89,8 @@ function printShow(io: Io, view: RunView): void {
     ),
   );
   const outputs = view.tasks.find((t) => t.outputRef)?.outputRef;
-  if (outputs) io.out(`\nRaw outputs: ${outputs.replace(/[^/]+$/, '')}\n`);
+  if (outputs)
+    io.out(
+      `\nRaw outputs (stdout and stderr of every command): ${outputs.replace(/\/outputs\/.*$/, '/outputs/')}\n`,
+    );
 }

@@ -3,7 +3,11 @@
  * per invocation so tests drive it with their own Io and commander's exitOverride.
  */
 import { Command } from 'commander';
+import { registerCompareCommand } from './commands/compare.js';
+import { registerDoctorCommand } from './commands/doctor.js';
 import { registerEventsCommand } from './commands/events.js';
+import { registerExportCommand } from './commands/export.js';
+import { registerReportCommand } from './commands/report.js';
 import { registerResumeCommand, registerRunCommand } from './commands/run.js';
 import { registerRunsCommand } from './commands/runs.js';
 import { registerShowCommands } from './commands/show.js';
@@ -36,6 +40,10 @@ export function makeProgram(io: Io): Command {
   registerStopCommand(program, io);
   registerResumeCommand(program, io);
   registerEventsCommand(program, io);
+  registerReportCommand(program, io);
+  registerCompareCommand(program, io);
+  registerExportCommand(program, io);
+  registerDoctorCommand(program, io);
   return program;
 }
 

@@ -6,11 +6,17 @@
  * $FLEETBENCH_IPERF3_SERVER, which the engine exports (127.0.0.1 locally, the server's private IP on
  * AWS). An engine that builds a command per host calls `iperf3CommandFor` instead, which sets both.
  *
- * The client retries while the server is not listening yet (all hosts start together), and turns an
- * iperf3 JSON error into a non-zero exit: iperf3 3.12 exits 0 after "unable to connect" when given -J.
- * The server gives up after the test duration plus a minute, so a failed client cannot leave it
- * holding the repetition until the task timeout. iperf3 serves one test at a time, so a workload is
- * meant for one server and one client per repetition.
+ * iperf3 serves one test at a time, and `-s -1` exits after one client, so with several clients the
+ * server runs `iperf3 -s -1` in a loop, one client per round, and the clients take turns: a client told
+ * "the server is busy" retries every 0.25 s for as long as the server keeps answering busy (each test is
+ * bounded, so that ends), and one refused (the server is not listening yet, or between two rounds) or
+ * whose control connection broke (it reached a round's listener just as that round ended) retries for
+ * up to 10 s. The server's first round waits up to `duration` + 60 s for a client; every
+ * later round only `linger` seconds, because the clients still due are already retrying: silence for
+ * that long means everyone was served. Each round is also capped by `timeout`, so a stuck test cannot
+ * hold the repetition until the task timeout. The server prints the reports of all its rounds as
+ * `{"server_tests": [...]}`. A client turns an iperf3 JSON error into a non-zero exit: iperf3 3.12 exits
+ * 0 after "unable to connect" when given -J.
  */
 import { z } from 'zod';
 import { isRecord, jsonReport, nonNegative, outputError, positive, toNumber } from './output.js';
@@ -18,8 +24,11 @@ import type { CommandContext, CommandOutput, Metric, PluginCommand, WorkloadPlug
 
 const TOOL = 'iperf3';
 
-/** Positional parameters: server host name, port, duration, parallel streams, reverse (0|1), bind address. */
-export const IPERF3_SCRIPT = `server=$1 port=$2 duration=$3 parallel=$4 reverse=$5 bind=$6
+/**
+ * Positional parameters: server host name, port, duration, parallel streams, reverse (0|1), bind
+ * address, linger (seconds the server waits for another client after a test).
+ */
+export const IPERF3_SCRIPT = `server=$1 port=$2 duration=$3 parallel=$4 reverse=$5 bind=$6 linger=$7
 if [ -z "\${FLEETBENCH_HOST:-}" ]; then
   echo 'iperf3: FLEETBENCH_HOST is not set, so this host cannot tell whether it is the server' >&2
   exit 2
@@ -27,7 +36,33 @@ fi
 if [ "$FLEETBENCH_HOST" = "$server" ]; then
   set -- -s -1 -J -p "$port"
   if [ -n "$bind" ]; then set -- "$@" -B "$bind"; fi
-  exec timeout "$((duration + 60))" iperf3 "$@"
+  window=$((duration + 60))
+  tests=
+  while :; do
+    report=$(timeout "$((window + duration + 30))" iperf3 "$@" --idle-timeout "$window")
+    status=$?
+    case $report in
+      *'"accepted_connection"'*)
+        tests="\${tests:+$tests,}$report"
+        window=$linger
+        continue
+        ;;
+    esac
+    if [ -n "$tests" ]; then break; fi
+    if [ -n "$report" ]; then
+      printf '%s\\n' "$report"
+      [ "$status" -ne 0 ] || status=1
+      exit "$status"
+    fi
+    if [ "$status" -ne 0 ] && [ "$status" -ne 124 ]; then exit "$status"; fi
+    echo "iperf3: no client connected within $window s" >&2
+    exit 1
+  done
+  printf '{"server_tests": [%s]}\\n' "$tests"
+  case $tests in
+    *'"error"'*) exit 1 ;;
+  esac
+  exit 0
 fi
 if [ -z "\${FLEETBENCH_IPERF3_SERVER:-}" ]; then
   echo "iperf3: FLEETBENCH_IPERF3_SERVER is not set (the address of host $server)" >&2
@@ -35,14 +70,19 @@ if [ -z "\${FLEETBENCH_IPERF3_SERVER:-}" ]; then
 fi
 set -- -c "$FLEETBENCH_IPERF3_SERVER" -J -p "$port" -t "$duration" -P "$parallel"
 if [ "$reverse" = 1 ]; then set -- "$@" -R; fi
-attempt=1
+refused=0
 while :; do
   report=$(iperf3 "$@")
   status=$?
   case $report in
-    *'unable to connect to server'*)
-      if [ "$attempt" -lt 40 ]; then
-        attempt=$((attempt + 1))
+    *'the server is busy'*)
+      refused=0
+      sleep 0.25
+      continue
+      ;;
+    *'unable to connect to server'* | *'unable to receive control message'* | *'unable to send control message'* | *'control socket has closed unexpectedly'*)
+      if [ "$refused" -lt 40 ]; then
+        refused=$((refused + 1))
         sleep 0.25
         continue
       fi
@@ -63,6 +103,7 @@ export const iperf3OptionsSchema = z.strictObject({
   parallel: z.int().min(1).max(128).default(1),
   reverse: z.boolean().default(false),
   bind: z.string().min(1).optional(),
+  linger: z.int().min(1).max(600).default(3),
 });
 
 export type Iperf3Options = z.output<typeof iperf3OptionsSchema>;
@@ -90,6 +131,7 @@ function scriptArgv(options: Iperf3Options): string[] {
     String(options.parallel),
     options.reverse ? '1' : '0',
     options.bind ?? '',
+    String(options.linger),
   ];
 }
 
@@ -100,8 +142,8 @@ type Sums = {
   received: Record<string, unknown>;
 };
 
-function sums(output: CommandOutput, options: Iperf3Options): Sums {
-  const report = jsonReport(TOOL, output);
+/** One iperf3 JSON report's totals and role (client or server), or why it has none. */
+function reportSums(report: Record<string, unknown>, options: Iperf3Options, output: CommandOutput): Sums {
   if (typeof report.error === 'string') throw outputError(TOOL, `reported an error: ${report.error}`, output);
   const start = isRecord(report.start) ? report.start : {};
   const role = 'connecting_to' in start ? 'client' : 'accepted_connection' in start ? 'server' : undefined;
@@ -115,17 +157,63 @@ function sums(output: CommandOutput, options: Iperf3Options): Sums {
   return { role, reverse, sent: end.sum_sent, received: end.sum_received };
 }
 
+/**
+ * Every test in the output: the server script wraps the reports of the clients it served in
+ * `{"server_tests": [...]}`; a client (or a bare `iperf3 -s -1 -J`) prints a single report.
+ */
+function allSums(output: CommandOutput, options: Iperf3Options): Sums[] {
+  const report = jsonReport(TOOL, output);
+  if (!('server_tests' in report)) return [reportSums(report, options, output)];
+  const tests = report.server_tests;
+  if (!Array.isArray(tests) || tests.length === 0) {
+    throw outputError(TOOL, 'the server served no client (server_tests is empty)', output);
+  }
+  return tests.map((test) => {
+    if (!isRecord(test)) throw outputError(TOOL, 'server_tests holds something that is not a report', output);
+    const sums = reportSums(test, options, output);
+    if (sums.role !== 'server') throw outputError(TOOL, 'server_tests holds a client report', output);
+    return sums;
+  });
+}
+
+const average = (values: readonly number[]) => values.reduce((a, b) => a + b, 0) / values.length;
+
 const mbps = (field: string, sum: Record<string, unknown>, output: CommandOutput) =>
   positive(TOOL, `${field}.bits_per_second`, sum.bits_per_second, output) / 1e6;
 
-function retransmits(sum: Record<string, unknown>, output: CommandOutput): Metric[] {
-  if (sum.retransmits === undefined) return [];
+function retransmits(sum: Record<string, unknown>, output: CommandOutput): number | undefined {
+  if (sum.retransmits === undefined) return undefined;
+  return nonNegative(TOOL, 'sum_sent.retransmits', sum.retransmits, output);
+}
+
+function retransmitMetric(values: readonly (number | undefined)[]): Metric[] {
+  const known = values.filter((v): v is number => v !== undefined);
+  return known.length === values.length && known.length > 0
+    ? [{ name: 'retransmits', value: average(known), unit: 'count' }]
+    : [];
+}
+
+/** The server's metrics: per-test rates averaged over the clients it served, and how many it served. */
+function serverMetrics(tests: readonly Sums[], output: CommandOutput): Metric[] {
+  const served: Metric = { name: 'clients_served', value: tests.length, unit: 'count' };
+  if (tests.every((t) => t.reverse)) {
+    return [
+      {
+        name: 'throughput_sent_mbps',
+        value: average(tests.map((t) => mbps('sum_sent', t.sent, output))),
+        unit: 'Mbit/s',
+      },
+      ...retransmitMetric(tests.map((t) => retransmits(t.sent, output))),
+      served,
+    ];
+  }
   return [
     {
-      name: 'retransmits',
-      value: nonNegative(TOOL, 'sum_sent.retransmits', sum.retransmits, output),
-      unit: 'count',
+      name: 'throughput_received_mbps',
+      value: average(tests.map((t) => mbps('sum_received', t.received, output))),
+      unit: 'Mbit/s',
     },
+    served,
   ];
 }
 
@@ -150,14 +238,17 @@ export function iperf3CommandFor(options: Iperf3Options, context: Iperf3HostCont
 /**
  * iperf3 between hosts: the `server` host runs `iperf3 -s -1 -J`, the others `iperf3 -c … -J`.
  * @example
- * iperf3.command({ server: 'host-1', port: 5201, duration: 5, parallel: 1, reverse: false }, context);
- * // { argv: ['sh', '-c', IPERF3_SCRIPT, 'iperf3', 'host-1', '5201', '5', '1', '0', ''] }
+ * iperf3.command({ server: 'host-1', port: 5201, duration: 5, parallel: 1, reverse: false, linger: 3 }, context);
+ * // { argv: ['sh', '-c', IPERF3_SCRIPT, 'iperf3', 'host-1', '5201', '5', '1', '0', '', '3'] }
  * iperf3.parse(clientOutput, options);
  * // [{ name: 'throughput_sent_mbps', value: 16131.2, unit: 'Mbit/s' }, { name: 'throughput_received_mbps', … }, { name: 'retransmits', … }]
+ * iperf3.parse(serverOutput, options); // two clients served
+ * // [{ name: 'throughput_received_mbps', value: 15012.9, unit: 'Mbit/s' }, { name: 'clients_served', value: 2, unit: 'count' }]
  */
 export const iperf3: Iperf3Plugin = {
   name: 'iperf3',
-  description: 'iperf3 TCP throughput from the other hosts to one server host; Mbit/s and retransmits',
+  description:
+    'iperf3 TCP throughput from the other hosts to one server host, one client at a time; Mbit/s and retransmits',
   optionsSchema: iperf3OptionsSchema,
   requires: [{ binary: 'iperf3', debian: 'iperf3', amazonLinux: 'iperf3' }],
 
@@ -168,36 +259,31 @@ export const iperf3: Iperf3Plugin = {
   commandFor: iperf3CommandFor,
 
   parse(output, options) {
-    const { role, reverse, sent, received } = sums(output, options);
-    if (role === 'server') {
-      return reverse
-        ? [
-            { name: 'throughput_sent_mbps', value: mbps('sum_sent', sent, output), unit: 'Mbit/s' },
-            ...retransmits(sent, output),
-          ]
-        : [
-            {
-              name: 'throughput_received_mbps',
-              value: mbps('sum_received', received, output),
-              unit: 'Mbit/s',
-            },
-          ];
-    }
+    const tests = allSums(output, options);
+    const [first] = tests;
+    if (first === undefined || first.role === 'server') return serverMetrics(tests, output);
     return [
-      { name: 'throughput_sent_mbps', value: mbps('sum_sent', sent, output), unit: 'Mbit/s' },
-      { name: 'throughput_received_mbps', value: mbps('sum_received', received, output), unit: 'Mbit/s' },
-      ...retransmits(sent, output),
+      { name: 'throughput_sent_mbps', value: mbps('sum_sent', first.sent, output), unit: 'Mbit/s' },
+      {
+        name: 'throughput_received_mbps',
+        value: mbps('sum_received', first.received, output),
+        unit: 'Mbit/s',
+      },
+      ...retransmitMetric([retransmits(first.sent, output)]),
     ];
   },
 
   estimateSeconds(options) {
-    return options.duration + 2;
+    return options.duration + options.linger + 2;
   },
 
   measuredDurationMs(output, options) {
     try {
-      const { received, sent } = sums(output, options);
-      const seconds = toNumber(received.seconds) ?? toNumber(sent.seconds);
+      const tests = allSums(output, options);
+      // A server's wall time includes waiting for its clients; only a single test has a tool-measured duration.
+      const [only] = tests;
+      if (only === undefined || tests.length > 1) return undefined;
+      const seconds = toNumber(only.received.seconds) ?? toNumber(only.sent.seconds);
       return seconds !== undefined && seconds > 0 ? seconds * 1000 : undefined;
     } catch {
       return undefined;

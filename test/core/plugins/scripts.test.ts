@@ -4,7 +4,7 @@
  * tool — to check that they parse and that they refuse arguments they did not expect.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -99,5 +99,108 @@ describe('Constant scripts', () => {
 
     expect(output.exitCode).toBe(2);
     expect(output.stderr).toContain('FLEETBENCH_IPERF3_SERVER is not set (the address of host host-1)');
+  });
+
+  describe('iperf3 with a stand-in iperf3 that answers from a script', () => {
+    /**
+     * Puts an `iperf3` first on PATH that logs its arguments and prints the n-th line of `answers`
+     * on its n-th call (nothing once they run out, as an idle `iperf3 -s -1 --idle-timeout` does).
+     */
+    function fakeIperf3(answers: readonly string[]): { env: Record<string, string>; calls: () => string[] } {
+      writeFileSync(join(scratch, 'answers'), answers.map((a) => `${a}\n`).join(''));
+      writeFileSync(
+        join(scratch, 'iperf3'),
+        [
+          '#!/bin/sh',
+          `n=$(($(cat ${scratch}/count 2>/dev/null || echo 0) + 1))`,
+          `echo "$n" > ${scratch}/count`,
+          `echo "$*" >> ${scratch}/calls`,
+          `sed -n "\${n}p" ${scratch}/answers`,
+        ].join('\n'),
+      );
+      chmodSync(join(scratch, 'iperf3'), 0o755);
+      return {
+        env: { PATH: `${scratch}:/usr/bin:/bin`, FLEETBENCH_IPERF3_SERVER: '127.0.0.1' },
+        calls: () => readFileSync(join(scratch, 'calls'), 'utf8').trim().split('\n'),
+      };
+    }
+
+    const served = (n: number) =>
+      `{"start": {"accepted_connection": {"host": "10.0.0.${n}"}}, "round": ${n}}`;
+
+    it('serves clients round after round, waiting `linger` seconds after the first, and wraps every report', () => {
+      const fake = fakeIperf3([served(1), served(2), served(3)]);
+
+      const output = sh(IPERF3_SCRIPT, ['host-1', '5201', '2', '1', '0', '', '4'], {
+        ...fake.env,
+        FLEETBENCH_HOST: 'host-1',
+      });
+
+      expect(output.exitCode).toBe(0);
+      expect(JSON.parse(output.stdout)).toEqual({
+        server_tests: [1, 2, 3].map((n) => ({
+          start: { accepted_connection: { host: `10.0.0.${n}` } },
+          round: n,
+        })),
+      });
+      expect(fake.calls()).toEqual([
+        '-s -1 -J -p 5201 --idle-timeout 62',
+        '-s -1 -J -p 5201 --idle-timeout 4',
+        '-s -1 -J -p 5201 --idle-timeout 4',
+        '-s -1 -J -p 5201 --idle-timeout 4',
+      ]);
+    });
+
+    it('fails the server when no client ever came', () => {
+      fakeIperf3([]);
+
+      const output = sh(IPERF3_SCRIPT, ['host-1', '5201', '2', '1', '0', '', '4'], {
+        PATH: `${scratch}:/usr/bin:/bin`,
+        FLEETBENCH_HOST: 'host-1',
+      });
+
+      expect(output.exitCode).toBe(1);
+      expect(output.stdout).toBe('');
+      expect(output.stderr).toContain('iperf3: no client connected within 62 s');
+    });
+
+    it('fails the server when a round reported an error, keeping every report', () => {
+      fakeIperf3([served(1), '{"start": {"accepted_connection": {}}, "error": "the client has terminated"}']);
+
+      const output = sh(IPERF3_SCRIPT, ['host-1', '5201', '1', '1', '0', '', '1'], {
+        PATH: `${scratch}:/usr/bin:/bin`,
+        FLEETBENCH_HOST: 'host-1',
+      });
+
+      expect(output.exitCode).toBe(1);
+      expect((JSON.parse(output.stdout) as { server_tests: unknown[] }).server_tests).toHaveLength(2);
+    });
+
+    it('has a client retry when it reached a round just as that round ended', () => {
+      const reset = '{"start": {}, "error": "unable to receive control message: Connection reset by peer"}';
+      const fake = fakeIperf3([reset, '{"start": {"connecting_to": {}}, "end": {}}']);
+
+      const output = sh(IPERF3_SCRIPT, ['host-1', '5201', '1', '1', '0', '', '3'], {
+        ...fake.env,
+        FLEETBENCH_HOST: 'host-2',
+      });
+
+      expect(output.exitCode).toBe(0);
+      expect(fake.calls()).toHaveLength(2);
+    });
+
+    it('has a client wait its turn while the server is busy with another client', () => {
+      const busy = '{"start": {}, "error": "the server is busy running a test. try again later"}';
+      const fake = fakeIperf3([busy, busy, '{"start": {"connecting_to": {}}, "end": {}}']);
+
+      const output = sh(IPERF3_SCRIPT, ['host-1', '5201', '1', '1', '0', '', '3'], {
+        ...fake.env,
+        FLEETBENCH_HOST: 'host-2',
+      });
+
+      expect(output.exitCode).toBe(0);
+      expect(output.stdout).toBe('{"start": {"connecting_to": {}}, "end": {}}\n');
+      expect(fake.calls()).toHaveLength(3);
+    });
   });
 });

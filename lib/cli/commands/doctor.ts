@@ -1,0 +1,88 @@
+/**
+ * `fleetbench doctor`: is this machine ready to run a plan? One line per check (OK / MISSING / FAILED)
+ * with the fix, then one install command for everything missing; exit 1 when any check fails.
+ * `--plan FILE` limits the tool checks to the plugins the plan uses.
+ */
+import { readFile } from 'node:fs/promises';
+import type { Command } from 'commander';
+import { UsageError } from '../../core/errors.js';
+import { plugins as registry } from '../../core/plugins/index.js';
+import type { WorkloadPlugin } from '../../core/plugins/types.js';
+import { stableJson } from '../../core/report/stable-json.js';
+import type { Target } from '../../core/run.js';
+import { dataDirOf, globalOptions } from '../context.js';
+import {
+  DEFAULT_PATH,
+  DOCTOR_TARGETS,
+  type DoctorCheck,
+  installAllCommand,
+  packageManagerOf,
+} from '../doctor-checks.js';
+import { table } from '../format.js';
+import { CliExit, type Io, paint } from '../io.js';
+import { readPlanFile } from '../plan-file.js';
+
+type DoctorOptions = { target: string; plan?: string; json?: boolean };
+
+function targetOf(value: string): Target {
+  if (value === 'local' || value === 'aws') return value;
+  throw new UsageError(`unknown target ${JSON.stringify(value)}`, { hint: 'use --target local' });
+}
+
+async function osRelease(): Promise<string | undefined> {
+  return readFile('/etc/os-release', 'utf8').catch(() => undefined);
+}
+
+function statusLabel(io: Io, check: DoctorCheck): string {
+  return check.status === 'OK' ? paint(io, 'green', 'OK') : paint(io, 'red', check.status);
+}
+
+export function registerDoctorCommand(program: Command, io: Io): void {
+  program
+    .command('doctor')
+    .description(
+      'check this machine is ready: Node.js version, a writable data directory, and the tools the plugins need (with the install command)',
+    )
+    .option('--target <target>', 'local (this machine); aws comes with the aws engine', 'local')
+    .option('--plan <file>', "check only the tools this plan's plugins need")
+    .option('--json', 'print {target, ok, checks: [{check, status, detail, fix}]} as JSON')
+    .action(async (opts: DoctorOptions, command: Command) => {
+      const target = targetOf(opts.target);
+      const plan = opts.plan === undefined ? undefined : await readPlanFile(opts.plan, io.cwd);
+      const used: WorkloadPlugin[] = plan
+        ? [...new Set(plan.workloads.map((w) => w.plugin))].flatMap((name) => registry.get(name) ?? [])
+        : registry.names().flatMap((name) => registry.get(name) ?? []);
+      const release = await osRelease();
+      const checks = await DOCTOR_TARGETS[target]({
+        nodeVersion: process.versions.node,
+        dataDir: dataDirOf(io, globalOptions(command)),
+        // The hosts' commands inherit fleetbench's environment plus the plan's env.
+        path: plan?.env.PATH ?? io.env.PATH ?? DEFAULT_PATH,
+        osRelease: release,
+        plugins: used,
+      });
+      const ok = checks.every((c) => c.status === 'OK');
+      if (opts.json) {
+        io.out(stableJson({ target, ok, checks }));
+      } else {
+        const scope = plan
+          ? `plan "${plan.name}" (${used.map((p) => p.name).join(', ') || 'no plugin tools'})`
+          : 'every plugin';
+        io.out(`fleetbench doctor: ${target} target, tools for ${scope}\n\n`);
+        io.out(
+          table(
+            ['STATUS', 'CHECK', 'DETAIL', 'FIX'],
+            checks.map((c) => [statusLabel(io, c), c.check, c.detail, c.fix ?? '']),
+          ),
+        );
+        const installAll = installAllCommand(checks, packageManagerOf(release));
+        const problems = checks.filter((c) => c.status !== 'OK').length;
+        io.out(
+          ok
+            ? '\nAll checks passed.\n'
+            : `\n${problems} problem(s).${installAll ? ` Install what is missing with:\n  ${installAll}` : ''}\n`,
+        );
+      }
+      if (!ok) throw new CliExit(1);
+    });
+}

@@ -1,0 +1,197 @@
+/**
+ * `report --format html`: the run report as ONE self-contained file — inline CSS, inline SVG charts, a
+ * few lines of inline script, no network, no fonts, nothing to install — that can be attached to a
+ * ticket, archived with the run's export, or opened from a CI artifact. A Content-Security-Policy
+ * forbids every external load, so the file cannot phone home even if a future edit tried.
+ *
+ * For every metric: a bar chart of each host's mean ± stdev against the fleet median and its outlier
+ * band, a scatter of every repetition, and the numbers in a table; outliers are highlighted everywhere.
+ * The script highlights a host across all charts on hover and, once it has checked that every chart
+ * is present, marks `<body data-charts-rendered="N">` and sets `document.title` — the signal the
+ * headless-browser test reads.
+ */
+import type { MetricReport, RunReport } from '../../core/report/run-report.js';
+import { formatPercent, formatPlainPercent, formatValue } from './numbers.js';
+import { barChart, escapeHtml, hostColour, scatterChart } from './svg-charts.js';
+
+const CSP = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:";
+
+/** The title the inline script sets once every chart is there. */
+export const RENDERED_TITLE_SUFFIX = ' — charts ready';
+
+const STYLE = `
+:root { color-scheme: light; --fg: #1d2327; --muted: #5f6b73; --line: #d6dde1; --bad: #c0392b; --bg: #fff; }
+* { box-sizing: border-box; }
+body { margin: 0 auto; max-width: 1240px; padding: 24px; font: 14px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; color: var(--fg); background: var(--bg); }
+h1 { font-size: 22px; margin: 0 0 4px; }
+h2 { font-size: 18px; margin: 32px 0 8px; border-bottom: 1px solid var(--line); padding-bottom: 4px; }
+h3 { font-size: 15px; margin: 0 0 6px; }
+.muted { color: var(--muted); }
+.facts { display: grid; grid-template-columns: max-content 1fr; gap: 2px 16px; margin: 12px 0; }
+.facts dt { color: var(--muted); }
+.facts dd { margin: 0; }
+.state-FINISHED { color: #1e7d32; font-weight: 600; }
+.state-FAILED, .state-ABORTED, .state-STOP_FAILED { color: var(--bad); font-weight: 600; }
+.outliers { border-left: 4px solid var(--bad); background: #fdf1ef; padding: 8px 12px; margin: 12px 0; }
+.outliers.none { border-color: #1e7d32; background: #eff8f0; }
+.outliers ul { margin: 4px 0 0; padding-left: 20px; }
+.metric { border: 1px solid var(--line); border-radius: 6px; padding: 12px; margin: 12px 0; }
+.metric.has-outlier { border-color: var(--bad); }
+.charts { display: flex; flex-wrap: wrap; gap: 12px; }
+.charts svg { flex: 1 1 420px; max-width: 600px; height: auto; }
+.chart .grid { stroke: #edf0f2; }
+.chart .tick { font-size: 10px; fill: var(--muted); }
+.chart .axis-label { font-size: 11px; fill: var(--muted); }
+.chart .band { fill: #8a9ba8; opacity: 0.15; }
+.chart .median { stroke: #333; stroke-dasharray: 5 4; stroke-width: 1.2; }
+.chart .bar.outlier { stroke: var(--bad); stroke-width: 3; }
+.chart .point.outlier { stroke: var(--bad); stroke-width: 2; }
+.chart .errorbar line { stroke: #222; stroke-width: 1.4; }
+.dim { opacity: 0.15; }
+table { border-collapse: collapse; margin-top: 8px; font-variant-numeric: tabular-nums; }
+th, td { padding: 3px 10px; border-bottom: 1px solid var(--line); text-align: right; }
+th:first-child, td:first-child { text-align: left; }
+tr.fleet td { font-weight: 600; }
+tr.outlier td { color: var(--bad); font-weight: 600; }
+.swatch { display: inline-block; width: 10px; height: 10px; border-radius: 2px; margin-right: 6px; }
+`;
+
+const SCRIPT = `
+(() => {
+  const expected = Number(document.body.dataset.expectedCharts);
+  const charts = document.querySelectorAll('svg[data-metric]');
+  const complete = [...charts].filter((svg) => svg.querySelector('[data-mark]')).length;
+  document.body.dataset.chartsRendered = String(complete);
+  if (complete !== expected) {
+    console.error('fleetbench report: ' + complete + ' of ' + expected + ' charts have data');
+    return;
+  }
+  document.title += ${JSON.stringify(RENDERED_TITLE_SUFFIX)};
+  const marks = document.querySelectorAll('[data-host]');
+  const focus = (host) => {
+    for (const el of marks) el.classList.toggle('dim', host !== null && el.getAttribute('data-host') !== host);
+  };
+  document.addEventListener('mouseover', (event) => {
+    const target = event.target instanceof Element ? event.target.closest('[data-host]') : null;
+    focus(target ? target.getAttribute('data-host') : null);
+  });
+})();
+`;
+
+const DIRECTION = {
+  higher: 'higher is better',
+  lower: 'lower is better',
+  unknown: 'direction unknown',
+} as const;
+
+function metricTable(m: MetricReport, hostOrder: readonly string[]): string {
+  const cells = (values: readonly string[]) => values.map((v) => `<td>${escapeHtml(v)}</td>`).join('');
+  const f = m.fleet;
+  const fleet = `<tr class="fleet">${cells([
+    'fleet',
+    String(f.n),
+    formatValue(f.mean),
+    formatValue(f.stdev),
+    formatValue(f.min),
+    formatValue(f.max),
+    formatPlainPercent(f.cvPercent),
+    `median ${formatValue(f.medianOfHostMeans)}`,
+  ])}</tr>`;
+  const hosts = m.hosts.map(
+    (h) =>
+      `<tr data-host="${escapeHtml(h.host)}"${h.outlier ? ' class="outlier"' : ''}>` +
+      `<td><span class="swatch" style="background:${hostColour(h.host, hostOrder)}"></span>${escapeHtml(h.host)}${h.outlier ? ' ⚠ outlier' : ''}</td>` +
+      cells([
+        String(h.n),
+        formatValue(h.mean),
+        formatValue(h.stdev),
+        formatValue(h.min),
+        formatValue(h.max),
+        formatPlainPercent(h.cvPercent),
+        formatPercent(h.deviationPercent),
+      ]) +
+      '</tr>',
+  );
+  return (
+    '<table><thead><tr><th>host</th><th>n</th><th>mean</th><th>stdev</th><th>min</th><th>max</th><th>CV</th><th>vs median</th></tr></thead>' +
+    `<tbody>${fleet}${hosts.join('')}</tbody></table>`
+  );
+}
+
+function metricSection(m: MetricReport, report: RunReport): string {
+  const hasOutlier = m.hosts.some((h) => h.outlier);
+  return (
+    `<section class="metric${hasOutlier ? ' has-outlier' : ''}" data-workload="${escapeHtml(m.workload)}" data-metric-name="${escapeHtml(m.metric)}">` +
+    `<h3>${escapeHtml(m.metric)} <span class="muted">${escapeHtml(m.unit || 'no unit')} · ${DIRECTION[m.direction]}</span></h3>` +
+    `<div class="charts">${barChart(m, report.deviationPercent, report.run.hosts)}${scatterChart(m, report.run.hosts)}</div>` +
+    metricTable(m, report.run.hosts) +
+    '</section>'
+  );
+}
+
+/**
+ * @example
+ * await writeFile('report.html', renderHtml(buildRunReport(input)));
+ */
+export function renderHtml(report: RunReport): string {
+  const { run } = report;
+  const c = run.counts;
+  const title = `fleetbench report: ${run.name} (${run.runId})`;
+  const outliers =
+    report.outliers.length === 0
+      ? `<div class="outliers none">No outliers: every host is within ${report.deviationPercent}% of the fleet median.</div>`
+      : `<div class="outliers"><strong>${report.outliers.length} outlier(s)</strong> — host mean more than ${report.deviationPercent}% from the fleet median:<ul>${report.outliers
+          .map(
+            (o) =>
+              `<li data-host="${escapeHtml(o.host)}"><strong>${escapeHtml(o.host)}</strong> ${escapeHtml(o.workload)} / ${escapeHtml(o.metric)}: ` +
+              `mean ${escapeHtml(formatValue(o.mean))} ${escapeHtml(o.unit)}, ${escapeHtml(formatPercent(o.deviationPercent))} from ${escapeHtml(formatValue(o.fleetMedian))}</li>`,
+          )
+          .join('')}</ul></div>`;
+  const workloads = [...new Set(report.metrics.map((m) => m.workload))];
+  const sections = workloads.map(
+    (w) =>
+      `<h2>${escapeHtml(w)}</h2>` +
+      report.metrics
+        .filter((m) => m.workload === w)
+        .map((m) => metricSection(m, report))
+        .join(''),
+  );
+  const facts: [string, string][] = [
+    ['run', run.runId],
+    ['state', run.state],
+    [
+      'tasks',
+      `${c.completed} completed, ${c.failed} failed, ${c.cancelled} cancelled, ${c.skipped} skipped, ${c.pending} pending, ${c.running} running`,
+    ],
+    ['hosts', run.hosts.join(', ')],
+    ['created', run.createdAt],
+    ['finished', run.finishedAt ?? '-'],
+    [
+      'metrics',
+      `${report.metrics.length} (mean ± sample stdev over repetitions; outlier rule ${report.deviationPercent}%)`,
+    ],
+  ];
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="${CSP}">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${escapeHtml(title)}</title>
+<style>${STYLE}</style>
+</head>
+<body data-expected-charts="${report.metrics.length * 2}" data-run-id="${escapeHtml(run.runId)}">
+<h1>fleetbench report: ${escapeHtml(run.name)}</h1>
+<dl class="facts">${facts
+    .map(
+      ([k, v]) =>
+        `<dt>${escapeHtml(k)}</dt><dd${k === 'state' ? ` class="state-${escapeHtml(v)}"` : ''}>${escapeHtml(v)}</dd>`,
+    )
+    .join('')}</dl>
+${outliers}
+${report.metrics.length === 0 ? '<p>No metrics: no task of this run completed with metrics.</p>' : sections.join('\n')}
+<script>${SCRIPT}</script>
+</body>
+</html>
+`;
+}

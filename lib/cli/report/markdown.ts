@@ -1,0 +1,118 @@
+/**
+ * `report --format md`: the run report as Markdown for people — a header, the outliers, and one table
+ * per workload with a fleet row and a row per host for each metric. Renders in GitHub, in a pull
+ * request comment, or as plain text in a terminal.
+ */
+import type { MetricReport, RunReport } from '../../core/report/run-report.js';
+import { formatPercent, formatPlainPercent, formatValue } from './numbers.js';
+
+/**
+ * Escapes what would break a table cell or start Markdown markup. Underscores stay: names are
+ * snake_case, and GitHub does not emphasise inside words, so `hash_throughput` reads as it is.
+ * @example
+ * mdCell('a|b*'); // 'a\\|b\\*'
+ */
+export function mdCell(text: string): string {
+  return text.replace(/([\\|*`<>[\]])/g, '\\$1').replace(/\n/g, ' ');
+}
+
+function mdTable(
+  header: readonly string[],
+  align: readonly ('l' | 'r')[],
+  rows: readonly (readonly string[])[],
+): string {
+  const line = (cells: readonly string[]) => `| ${cells.join(' | ')} |`;
+  return [line(header), line(align.map((a) => (a === 'r' ? '---:' : '---'))), ...rows.map(line)].join('\n');
+}
+
+const DIRECTION = {
+  higher: 'higher is better',
+  lower: 'lower is better',
+  unknown: 'direction unknown',
+} as const;
+
+function metricRows(m: MetricReport): string[][] {
+  const unit = mdCell(m.unit || '-');
+  const name = `${mdCell(m.metric)}`;
+  const fleet = [
+    `**${name}**`,
+    unit,
+    '**fleet**',
+    String(m.fleet.n),
+    formatValue(m.fleet.mean),
+    formatValue(m.fleet.stdev),
+    formatValue(m.fleet.min),
+    formatValue(m.fleet.max),
+    formatPlainPercent(m.fleet.cvPercent),
+    `median ${formatValue(m.fleet.medianOfHostMeans)}`,
+  ];
+  const hosts = m.hosts.map((h) => [
+    '',
+    '',
+    h.outlier ? `**${mdCell(h.host)}** ⚠` : mdCell(h.host),
+    String(h.n),
+    formatValue(h.mean),
+    formatValue(h.stdev),
+    formatValue(h.min),
+    formatValue(h.max),
+    formatPlainPercent(h.cvPercent),
+    h.outlier ? `**${formatPercent(h.deviationPercent)}**` : formatPercent(h.deviationPercent),
+  ]);
+  return [fleet, ...hosts];
+}
+
+/**
+ * @example
+ * io.out(renderMarkdown(buildRunReport(input)));
+ */
+export function renderMarkdown(report: RunReport): string {
+  const { run } = report;
+  const c = run.counts;
+  const out: string[] = [];
+  out.push(`# fleetbench report: ${mdCell(run.name)}`, '');
+  out.push(
+    `- **run** ${mdCell(run.runId)}`,
+    `- **state** ${run.state}`,
+    `- **tasks** ${c.completed} completed, ${c.failed} failed, ${c.cancelled} cancelled, ${c.skipped} skipped, ${c.pending} pending, ${c.running} running`,
+    `- **hosts** ${run.hosts.map(mdCell).join(', ')}`,
+    `- **created** ${run.createdAt}, **finished** ${run.finishedAt ?? '-'}`,
+    `- **outlier rule** a host mean more than ${report.deviationPercent}% from the median of the host means`,
+    '',
+  );
+  out.push('## Outliers', '');
+  if (report.outliers.length === 0) {
+    out.push(`None: every host is within ${report.deviationPercent}% of the fleet median.`, '');
+  } else {
+    for (const o of report.outliers) {
+      out.push(
+        `- **${mdCell(o.host)}** ${mdCell(o.workload)} / ${mdCell(o.metric)}: mean ${formatValue(o.mean)}${o.unit ? ` ${mdCell(o.unit)}` : ''}, ` +
+          `${formatPercent(o.deviationPercent)} from the fleet median ${formatValue(o.fleetMedian)}`,
+      );
+    }
+    out.push('');
+  }
+  if (report.metrics.length === 0) {
+    out.push('No metrics: no task of this run completed with metrics.', '');
+    return `${out.join('\n')}`;
+  }
+  const workloads = [...new Set(report.metrics.map((m) => m.workload))];
+  for (const workload of workloads) {
+    const metrics = report.metrics.filter((m) => m.workload === workload);
+    out.push(`## ${mdCell(workload)}`, '');
+    out.push(
+      metrics
+        .map((m) => `- ${mdCell(m.metric)} (${mdCell(m.unit || 'no unit')}): ${DIRECTION[m.direction]}`)
+        .join('\n'),
+      '',
+    );
+    out.push(
+      mdTable(
+        ['metric', 'unit', 'host', 'n', 'mean', 'stdev', 'min', 'max', 'CV', 'vs median'],
+        ['l', 'l', 'l', 'r', 'r', 'r', 'r', 'r', 'r', 'r'],
+        metrics.flatMap(metricRows),
+      ),
+      '',
+    );
+  }
+  return out.join('\n');
+}

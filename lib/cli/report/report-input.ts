@@ -1,0 +1,32 @@
+/**
+ * The bridge from what the CLI loads (a RunView: catalog entry plus journal tasks) to what the pure
+ * report code takes, so `report`, `compare` and `export` agree on which run data the statistics see.
+ */
+import type { ReportInput } from '../../core/report/samples.js';
+import type { RunView } from '../run-view.js';
+
+/**
+ * @example
+ * const report = buildRunReport(reportInputOf(await loadRunView(deps, runId)));
+ */
+export function reportInputOf(view: RunView): ReportInput {
+  return {
+    run: {
+      runId: view.runId,
+      name: view.name,
+      state: view.state,
+      createdAt: view.createdAt,
+      finishedAt: view.finishedAt,
+      hosts: view.hosts,
+      workloads: view.workloads,
+      counts: view.counts,
+    },
+    tasks: view.tasks.map((t) => ({
+      host: t.host,
+      workload: t.workload,
+      rep: t.rep,
+      status: t.status,
+      metrics: Object.entries(t.metrics).map(([name, m]) => ({ name, value: m.value, unit: m.unit })),
+    })),
+  };
+}

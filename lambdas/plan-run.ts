@@ -12,6 +12,7 @@ const payloadSchema = z.object({
     .looseObject({
       plan: z.unknown().optional(),
       runId: z.string().min(1).optional(),
+      keepHosts: z.boolean().optional(),
       resume: z.object({ runId: z.string().min(1), onlyFailed: z.boolean().optional() }).optional(),
     })
     .refine((input) => (input.plan === undefined) !== (input.resume === undefined), {
@@ -27,7 +28,7 @@ export function createPlanRunHandler(runtime: () => Pick<AwsRuntime, 'deps'>) {
       ? { resume: { runId: input.resume.runId, ...defined({ onlyFailed: input.resume.onlyFailed }) } }
       : {};
     return planRun(runtime().deps, {
-      ...defined({ plan: input.plan, runId: input.runId }),
+      ...defined({ plan: input.plan, runId: input.runId, keepHosts: input.keepHosts }),
       ...resume,
       executionArn,
     });

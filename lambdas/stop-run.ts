@@ -2,15 +2,20 @@
  * Stop requests from the `fleetbench` bus (`Stop Requested`, sent by `fleetbench stop`, the console or any
  * PutEvents caller): records the request once and coordinates the stop (cancel what may be cancelled, wait
  * for the hosts to confirm, fail the waiting step with Fleetbench.StopRequested). `force` also stops the
- * execution at once; the reconciler then settles the run.
+ * execution at once — no teardown, no Finalize step — so the run is settled here: what is still RUNNING is
+ * CANCELLED and the run ends ABORTED, as a forced stop ends locally.
  *
  * EventBridge invokes asynchronously and retries failures, so a request that can never succeed (unknown
  * run, run already ended) is logged and dropped instead of thrown.
  */
 import { z } from 'zod';
 import { STOP_REQUEST_EVENT } from '../lib/adapters/aws/stop-request.js';
-import { coordinateStop, requestStop, type StopCoordination } from '../lib/app/stop-run.js';
+import { changeState } from '../lib/app/controller.js';
+import { coordinateStop, requestStop, type StopCoordination, settleForcedStop } from '../lib/app/stop-run.js';
+import { isTerminal } from '../lib/core/controller-state.js';
 import { RunNotFoundError, RunStateError } from '../lib/core/errors.js';
+import type { Deps } from '../lib/core/ports.js';
+import { countByStatus } from '../lib/core/task-state.js';
 import { type AwsRuntime, awsRuntime, defined, lambda, logger, parseInput } from './runtime.js';
 
 export const STOP_REQUESTED = STOP_REQUEST_EVENT.detailType;
@@ -46,14 +51,17 @@ export function createStopRunHandler(runtime: () => Pick<AwsRuntime, 'deps' | 'e
       return { rejected: error.message };
     }
     const executionArn = requested.entry.executionArn;
+    // Whether stopped now or already (`fleetbench stop --force` also calls StopExecution), the execution
+    // of a forced stop runs no Finalize: the run is settled below.
+    const forceable = detail.force === true && executions.owns(executionArn);
     const forced =
-      detail.force === true &&
-      executions.owns(executionArn) &&
+      forceable &&
       (await executions.stop(
         executionArn,
         `force-stopped by ${detail.requestedBy}: ${detail.reason ?? 'no reason given'}`,
       ));
     const coordination = await coordinateStop(deps, detail.runId);
+    if (forceable) await settleForcedStop(deps, detail.runId);
     logger.info('stop coordinated', {
       runId: detail.runId,
       recorded: requested.recorded,

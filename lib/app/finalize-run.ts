@@ -2,16 +2,19 @@
  * finalize-run: the last step of every execution. It decides the final controller state from what the
  * journal shows and what the workflow caught on the way — FINISHED, FAILED, ABORTED after a stop, or
  * STOP_FAILED when a host never confirmed the stop — settles tasks left without a result, releases
- * ephemeral hosts, and publishes `run.finished`.
+ * ephemeral hosts (terminates what the run provisioned, on every outcome, unless the run keeps its hosts),
+ * and publishes `run.finished`.
  */
-import { runFinished } from '../core/cloudevents.js';
+import { hostKept, runFinished } from '../core/cloudevents.js';
 import { type ControllerState, isStopping } from '../core/controller-state.js';
 import { WorkflowErrorName } from '../core/errors.js';
 import type { Deps } from '../core/ports.js';
+import type { RunMeta } from '../core/run.js';
 import { countByStatus, type TaskCounts } from '../core/task-state.js';
 import { silentHosts } from './commands.js';
 import { changeState } from './controller.js';
 import { loadRun } from './load-run.js';
+import { recordHostStates } from './reconcile.js';
 
 /** What the workflow hands over: the errors its Catch rules stored (`$.error`, `$.teardownError`). */
 export type FinalizeInput = {
@@ -70,7 +73,7 @@ export async function finalizeRun(deps: Deps, input: FinalizeInput): Promise<Fin
       { onlyIf: ['RUNNING'] },
     );
   }
-  await deps.hosts.release?.(meta.runId, meta.hosts);
+  await releaseHosts(deps, meta, state);
 
   const at = deps.clock.now().toISOString();
   const counts = countByStatus(await deps.journal.listTasks(meta.runId));
@@ -88,4 +91,43 @@ export async function finalizeRun(deps: Deps, input: FinalizeInput): Promise<Fin
     }),
   ]);
   return { state, counts, reason };
+}
+
+/**
+ * Terminates the run's ephemeral hosts, whatever the outcome. A failure here must not keep the run from
+ * ending: it is logged, and the reconciler terminates what is left after its grace period. With
+ * `keepHosts`, they stay up — said loudly, because they cost money until someone terminates them.
+ */
+async function releaseHosts(deps: Deps, meta: RunMeta, state: ControllerState): Promise<void> {
+  const { runId } = meta;
+  if (meta.keepHosts) {
+    if (!('provision' in meta.plan.hosts)) return;
+    // Hosts left out at PlanRun were terminated then.
+    const excluded = new Set(meta.excludedHosts.map((e) => e.host.id));
+    const kept = meta.hosts.filter((h) => !excluded.has(h.id));
+    const at = deps.clock.now().toISOString();
+    deps.logger.warn(
+      `KEEPING ${kept.length} EPHEMERAL HOST(S) RUNNING (keepHosts): they cost money until you terminate them`,
+      {
+        runId,
+        hosts: kept.map((h) => h.id),
+        terminate: `aws ec2 terminate-instances --instance-ids ${kept.map((h) => h.id).join(' ')}`,
+      },
+    );
+    await deps.events.publish(
+      kept.map((host) => hostKept({ runId, target: deps.target, time: at, host, attempt: meta.attempt })),
+    );
+    return;
+  }
+  try {
+    await deps.hosts.release?.(runId, meta.hosts, {
+      reason: `run ${runId} ended ${state}`,
+      onHostState: recordHostStates(deps, runId, 'finalize-run'),
+    });
+  } catch (error) {
+    deps.logger.error('releasing the hosts failed: the reconciler will terminate them', {
+      runId,
+      error: String(error),
+    });
+  }
 }

@@ -3,17 +3,22 @@
  * resolve the hosts and check they answer (the seed's ConnectivityService), and write the catalog entry
  * and the journal. Its output is all the workflow needs to iterate: the run id and, per workload, the
  * repetitions to run — never the plan itself, which stays in the journal.
+ *
+ * Ephemeral hosts (`hosts: {provision}`) are launched here and never outlive a failure: if the run cannot
+ * start, PlanRun terminates them itself (the workflow goes straight to "Run could not start", without
+ * Finalize); hosts that launched but cannot take commands are terminated at once and left out.
  */
 import { hostExcluded, runStarted } from '../core/cloudevents.js';
 import { isTerminal } from '../core/controller-state.js';
-import { RunCannotStartError, RunStateError } from '../core/errors.js';
+import { ConflictError, RunCannotStartError, RunStateError } from '../core/errors.js';
 import { type Plan, planHash, repetitionsOf, validatePlanObject } from '../core/plan.js';
 import { plugins } from '../core/plugins/index.js';
-import type { Deps } from '../core/ports.js';
+import type { Deps, HostStateListener } from '../core/ports.js';
 import type { Host, RunMeta, TaskRecord } from '../core/run.js';
 import { newRunId, taskKey, taskSeed } from '../core/task-key.js';
 import { emptyCounts, runnableStatuses } from '../core/task-state.js';
 import { changeState } from './controller.js';
+import { recordHostStates } from './reconcile.js';
 
 export type PlanRunInput = {
   /** A new run: the plan as an object (the CLI has already parsed YAML; the console passes JSON). */
@@ -24,6 +29,8 @@ export type PlanRunInput = {
   readonly executionArn?: string;
   /** Local engine identity (`pid@hostname`), so a dead engine can be recognised. */
   readonly engine?: string;
+  /** `--keep-hosts`: leave provisioned hosts running when the run ends (stored in RunMeta). */
+  readonly keepHosts?: boolean;
 };
 
 export type WorkloadItem = {
@@ -64,8 +71,37 @@ async function startNew(deps: Deps, input: PlanRunInput): Promise<PlanRunOutput>
   const now = deps.clock.now();
   const at = now.toISOString();
   const runId = input.runId ?? newRunId(plan.name, now, Math.random);
-  const resolved = await deps.hosts.resolve(runId, plan.hosts);
-  const { unreachable } = await deps.hosts.checkConnectivity(resolved);
+  if ('provision' in plan.hosts && (await deps.journal.getRun(runId))) {
+    // Before launching anything: the same run id would get that run's instances back (same ClientTokens),
+    // and the failure that follows would terminate them.
+    throw new ConflictError(`run ${runId} already exists`, { hint: 'use a new run id' });
+  }
+  const onHostState = recordHostStates(deps, runId, 'plan-run');
+  const resolved = await deps.hosts.resolve(runId, plan.hosts, { attempt: 1, onHostState });
+  try {
+    return await recordNewRun(deps, input, { plan, runId, at, resolved, onHostState });
+  } catch (error) {
+    if ('provision' in plan.hosts) await releaseAfterFailure(deps, runId, resolved, onHostState, error);
+    throw error;
+  }
+}
+
+async function recordNewRun(
+  deps: Deps,
+  input: PlanRunInput,
+  run: {
+    plan: Plan;
+    runId: string;
+    at: string;
+    resolved: readonly Host[];
+    onHostState: HostStateListener;
+  },
+): Promise<PlanRunOutput> {
+  const { plan, runId, at } = run;
+  const resolved = [...run.resolved];
+  const { reachable, unreachable } = await deps.hosts.checkConnectivity(resolved);
+  if ('provision' in plan.hosts)
+    await settleEphemeralHosts(deps, runId, reachable, unreachable, run.onHostState);
   const meta: RunMeta = {
     runId,
     plan,
@@ -74,6 +110,7 @@ async function startNew(deps: Deps, input: PlanRunInput): Promise<PlanRunOutput>
     hosts: resolved,
     excludedHosts: unreachable,
     attempt: 1,
+    ...(input.keepHosts ? { keepHosts: true } : {}),
     createdAt: at,
     updatedAt: at,
   };
@@ -108,6 +145,59 @@ async function startNew(deps: Deps, input: PlanRunInput): Promise<PlanRunOutput>
   ]);
   await excludeHosts(deps, meta, tasks);
   return { runId, attempt: 1, workloads: workloadItems(plan) };
+}
+
+/**
+ * Ephemeral hosts that launched but cannot take commands are of no use and cost money: they are recorded
+ * FAILED with the reason and terminated now (their tasks are skipped like any unreachable host's); the
+ * others are IN_USE by the run.
+ */
+async function settleEphemeralHosts(
+  deps: Deps,
+  runId: string,
+  reachable: readonly Host[],
+  unreachable: readonly { host: Host; reason: string }[],
+  onHostState: HostStateListener,
+): Promise<void> {
+  const at = deps.clock.now().toISOString();
+  for (const { host, reason } of unreachable)
+    await onHostState({ instanceId: host.id, name: host.name, state: 'FAILED', at, reason });
+  if (unreachable.length > 0) {
+    await deps.hosts.terminate?.(
+      runId,
+      unreachable.map((u) => u.host),
+      { reason: 'not ready to take commands after launch', onHostState },
+    );
+  }
+  for (const host of reachable)
+    await onHostState({
+      instanceId: host.id,
+      name: host.name,
+      state: 'IN_USE',
+      at,
+      reason: `in use by run ${runId}`,
+    });
+}
+
+/** The run could not start after its hosts were launched: terminate them before reporting the failure. */
+async function releaseAfterFailure(
+  deps: Deps,
+  runId: string,
+  hosts: readonly Host[],
+  onHostState: HostStateListener,
+  cause: unknown,
+): Promise<void> {
+  try {
+    await deps.hosts.release?.(runId, hosts, {
+      reason: `run could not start: ${cause instanceof Error ? cause.message : String(cause)}`,
+      onHostState,
+    });
+  } catch (error) {
+    deps.logger.error('terminating the hosts of a run that could not start failed: the reconciler will', {
+      runId,
+      error: String(error),
+    });
+  }
 }
 
 /** Every task of the plan, PENDING. Task keys use host names; seeds derive from (runId, key). */
@@ -178,26 +268,73 @@ async function resumeExisting(
       hint: `wait for it to end, or stop it with \`fleetbench stop ${runId}\``,
     });
   }
-  const meta: RunMeta = {
+  const next: RunMeta = {
     ...stored,
     attempt: stored.attempt + 1,
     onlyFailed: resume.onlyFailed === true,
     updatedAt: deps.clock.now().toISOString(),
   };
-  await deps.journal.updateRunForResume(meta);
-  // A stop request belongs to the attempt it stopped; the new attempt starts without one.
-  await deps.catalog.clearStopRequest(runId);
-  await changeState(deps, runId, {
-    to: 'INIT',
-    reason: `resumed (attempt ${meta.attempt}${meta.onlyFailed ? ', only failed tasks' : ''})`,
-    ...(input.engine ? { engine: input.engine } : {}),
-  });
-  if (input.executionArn || input.engine) {
-    await deps.catalog.setExecution(runId, {
-      ...(input.executionArn ? { executionArn: input.executionArn } : {}),
+  const meta = 'provision' in stored.plan.hosts ? await renewEphemeralHosts(deps, next) : next;
+  const renewed = meta.hosts !== stored.hosts;
+  try {
+    await deps.journal.updateRunForResume(meta);
+    // A stop request belongs to the attempt it stopped; the new attempt starts without one.
+    await deps.catalog.clearStopRequest(runId);
+    await changeState(deps, runId, {
+      to: 'INIT',
+      reason: `resumed (attempt ${meta.attempt}${meta.onlyFailed ? ', only failed tasks' : ''})`,
       ...(input.engine ? { engine: input.engine } : {}),
     });
+    if (input.executionArn || input.engine) {
+      await deps.catalog.setExecution(runId, {
+        ...(input.executionArn ? { executionArn: input.executionArn } : {}),
+        ...(input.engine ? { engine: input.engine } : {}),
+      });
+    }
+    const tasks = await deps.journal.listTasks(runId);
+    // A new fleet is checked like a new run's: hosts that cannot take commands are left out, with the reason.
+    if (renewed) await excludeHosts(deps, meta, tasks);
+    return { runId, attempt: meta.attempt, workloads: workloadItems(meta.plan, tasks, meta.onlyFailed) };
+  } catch (error) {
+    if (renewed)
+      await releaseAfterFailure(deps, runId, meta.hosts, recordHostStates(deps, runId, 'plan-run'), error);
+    throw error;
   }
-  const tasks = await deps.journal.listTasks(runId);
-  return { runId, attempt: meta.attempt, workloads: workloadItems(meta.plan, tasks, meta.onlyFailed) };
+}
+
+/**
+ * Ephemeral hosts on resume. Kept ones (`keepHosts`, or a resume within the reconciler's grace period) that
+ * still take commands are used again; otherwise whatever is left of the old fleet is terminated and a new
+ * one launched for this attempt. Its hosts get the same names, so their tasks continue where the old ones
+ * stopped.
+ */
+async function renewEphemeralHosts(deps: Deps, meta: RunMeta): Promise<RunMeta> {
+  const { runId } = meta;
+  const onHostState = recordHostStates(deps, runId, 'plan-run');
+  const excluded = new Set(meta.excludedHosts.map((e) => e.host.id));
+  const current = meta.hosts.filter((h) => !excluded.has(h.id));
+  const reusable =
+    current.length > 0 &&
+    (await deps.hosts.checkConnectivity(current).then(
+      ({ unreachable }) => unreachable.length === 0,
+      // Instances terminated long ago are unknown to EC2: nothing to reuse.
+      () => false,
+    ));
+  if (reusable) {
+    deps.logger.info('resume uses the hosts the run kept', { runId, hosts: current.map((h) => h.id) });
+    return meta;
+  }
+  await deps.hosts.release?.(runId, meta.hosts, {
+    reason: `replaced by a new fleet for attempt ${meta.attempt}`,
+    onHostState,
+  });
+  const hosts = await deps.hosts.resolve(runId, meta.plan.hosts, { attempt: meta.attempt, onHostState });
+  try {
+    const { reachable, unreachable } = await deps.hosts.checkConnectivity(hosts);
+    await settleEphemeralHosts(deps, runId, reachable, unreachable, onHostState);
+    return { ...meta, hosts, excludedHosts: unreachable };
+  } catch (error) {
+    await releaseAfterFailure(deps, runId, hosts, onHostState, error);
+    throw error;
+  }
 }

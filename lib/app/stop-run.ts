@@ -10,6 +10,7 @@ import { type ControllerState, isTerminal, stoppingStateFor } from '../core/cont
 import { RunNotFoundError, RunStateError, WorkflowErrorName } from '../core/errors.js';
 import type { Deps } from '../core/ports.js';
 import type { CatalogEntry, StopRequest } from '../core/run.js';
+import { countByStatus } from '../core/task-state.js';
 import { silentHosts } from './commands.js';
 import { changeState } from './controller.js';
 import { loadRun } from './load-run.js';
@@ -110,4 +111,28 @@ export async function coordinateStop(deps: Deps, runId: string): Promise<StopCoo
     );
   }
   return { unconfirmed, cancelledCommands: inFlight.map((c) => c.commandId) };
+}
+
+/**
+ * Ends a force-stopped run ABORTED. Its execution is gone (StopExecution on aws, aborted locally), so no
+ * Finalize step will run: tasks still RUNNING become CANCELLED and the counts are refreshed. A run that
+ * ended meanwhile is left as it is.
+ */
+export async function settleForcedStop(deps: Deps, runId: string): Promise<void> {
+  const entry = await deps.catalog.get(runId);
+  if (!entry || isTerminal(entry.state)) return;
+  const running = (await deps.journal.listTasks(runId)).filter((t) => t.status === 'RUNNING');
+  await deps.journal.setTasksStatus(runId, running, 'CANCELLED', 'killed by a force stop', {
+    onlyIf: ['RUNNING'],
+  });
+  await deps.catalog.updateCounts(
+    runId,
+    countByStatus(await deps.journal.listTasks(runId)),
+    deps.clock.now().toISOString(),
+  );
+  await changeState(deps, runId, {
+    to: 'ABORTED',
+    reason: `force-stopped by ${entry.stopRequest?.requestedBy ?? 'unknown'}; teardown skipped`,
+    finished: true,
+  });
 }

@@ -54,6 +54,16 @@ export class Progress {
     this.draw(false);
   }
 
+  /** Sets the counts read from the journal, for a run followed by polling (the aws target) instead of events. */
+  setCounts(counts: { readonly done: number; readonly failed: number; readonly cancelled: number }): void {
+    if (counts.done === this.done && counts.failed === this.failed && counts.cancelled === this.cancelled)
+      return;
+    this.done = counts.done;
+    this.failed = counts.failed;
+    this.cancelled = counts.cancelled;
+    this.draw(false);
+  }
+
   /** Prints a message above the bar without garbling it. */
   note(text: string): void {
     this.clear();

@@ -5,6 +5,7 @@
  * so the local and aws targets print the same thing.
  */
 import { RunNotFoundError } from '../core/errors.js';
+import type { HostRecord } from '../core/host-lifecycle.js';
 import type { CatalogRepo, JournalRepo } from '../core/ports.js';
 import type { CatalogEntry, StateRecord, StopRequest, TaskRecord } from '../core/run.js';
 import { countByStatus, type TaskCounts } from '../core/task-state.js';
@@ -42,6 +43,8 @@ export type RunView = {
   readonly counts: TaskCounts;
   readonly tasks: readonly TaskView[];
   readonly states: readonly StateRecord[];
+  /** Ephemeral hosts fleetbench launched for the run (aws `hosts: {provision}`), with their lifecycle. */
+  readonly provisionedHosts: readonly HostRecord[];
 };
 
 export async function loadRunView(
@@ -50,9 +53,10 @@ export async function loadRunView(
 ): Promise<RunView> {
   const [entry, meta] = await Promise.all([repos.catalog.get(runId), repos.journal.getRun(runId)]);
   if (!entry || !meta) throw new RunNotFoundError(runId);
-  const [tasks, states] = await Promise.all([
+  const [tasks, states, provisionedHosts] = await Promise.all([
     repos.journal.listTasks(runId),
     repos.journal.listStates(runId),
+    repos.journal.listHostRecords?.(runId) ?? Promise.resolve([]),
   ]);
   return {
     runId,
@@ -70,6 +74,7 @@ export async function loadRunView(
     counts: countByStatus(tasks),
     tasks: inPlanOrder(tasks, entry.workloads).map(taskView),
     states,
+    provisionedHosts,
   };
 }
 

@@ -19,6 +19,8 @@ export const EVENT_TYPES = {
   runStopRequested: 'dev.fleetbench.run.stop.requested',
   runFinished: 'dev.fleetbench.run.finished',
   hostExcluded: 'dev.fleetbench.host.excluded',
+  hostTerminated: 'dev.fleetbench.host.terminated',
+  hostKept: 'dev.fleetbench.host.kept',
 } as const;
 export type EventType = (typeof EVENT_TYPES)[keyof typeof EVENT_TYPES];
 
@@ -240,6 +242,37 @@ export function hostExcluded(
   const { runId: _r, target: _t, time: _time, host, ...rest } = input;
   return build(
     EVENT_TYPES.hostExcluded,
+    input,
+    [host.id, input.attempt],
+    { host: { ...host }, ...rest },
+    host.name,
+  );
+}
+
+/**
+ * fleetbench asked for an ephemeral host to be terminated (`by` says who: plan-run after a failed launch,
+ * finalize-run, the reconciler). One per instance: the id depends only on it, so a second request for the
+ * same instance (finalize and reconciler racing) carries the same id and consumers keep one.
+ * @example
+ * hostTerminated({ runId, target: 'aws', time: clock.now(), host, reason: 'run ended FINISHED', by: 'finalize-run' });
+ */
+export function hostTerminated(
+  input: EventBase & { readonly host: Host; readonly reason: string; readonly by: string },
+): CloudEvent {
+  const { runId: _r, target: _t, time: _time, host, ...rest } = input;
+  return build(EVENT_TYPES.hostTerminated, input, [host.id], { host: { ...host }, ...rest }, host.name);
+}
+
+/**
+ * An ephemeral host was kept running after its run ended, because the run asked for it (`keepHosts`). It
+ * costs money until someone terminates it.
+ * @example
+ * hostKept({ runId, target: 'aws', time: clock.now(), host, attempt: 1 });
+ */
+export function hostKept(input: EventBase & { readonly host: Host; readonly attempt: number }): CloudEvent {
+  const { runId: _r, target: _t, time: _time, host, ...rest } = input;
+  return build(
+    EVENT_TYPES.hostKept,
     input,
     [host.id, input.attempt],
     { host: { ...host }, ...rest },

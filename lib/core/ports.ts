@@ -4,6 +4,7 @@
  */
 import type { CloudEvent } from './cloudevents.js';
 import type { ControllerState } from './controller-state.js';
+import type { HostObservation, HostRecord } from './host-lifecycle.js';
 import type {
   CatalogEntry,
   CommandRecord,
@@ -75,6 +76,15 @@ export interface JournalRepo {
   closeCommand(runId: string, commandId: string, doneAt: string): Promise<boolean>;
   appendState(runId: string, record: StateRecord): Promise<void>;
   listStates(runId: string): Promise<StateRecord[]>;
+  /**
+   * Applies an observed ephemeral-host state to `HOST#<instanceId>` (host-lifecycle.ts): creates the record,
+   * or moves it with the condition `state = <the state read>`; a repeated or stale observation changes
+   * nothing. Returns the record written, or undefined when nothing changed.
+   * @throws IllegalHostTransitionError for a move the lifecycle table forbids
+   */
+  recordHostState?(runId: string, observation: HostObservation): Promise<HostRecord | undefined>;
+  /** The run's ephemeral hosts, with their state history. */
+  listHostRecords?(runId: string): Promise<HostRecord[]>;
 }
 
 /** The run catalog (DynamoDB table, PK=runId, GSI byCreatedAt). */
@@ -144,14 +154,48 @@ export interface OutputStore {
   read(ref: string, maxBytes?: number): Promise<string>;
 }
 
+/** Receives what a host provider sees happen to the hosts it launches or ends; the use cases record it. */
+export type HostStateListener = (observation: HostObservation) => Promise<void>;
+
+export type ResolveHostsOptions = {
+  /** The run's attempt: a resume may launch a new fleet, a retried PlanRun of the same attempt must not. */
+  readonly attempt?: number;
+  readonly onHostState?: HostStateListener;
+};
+
+export type ReleaseHostsOptions = {
+  /** Why the hosts end, for the journal, the logs and the `host.terminated` events. */
+  readonly reason: string;
+  readonly onHostState?: HostStateListener;
+};
+
+/** A host the provider launched (ephemeral), as the reconciler sees it. */
+export type ManagedHost = Host & {
+  /** The run it was launched for; '' when the instance carries no run tag. */
+  readonly runId: string;
+  readonly status: 'active' | 'terminating' | 'terminated';
+  readonly launchedAt: string;
+  /** Why it is in that state, when the provider says (EC2 StateReason). */
+  readonly stateReason?: string;
+};
+
 /** Resolves the plan's hosts and checks they can take commands (the seed's ConnectivityService). */
 export interface HostProvider {
-  resolve(runId: string, hosts: import('./plan.js').Plan['hosts']): Promise<Host[]>;
+  /** For `provision` plans, launches the hosts and waits until they can take commands. */
+  resolve(
+    runId: string,
+    hosts: import('./plan.js').Plan['hosts'],
+    options?: ResolveHostsOptions,
+  ): Promise<Host[]>;
   checkConnectivity(
     hosts: readonly Host[],
   ): Promise<{ reachable: Host[]; unreachable: { host: Host; reason: string }[] }>;
-  /** Releases what resolve() created (ephemeral hosts); a no-op for hosts the user brought. */
-  release?(runId: string, hosts: readonly Host[]): Promise<void>;
+  /** Releases what resolve() created for the run (ephemeral hosts); a no-op for hosts the user brought. */
+  release?(runId: string, hosts: readonly Host[], options?: ReleaseHostsOptions): Promise<void>;
+  /** Ends some of the run's ephemeral hosts now (unreachable after launch, orphans). */
+  terminate?(runId: string, hosts: readonly Host[], options: ReleaseHostsOptions): Promise<void>;
+  /** Every ephemeral host this provider launched that still exists or ended recently (the reconciler's view). */
+  listManaged?(): Promise<ManagedHost[]>;
 }
 
 /** Resumes a workflow waiting on a task token (Step Functions SendTaskSuccess/Failure; a promise locally). */

@@ -34,6 +34,11 @@ export type RunMeta = {
   readonly attempt: number;
   /** Set by `resume --only-failed`: this attempt re-runs FAILED and CANCELLED tasks only. */
   readonly onlyFailed?: boolean;
+  /**
+   * `--keep-hosts`: ephemeral hosts (`hosts: {provision}`) are left running when the run ends, and the
+   * reconciler leaves them alone. They cost money until terminated by hand (docs/hosts.md).
+   */
+  readonly keepHosts?: boolean;
   readonly createdAt: string;
   readonly updatedAt: string;
 };

@@ -5,13 +5,18 @@
  * - on the default bus, SSM's Run Command status events for `AWS-RunShellScript` → on-invocation-status.
  *   Only ends are routed (not Pending/InProgress/Delayed/Cancelling): an intermediate status costs an
  *   invocation and changes nothing. Per-command events are the safety net for lost per-instance ones;
- * - the reconciler's schedule, for what best-effort delivery still loses.
+ * - the reconciler's schedule, for what best-effort delivery still loses;
+ * - a copy of every run CloudEvent in a CloudWatch Logs group, which `fleetbench events --target aws`
+ *   reads back (a bus keeps nothing: without a target, an event is gone once delivered).
  */
-import { Duration } from 'aws-cdk-lib';
+import { ArnFormat, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { EVENT_SOURCE } from '../adapters/aws/eventbridge-publisher.js';
 import { COMMAND_STATUS_EVENT, INVOCATION_STATUS_EVENT } from '../adapters/aws/ssm-status-event.js';
 import { STOP_REQUEST_EVENT } from '../adapters/aws/stop-request.js';
 
@@ -31,6 +36,7 @@ function target(fn: IFunction): targets.LambdaFunction {
  * routing.routeStopRequests(functions.stopRun);
  * routing.routeCommandStatus(functions.onInvocationStatus);
  * routing.scheduleReconciler(functions.reconcile, Duration.minutes(5));
+ * const eventLog = routing.logRunEvents();
  */
 export class EventsConstruct extends Construct {
   readonly bus: events.EventBus;
@@ -75,5 +81,45 @@ export class EventsConstruct extends Construct {
       schedule: events.Schedule.rate(every),
       targets: [new targets.LambdaFunction(fn, { retryAttempts: 0 })],
     });
+  }
+
+  /**
+   * Copies every run CloudEvent (source `dev.fleetbench`) into a log group, the whole EventBridge event as
+   * one log line. EventBridge writes only to groups named `/aws/events/…`, and only with a resource policy
+   * on the group; that policy is written here as a plain AWS::Logs::ResourcePolicy — CDK's
+   * CloudWatchLogGroup target would add a custom-resource Lambda to the stack just to put it.
+   */
+  logRunEvents(retention: logs.RetentionDays = logs.RetentionDays.THREE_MONTHS): logs.LogGroup {
+    const stack = Stack.of(this);
+    const logGroup = new logs.LogGroup(this, 'RunEventLog', {
+      logGroupName: `/aws/events/${stack.stackName}/run-events`,
+      retention,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    const rule = new events.Rule(this, 'RunEventsToLogs', {
+      eventBus: this.bus,
+      description: 'fleetbench run CloudEvents → CloudWatch Logs (read by `fleetbench events --target aws`)',
+      eventPattern: { source: [EVENT_SOURCE] },
+    });
+    // The target is the group's ARN without the `:*` suffix logGroupArn carries.
+    const arn = stack.formatArn({
+      service: 'logs',
+      resource: 'log-group',
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+      resourceName: logGroup.logGroupName,
+    });
+    rule.addTarget({ bind: () => ({ arn, targetResource: logGroup }) });
+    logGroup.addToResourcePolicy(
+      new iam.PolicyStatement({
+        principals: [
+          new iam.ServicePrincipal('events.amazonaws.com'),
+          new iam.ServicePrincipal('delivery.logs.amazonaws.com'),
+        ],
+        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        resources: [logGroup.logGroupArn],
+        conditions: { ArnEquals: { 'aws:SourceArn': rule.ruleArn } },
+      }),
+    );
+    return logGroup;
   }
 }

@@ -2,8 +2,9 @@
  * The fleetbench stack: everything `cdk deploy` creates for the aws target, composed of small constructs
  * that each own their resources —
  * RunTables (journal, catalog) · OutputBucket (command outputs) · HostAccess (instance profile for hosts) ·
- * EventsConstruct (fleetbench bus, stop and SSM status rules, reconciler schedule) · RunFunctions (the six
- * Lambdas and their least-privilege policies) · RunWorkflow (run.asl.json as a state machine) · Dashboard —
+ * EventsConstruct (fleetbench bus, stop and SSM status rules, reconciler schedule, run-event log) ·
+ * RunFunctions (the six Lambdas and their least-privilege policies) · RunWorkflow (run.asl.json as a state
+ * machine) · Dashboard —
  * and the outputs the CLI reads (lib/adapters/aws/stack-outputs.ts).
  */
 import { CfnOutput, type Duration, Stack, type StackProps } from 'aws-cdk-lib';
@@ -25,6 +26,8 @@ export interface FleetbenchStackProps extends StackProps {
   readonly outputRetention?: Duration;
   /** Retention of the functions' log groups. @default RetentionDays.ONE_MONTH */
   readonly logRetention?: logs.RetentionDays;
+  /** Retention of the run-event log (`fleetbench events --target aws`). @default RetentionDays.THREE_MONTHS */
+  readonly eventLogRetention?: logs.RetentionDays;
 }
 
 /**
@@ -40,6 +43,7 @@ export class FleetbenchStack extends Stack {
   readonly functions: RunFunctions;
   readonly workflow: RunWorkflow;
   readonly dashboard: Dashboard;
+  readonly eventLog: logs.LogGroup;
 
   constructor(scope: Construct, id: string, props: FleetbenchStackProps = {}) {
     super(scope, id, props);
@@ -59,12 +63,14 @@ export class FleetbenchStack extends Stack {
       bus: this.routing.bus,
       outputBucket: this.outputs.bucket,
       instanceProfileArn: this.hostAccess.instanceProfile.instanceProfileArn,
+      hostRoleArn: this.hostAccess.role.roleArn,
       stateMachineName,
       ...(props.logRetention ? { logRetention: props.logRetention } : {}),
     });
     this.routing.routeStopRequests(this.functions.stopRun);
     this.routing.routeCommandStatus(this.functions.onInvocationStatus);
     this.routing.scheduleReconciler(this.functions.reconcile);
+    this.eventLog = this.routing.logRunEvents(props.eventLogRetention);
     this.workflow = new RunWorkflow(this, 'Workflow', {
       stateMachineName,
       planRun: this.functions.planRun,
@@ -100,6 +106,11 @@ export class FleetbenchStack extends Stack {
       'instanceProfileArn',
       this.hostAccess.instanceProfile.instanceProfileArn,
       'Attach to benchmark hosts',
+    );
+    output(
+      'eventLogGroupName',
+      this.eventLog.logGroupName,
+      'Every run CloudEvent (read by `fleetbench events --target aws`)',
     );
   }
 }

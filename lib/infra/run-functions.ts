@@ -11,6 +11,11 @@
  *   its executions only (the state machine ARN is computed from its name: referencing the construct would
  *   make the functions and the state machine depend on each other);
  * - `events:PutEvents` on the fleetbench bus; S3 reads under `runs/` of the output bucket;
+ * - ephemeral hosts (`hosts: {provision}`): RunInstances only with the request tag `fleetbench:managed=true`
+ *   on what it creates (instance, volumes, spot request), CreateTags only as part of RunInstances, PassRole
+ *   of the host role to EC2 only, GetParameter on the public `/aws/service/` parameters (AMI ids); and
+ *   TerminateInstances only on instances tagged `fleetbench:managed=true` — the stack never ends a host it
+ *   did not launch;
  * - the few actions that have no resource-level permissions (SSM Cancel/List/DescribeInstanceInformation,
  *   EC2 DescribeInstances) sit in a separate policy per function, acknowledged with that reason.
  */
@@ -24,6 +29,7 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { CONFIG_ENV } from '../adapters/aws/config.js';
 import { FLEETBENCH_TAG } from '../adapters/aws/ec2-host-provider.js';
+import { MANAGED_TAG } from '../adapters/aws/ec2-tags.js';
 import { CATALOG_KEYS } from '../adapters/aws/tables.js';
 import { FleetbenchFunction } from './fleetbench-function.js';
 import { acknowledgeWildcards } from './nag.js';
@@ -39,6 +45,8 @@ export type Capability =
   | 'sendCommands'
   | 'controlCommands'
   | 'describeHosts'
+  | 'provisionHosts'
+  | 'terminateHosts'
   | 'completeTasks'
   | 'stopExecutions'
   | 'describeExecutions';
@@ -54,9 +62,11 @@ type FunctionSpec = {
 export const FUNCTIONS = {
   planRun: {
     handler: 'plan-run',
-    description: 'Plan run: validates the plan, resolves and checks the hosts, writes catalog and journal',
-    timeout: Duration.minutes(2),
-    access: ['journal', 'catalog', 'publishEvents', 'describeHosts'],
+    description:
+      'Plan run: validates the plan, resolves (or launches) and checks the hosts, writes catalog and journal',
+    // Launching hosts waits for them to be running with SSM Online (10 minutes by default).
+    timeout: Duration.minutes(15),
+    access: ['journal', 'catalog', 'publishEvents', 'describeHosts', 'provisionHosts', 'terminateHosts'],
   },
   runCommand: {
     handler: 'run-command',
@@ -78,14 +88,15 @@ export const FUNCTIONS = {
   },
   finalizeRun: {
     handler: 'finalize-run',
-    description: 'Finalize run: decides the final state, settles open tasks, publishes run.finished',
+    description:
+      'Finalize run: decides the final state, settles open tasks, terminates provisioned hosts, publishes run.finished',
     timeout: Duration.minutes(2),
-    access: ['journal', 'catalog', 'publishEvents'],
+    access: ['journal', 'catalog', 'publishEvents', 'terminateHosts'],
   },
   reconcile: {
     handler: 'reconcile',
     description:
-      'Every 5 minutes: polls commands whose status events were lost, fails runs whose execution died',
+      'Every 5 minutes: polls lost command results, fails runs whose execution died, terminates orphaned hosts',
     timeout: Duration.minutes(5),
     access: [
       'journal',
@@ -96,6 +107,7 @@ export const FUNCTIONS = {
       'controlCommands',
       'completeTasks',
       'describeExecutions',
+      'terminateHosts',
     ],
   },
 } as const satisfies Record<string, FunctionSpec>;
@@ -116,6 +128,8 @@ const UNSCOPED: Partial<Record<Capability, readonly string[]>> = {
   sendCommands: ['ssm:CancelCommand', 'ssm:ListCommands'],
   controlCommands: ['ssm:CancelCommand', 'ssm:ListCommands', 'ssm:ListCommandInvocations'],
   describeHosts: ['ec2:DescribeInstances', 'ssm:DescribeInstanceInformation'],
+  // Finding the run's (or the orphaned) instances before terminating them.
+  terminateHosts: ['ec2:DescribeInstances'],
 };
 
 export interface RunFunctionsProps {
@@ -124,6 +138,8 @@ export interface RunFunctionsProps {
   readonly bus: events.EventBus;
   readonly outputBucket: s3.Bucket;
   readonly instanceProfileArn: string;
+  /** The role of that instance profile: plan-run passes it to the hosts it launches (iam:PassRole). */
+  readonly hostRoleArn: string;
   /** The run state machine's name; its ARN is derived from it (see the module comment). */
   readonly stateMachineName: string;
   readonly logRetention?: logs.RetentionDays;
@@ -131,7 +147,7 @@ export interface RunFunctionsProps {
 
 /**
  * @example
- * const functions = new RunFunctions(this, 'Functions', { journal, catalog, bus, outputBucket, instanceProfileArn, stateMachineName });
+ * const functions = new RunFunctions(this, 'Functions', { journal, catalog, bus, outputBucket, instanceProfileArn, hostRoleArn, stateMachineName });
  * new RunWorkflow(this, 'Workflow', { planRun: functions.planRun, ... });
  */
 export class RunFunctions extends Construct {
@@ -207,6 +223,23 @@ export class RunFunctions extends Construct {
       resource: 'document',
       resourceName: 'AWS-RunShellScript',
     });
+    const ec2Resources = (type: string, options: { account?: string } = {}) =>
+      stack.formatArn({ service: 'ec2', resource: type, resourceName: '*', ...options });
+    // What RunInstances creates and tags: each must carry fleetbench:managed=true in the request.
+    const launched = ['instance', 'volume', 'spot-instances-request'].map((type) => ec2Resources(type));
+    // What RunInstances only uses: the AMI (Amazon's or the account's), the network.
+    const used = [
+      ec2Resources('image', { account: '' }),
+      ec2Resources('subnet'),
+      ec2Resources('security-group'),
+      ec2Resources('network-interface'),
+    ];
+    const publicParameters = stack.formatArn({
+      service: 'ssm',
+      account: '',
+      resource: 'parameter',
+      resourceName: 'aws/service/*',
+    });
     const wildcards: { arn: string; reason: string }[] = [];
     const allow = (actions: string[], resources: string[], conditions?: Record<string, unknown>) =>
       fn.role.addToPolicy(
@@ -249,6 +282,44 @@ export class RunFunctions extends Construct {
           wildcards.push({
             arn: instances,
             reason: `Benchmarked instances are chosen per run; SendCommand is limited to instances tagged ${FLEETBENCH_TAG.key}=${FLEETBENCH_TAG.value} by an ssm:resourceTag condition.`,
+          });
+          break;
+        case 'provisionHosts':
+          allow(['ec2:RunInstances'], launched, {
+            StringEquals: { [`aws:RequestTag/${MANAGED_TAG.key}`]: MANAGED_TAG.value },
+          });
+          allow(['ec2:RunInstances'], used);
+          allow(['ec2:CreateTags'], launched, { StringEquals: { 'ec2:CreateAction': 'RunInstances' } });
+          allow(['iam:PassRole'], [props.hostRoleArn], {
+            StringEquals: { 'iam:PassedToService': 'ec2.amazonaws.com' },
+          });
+          allow(['ssm:GetParameter'], [publicParameters]);
+          for (const arn of launched) {
+            wildcards.push({
+              arn,
+              reason: `Ephemeral hosts get new ids at launch; RunInstances and CreateTags on them require the request tag ${MANAGED_TAG.key}=${MANAGED_TAG.value} and CreateAction=RunInstances.`,
+            });
+          }
+          for (const arn of used) {
+            wildcards.push({
+              arn,
+              reason:
+                'The AMI, subnet and security groups come from each plan (any the account may use); RunInstances only reads them.',
+            });
+          }
+          wildcards.push({
+            arn: publicParameters,
+            reason:
+              'AMI ids of a plan are read from the public /aws/service/ parameters (e.g. the latest Amazon Linux 2023).',
+          });
+          break;
+        case 'terminateHosts':
+          allow(['ec2:TerminateInstances'], [instances], {
+            StringEquals: { [`ec2:ResourceTag/${MANAGED_TAG.key}`]: MANAGED_TAG.value },
+          });
+          wildcards.push({
+            arn: instances,
+            reason: `Only instances fleetbench launched are terminated: limited by the ec2:ResourceTag/${MANAGED_TAG.key}=${MANAGED_TAG.value} condition.`,
           });
           break;
         case 'completeTasks':

@@ -5,6 +5,8 @@ import {
   eventId,
   eventSource,
   hostExcluded,
+  hostKept,
+  hostTerminated,
   runFinished,
   runStarted,
   runStateChanged,
@@ -80,6 +82,17 @@ const builders: [string, () => CloudEvent][] = [
     EVENT_TYPES.hostExcluded,
     () => hostExcluded({ ...base, host: { id: 'w1', name: 'host-1' }, reason: 'unreachable', attempt: 1 }),
   ],
+  [
+    EVENT_TYPES.hostTerminated,
+    () =>
+      hostTerminated({
+        ...base,
+        host: { id: 'i-1', name: 'host-1' },
+        reason: 'run ended',
+        by: 'finalize-run',
+      }),
+  ],
+  [EVENT_TYPES.hostKept, () => hostKept({ ...base, host: { id: 'i-1', name: 'host-1' }, attempt: 1 })],
 ];
 
 describe('Function: event builders', () => {

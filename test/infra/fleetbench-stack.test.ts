@@ -168,6 +168,56 @@ describe('FleetbenchStack', () => {
       });
     });
 
+    it('copies every run CloudEvent into a log group kept 90 days, with the resource policy EventBridge needs', () => {
+      const [groupId, group] = Object.entries(
+        template.findResources('AWS::Logs::LogGroup', {
+          Properties: { LogGroupName: '/aws/events/Fleetbench/run-events' },
+        }),
+      )[0] as [string, Resource];
+      expect(group.Properties.RetentionInDays).toBe(90);
+      const [ruleId] = Object.entries(
+        template.findResources('AWS::Events::Rule', {
+          Properties: {
+            EventBusName: { Ref: Match.stringLikeRegexp('^EventsBus') },
+            EventPattern: { source: ['dev.fleetbench'] },
+          },
+        }),
+      )[0] ?? [''];
+      template.hasResourceProperties('AWS::Events::Rule', {
+        EventPattern: { source: ['dev.fleetbench'] },
+        Targets: [
+          Match.objectLike({
+            Arn: {
+              'Fn::Join': [
+                '',
+                [
+                  'arn:',
+                  { Ref: 'AWS::Partition' },
+                  ':logs:us-east-1:123456789012:log-group:',
+                  { Ref: groupId },
+                ],
+              ],
+            },
+          }),
+        ],
+      });
+      const [policy] = Object.values(template.findResources('AWS::Logs::ResourcePolicy')) as Resource[];
+      const document = JSON.parse(resolveDefinition(policy?.Properties.PolicyDocument)) as {
+        Statement: unknown[];
+      };
+      // Only this rule may write, and only to this group.
+      expect(document.Statement).toEqual([
+        {
+          Effect: 'Allow',
+          Principal: { Service: ['events.amazonaws.com', 'delivery.logs.amazonaws.com'] },
+          Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+          Resource: `<${groupId}.Arn>`,
+          Condition: { ArnEquals: { 'aws:SourceArn': `<${ruleId}.Arn>` } },
+        },
+      ]);
+      template.hasOutput(STACK_OUTPUT_KEYS.eventLogGroupName, { Value: { Ref: groupId } });
+    });
+
     it('runs the reconciler every 5 minutes', () => {
       template.hasResourceProperties('AWS::Events::Rule', {
         ScheduleExpression: 'rate(5 minutes)',
@@ -274,6 +324,8 @@ describe('FleetbenchStack', () => {
           'dynamodb:Query',
           'dynamodb:UpdateItem',
           'dynamodb:UpdateItem',
+          'ec2:DescribeInstances',
+          'ec2:TerminateInstances',
           'events:PutEvents',
           'logs:CreateLogStream',
           'logs:PutLogEvents',
@@ -303,6 +355,85 @@ describe('FleetbenchStack', () => {
       expect(puts).toHaveLength(6);
       for (const s of puts)
         expect(s.Resource).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^EventsBus/), 'Arn'] });
+    });
+  });
+
+  describe('RunFunctions (ephemeral hosts)', () => {
+    const all = ['PlanRun', 'RunCommand', 'OnInvocationStatus', 'StopRun', 'FinalizeRun', 'Reconcile'];
+    const withAction = (id: string, action: string) =>
+      statementsOf(functionId(id)).filter((s) => actions(s).includes(action));
+    const arn = (resource: string, account = ':123456789012') => ({
+      'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:ec2:us-east-1${account}:${resource}`]],
+    });
+
+    it('lets only plan-run launch instances, and only tagged fleetbench:managed=true', () => {
+      expect(withAction('PlanRun', 'ec2:RunInstances')).toEqual([
+        expect.objectContaining({
+          Resource: [arn('instance/*'), arn('volume/*'), arn('spot-instances-request/*')],
+          Condition: { StringEquals: { 'aws:RequestTag/fleetbench:managed': 'true' } },
+        }),
+        expect.objectContaining({
+          Resource: [
+            arn('image/*', ':'),
+            arn('subnet/*'),
+            arn('security-group/*'),
+            arn('network-interface/*'),
+          ],
+        }),
+      ]);
+      expect(withAction('PlanRun', 'ec2:RunInstances')[1]).not.toHaveProperty('Condition');
+      for (const other of all.filter((id) => id !== 'PlanRun'))
+        expect(withAction(other, 'ec2:RunInstances')).toEqual([]);
+    });
+
+    it('lets tags be created only by RunInstances itself', () => {
+      const createTags = all.flatMap((id) => withAction(id, 'ec2:CreateTags'));
+      expect(createTags).toEqual([
+        expect.objectContaining({
+          Resource: [arn('instance/*'), arn('volume/*'), arn('spot-instances-request/*')],
+          Condition: { StringEquals: { 'ec2:CreateAction': 'RunInstances' } },
+        }),
+      ]);
+    });
+
+    it('passes only the host role, and only to EC2', () => {
+      const passRole = all.flatMap((id) => withAction(id, 'iam:PassRole'));
+      expect(passRole).toEqual([
+        expect.objectContaining({
+          Resource: { 'Fn::GetAtt': [expect.stringMatching(/^HostAccessInstanceRole/), 'Arn'] },
+          Condition: { StringEquals: { 'iam:PassedToService': 'ec2.amazonaws.com' } },
+        }),
+      ]);
+      expect(withAction('PlanRun', 'iam:PassRole')).toHaveLength(1);
+    });
+
+    it('reads AMI ids from the public /aws/service/ parameters only', () => {
+      expect(all.flatMap((id) => withAction(id, 'ssm:GetParameter'))).toEqual([
+        expect.objectContaining({
+          Resource: {
+            'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':ssm:us-east-1::parameter/aws/service/*']],
+          },
+        }),
+      ]);
+      expect(withAction('PlanRun', 'ssm:GetParameter')).toHaveLength(1);
+    });
+
+    it('terminates only instances tagged fleetbench:managed=true, from plan-run, finalize-run and the reconciler', () => {
+      for (const id of ['PlanRun', 'FinalizeRun', 'Reconcile']) {
+        expect(withAction(id, 'ec2:TerminateInstances')).toEqual([
+          expect.objectContaining({
+            Resource: arn('instance/*'),
+            Condition: { StringEquals: { 'ec2:ResourceTag/fleetbench:managed': 'true' } },
+          }),
+        ]);
+      }
+      for (const id of ['RunCommand', 'OnInvocationStatus', 'StopRun'])
+        expect(withAction(id, 'ec2:TerminateInstances')).toEqual([]);
+    });
+
+    it('gives plan-run the time to wait for launched hosts', () => {
+      const fn = template.toJSON().Resources[functionId('PlanRun')] as Resource;
+      expect(fn.Properties.Timeout).toBe(900);
     });
   });
 

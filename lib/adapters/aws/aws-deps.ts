@@ -31,7 +31,16 @@ export function createAwsDeps(
     catalog: new DynamoCatalogRepo({ client: clients.dynamo, tableName: config.catalogTable, clock }),
     runner: new SsmCommandRunner({ ssm: clients.ssm, outputBucket: config.outputBucket, retry }),
     outputs: new S3OutputStore({ s3: clients.s3 }),
-    hosts: new Ec2HostProvider({ ec2: clients.ec2, ssm: clients.ssm, retry }),
+    hosts: new Ec2HostProvider({
+      ec2: clients.ec2,
+      ssm: clients.ssm,
+      retry,
+      clock,
+      instanceProfileArn: config.instanceProfileArn,
+      ...(config.provisionTimeoutSeconds === undefined
+        ? {}
+        : { readyTimeoutMs: config.provisionTimeoutSeconds * 1000 }),
+    }),
     callbacks: new SfnTaskCallbacks({ sfn: clients.sfn, logger, retry }),
     events: new EventBridgePublisher({
       client: clients.events,

@@ -12,6 +12,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { parseDuration } from '../../core/duration.js';
 import { EngineError } from '../../core/errors.js';
 import { createDocumentClient } from './tables.js';
 
@@ -25,9 +26,17 @@ export const CONFIG_ENV = {
   instanceProfileArn: 'FLEETBENCH_INSTANCE_PROFILE_ARN',
 } as const;
 
+/** Settings with a default: read when set, never required. */
+export const OPTIONAL_CONFIG_ENV = {
+  /** How long provisioned hosts get to be running with their SSM agent Online ("10m", "900", …). */
+  provisionTimeout: 'FLEETBENCH_PROVISION_TIMEOUT',
+} as const;
+
 export type AwsConfig = { readonly [K in keyof typeof CONFIG_ENV]: string } & {
   /** From AWS_REGION (set by Lambda, or by the user for the CLI); the SDK's own lookup when absent. */
   readonly region?: string;
+  /** From FLEETBENCH_PROVISION_TIMEOUT; the host provider's default (10 minutes) when absent. */
+  readonly provisionTimeoutSeconds?: number;
 };
 
 /** The SDK clients, created once and shared by every adapter. */
@@ -61,7 +70,21 @@ export function readAwsConfig(env: NodeJS.ProcessEnv): AwsConfig {
     values[key] = value;
   }
   const region = env.AWS_REGION?.trim();
-  return { ...(values as { [K in keyof typeof CONFIG_ENV]: string }), ...(region ? { region } : {}) };
+  const provisionTimeout = env[OPTIONAL_CONFIG_ENV.provisionTimeout]?.trim();
+  return {
+    ...(values as { [K in keyof typeof CONFIG_ENV]: string }),
+    ...(region ? { region } : {}),
+    ...(provisionTimeout ? { provisionTimeoutSeconds: readDuration(provisionTimeout) } : {}),
+  };
+}
+
+function readDuration(value: string): number {
+  const variable = OPTIONAL_CONFIG_ENV.provisionTimeout;
+  try {
+    return parseDuration(value, variable);
+  } catch (error) {
+    throw new EngineError((error as Error).message, { hint: `e.g. ${variable}=15m`, cause: error });
+  }
 }
 
 /** Creates every SDK client once, for the configured region. */

@@ -1,10 +1,11 @@
 /**
  * The journal on DynamoDB (or dynalite locally): one partition per run, `pk = RUN#<runId>`, and
- * `sk = META | TASK#<workload>#<rep:04>#<host> | CMD#<commandId> | STATE#<iso-ts>#<seq:06>`.
+ * `sk = META | TASK#<workload>#<rep:04>#<host> | CMD#<commandId> | STATE#<iso-ts>#<seq:06> | HOST#<instanceId>`.
  * Items keep the record's fields as top-level attributes, so the console shows them as they are.
  *
  * Every single-item write carries its condition here, next to the operation it protects: a COMPLETED
- * task never regresses, a late or duplicate status event is a no-op, a command is closed once. The only
+ * task never regresses, a late or duplicate status event is a no-op, a command is closed once, an ephemeral
+ * host moves only from the state it was read in. The only
  * unconditional writes are the batch writes of putTasks/markRunning (BatchWriteItem takes no condition),
  * whose callers own the tasks they write (a new run's tasks; the tasks a command is about to run).
  */
@@ -19,6 +20,12 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { ConflictError, EngineError } from '../../core/errors.js';
+import {
+  type HostObservation,
+  type HostRecord,
+  type HostTransition,
+  planHostMove,
+} from '../../core/host-lifecycle.js';
 import type { JournalRepo } from '../../core/ports.js';
 import type { CommandRecord, HostOutcome, RunMeta, StateRecord, TaskRecord } from '../../core/run.js';
 import { assertTaskTransition, type TaskStatus } from '../../core/task-state.js';
@@ -61,6 +68,12 @@ export const runPartitionKey = (runId: string): string => `RUN#${runId}`;
 /** `sk` of a task: sorted by workload, then repetition, then host. */
 export const taskSortKey = (task: TaskRef): string =>
   `TASK#${task.workload}#${String(task.rep).padStart(4, '0')}#${task.host}`;
+
+/** `sk` of an ephemeral host's lifecycle record. */
+export const hostSortKey = (instanceId: string): string => `HOST#${instanceId}`;
+
+/** Attempts of recordHostState when another writer moved the host between our read and our write. */
+const HOST_WRITE_ATTEMPTS = 5;
 
 /**
  * JournalRepo on a DynamoDB table with the journal schema (tables.ts). The document client must
@@ -360,6 +373,85 @@ export class DynamoJournalRepo implements JournalRepo {
 
   async listStates(runId: string): Promise<StateRecord[]> {
     return this.#queryPrefix<StateRecord>(runId, 'STATE#');
+  }
+
+  async recordHostState(runId: string, observation: HostObservation): Promise<HostRecord | undefined> {
+    const key = { pk: runPartitionKey(runId), sk: hostSortKey(observation.instanceId) };
+    for (let attempt = 1; ; attempt += 1) {
+      const current = await this.#get<HostRecord>(runId, key.sk);
+      const move = planHostMove(current?.state, observation.state);
+      if (move === 'unchanged') return undefined;
+      const entry: HostTransition = {
+        at: observation.at,
+        from: current?.state ?? null,
+        to: observation.state,
+        reason: observation.reason,
+      };
+      try {
+        if (current === undefined) {
+          const record: HostRecord = {
+            ...observation.details,
+            runId,
+            instanceId: observation.instanceId,
+            name: observation.name,
+            state: observation.state,
+            reason: observation.reason,
+            createdAt: observation.at,
+            updatedAt: observation.at,
+            history: [entry],
+          };
+          await this.#client.send(
+            new PutCommand({
+              TableName: this.#table,
+              Item: { ...record, ...key },
+              ConditionExpression: 'attribute_not_exists(pk)',
+            }),
+          );
+          return record;
+        }
+        const names: Record<string, string> = { '#state': 'state', '#reason': 'reason' };
+        const values: Item = {
+          ':from': current.state,
+          ':to': observation.state,
+          ':reason': observation.reason,
+          ':at': observation.at,
+          ':entry': [entry],
+        };
+        // Details learnt later (the address once running) complete the record; they never erase it.
+        const details = setAssignments({ ...observation.details }, { names, values });
+        const out = await this.#client.send(
+          new UpdateCommand({
+            TableName: this.#table,
+            Key: key,
+            UpdateExpression: `SET ${[
+              '#state = :to',
+              '#reason = :reason',
+              'updatedAt = :at',
+              'history = list_append(history, :entry)',
+              ...details,
+            ].join(', ')}`,
+            ConditionExpression: '#state = :from',
+            ExpressionAttributeNames: names,
+            ExpressionAttributeValues: values,
+            ReturnValues: 'ALL_NEW',
+          }),
+        );
+        return out.Attributes === undefined ? undefined : withoutKeys<HostRecord>(out.Attributes);
+      } catch (err) {
+        // Another writer (finalize and the reconciler both ending a host) got there first: read again.
+        if (!isConditionFailure(err)) throw err;
+        if (attempt >= HOST_WRITE_ATTEMPTS) {
+          throw new ConflictError(
+            `host ${observation.instanceId} of run ${runId} kept changing while recording ${observation.state}`,
+            { cause: err },
+          );
+        }
+      }
+    }
+  }
+
+  async listHostRecords(runId: string): Promise<HostRecord[]> {
+    return this.#queryPrefix<HostRecord>(runId, 'HOST#');
   }
 
   async #get<T>(runId: string, sk: string): Promise<T | undefined> {

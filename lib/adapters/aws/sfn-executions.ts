@@ -1,9 +1,18 @@
 /**
- * The Step Functions executions that drive runs: whether one is still alive (for the reconciler) and
- * stopping one (for `fleetbench stop --force`). Only executions of this stack's state machine are judged:
- * another stack's runs, or local runs, are not ours to fail.
+ * The Step Functions executions that drive runs: starting one (`fleetbench run --target aws`), whether one
+ * is still alive and why it failed (the reconciler, the CLI following a run), and stopping one
+ * (`fleetbench stop --force`). Only executions of this stack's state machine are judged: another stack's
+ * runs, or local runs, are not ours to fail.
  */
-import { DescribeExecutionCommand, type SFNClient, StopExecutionCommand } from '@aws-sdk/client-sfn';
+import {
+  DescribeExecutionCommand,
+  type ExecutionStatus,
+  GetExecutionHistoryCommand,
+  type HistoryEvent,
+  type SFNClient,
+  StartExecutionCommand,
+  StopExecutionCommand,
+} from '@aws-sdk/client-sfn';
 import type { CatalogEntry } from '../../core/run.js';
 import {
   isThrottling,
@@ -13,6 +22,13 @@ import {
   retryPolicy,
   withRetry,
 } from './retry.js';
+
+/** What DescribeExecution tells of an execution; `error` and `cause` only for one that failed. */
+export type ExecutionSummary = {
+  readonly status: ExecutionStatus;
+  readonly error?: string;
+  readonly cause?: string;
+};
 
 /** `arn:…:stateMachine:<name>` → the prefix of its executions, `arn:…:execution:<name>:`. */
 export function executionArnPrefix(stateMachineArn: string): string {
@@ -26,6 +42,7 @@ export function executionArnPrefix(stateMachineArn: string): string {
  */
 export class SfnExecutions {
   readonly #sfn: SFNClient;
+  readonly #stateMachineArn: string;
   readonly #prefix: string;
   readonly #retry: RetryPolicy;
 
@@ -35,6 +52,7 @@ export class SfnExecutions {
     readonly retry?: RetryOverrides;
   }) {
     this.#sfn = options.sfn;
+    this.#stateMachineArn = options.stateMachineArn;
     this.#prefix = executionArnPrefix(options.stateMachineArn);
     this.#retry = retryPolicy(options.retry);
   }
@@ -85,4 +103,83 @@ export class SfnExecutions {
       throw error;
     }
   }
+
+  /**
+   * Starts an execution of the run workflow. `name` (the run id, so the console lists executions by run)
+   * must be unique per state machine for 90 days.
+   * @example
+   * const arn = await executions.start({ plan, runId }, runId);
+   */
+  async start(input: unknown, name: string): Promise<string> {
+    const out = await withRetry(
+      () =>
+        this.#sfn.send(
+          new StartExecutionCommand({
+            stateMachineArn: this.#stateMachineArn,
+            name,
+            input: JSON.stringify(input),
+          }),
+        ),
+      isThrottling,
+      this.#retry,
+    );
+    if (!out.executionArn) throw new Error(`StartExecution returned no executionArn for ${name}`);
+    return out.executionArn;
+  }
+
+  /** The execution's status, and its error and cause when it failed. */
+  async describe(executionArn: string): Promise<ExecutionSummary> {
+    const out = await withRetry(
+      () => this.#sfn.send(new DescribeExecutionCommand({ executionArn })),
+      isThrottling,
+      this.#retry,
+    );
+    return {
+      status: out.status ?? 'RUNNING',
+      ...(out.error ? { error: out.error } : {}),
+      ...(out.cause ? { cause: out.cause } : {}),
+    };
+  }
+
+  /**
+   * Why a failed execution failed, as the step that failed said it: a Fail state's own cause is generic
+   * ("see the Plan run step output"), so the history is read back for the last task failure, and a Lambda
+   * error (`{"errorType", "errorMessage"}`) is given as its type and message. Undefined when the history
+   * names no failed task.
+   */
+  async taskFailure(executionArn: string): Promise<{ error: string; cause: string } | undefined> {
+    const out = await withRetry(
+      () =>
+        this.#sfn.send(new GetExecutionHistoryCommand({ executionArn, reverseOrder: true, maxResults: 100 })),
+      isThrottling,
+      this.#retry,
+    );
+    for (const event of out.events ?? []) {
+      const failed = taskFailedDetails(event);
+      if (failed) return lambdaError(failed.error, failed.cause);
+    }
+    return undefined;
+  }
+}
+
+function taskFailedDetails(
+  event: HistoryEvent,
+): { error?: string | undefined; cause?: string | undefined } | undefined {
+  return event.taskFailedEventDetails ?? event.lambdaFunctionFailedEventDetails;
+}
+
+/** A Lambda error cause is `{"errorType": "...", "errorMessage": "..."}`; anything else is kept as is. */
+function lambdaError(error: string | undefined, cause: string | undefined): { error: string; cause: string } {
+  try {
+    const parsed = JSON.parse(cause ?? '') as { errorType?: unknown; errorMessage?: unknown };
+    if (typeof parsed.errorMessage === 'string') {
+      return {
+        error: typeof parsed.errorType === 'string' ? parsed.errorType : (error ?? 'Error'),
+        cause: parsed.errorMessage,
+      };
+    }
+  } catch {
+    // Not JSON: the cause is plain text.
+  }
+  return { error: error ?? 'Error', cause: cause ?? '' };
 }

@@ -22,6 +22,7 @@ export const STACK_OUTPUT_KEYS = {
   eventBusName: 'EventBusName',
   outputBucketName: 'OutputBucketName',
   instanceProfileArn: 'InstanceProfileArn',
+  eventLogGroupName: 'EventLogGroupName',
 } as const;
 
 export type StackOutputs = { readonly [K in keyof typeof STACK_OUTPUT_KEYS]: string };

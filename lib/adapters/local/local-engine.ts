@@ -16,7 +16,7 @@ import { onInvocationStatus } from '../../app/on-invocation-status.js';
 import { type PlanRunInput, type PlanRunOutput, planRun } from '../../app/plan-run.js';
 import { reconcileLocalRuns } from '../../app/reconcile.js';
 import { type RunCommandInput, runCommand } from '../../app/run-command.js';
-import { coordinateStop, requestStop } from '../../app/stop-run.js';
+import { coordinateStop, requestStop, settleForcedStop } from '../../app/stop-run.js';
 import type { CloudEvent } from '../../core/cloudevents.js';
 import { isTerminal } from '../../core/controller-state.js';
 import type { Deps, Logger } from '../../core/ports.js';
@@ -220,7 +220,7 @@ export class LocalEngine {
           settleStarted(() => rejectStarted(new Error('the workflow ended before the run was planned')));
         await draining;
         const runId = (await started).runId;
-        if (forced) await this.settleForced(deps, runId);
+        if (forced) await settleForcedStop(deps, runId);
         const entry = await deps.catalog.get(runId);
         if (!entry) throw new Error(`run ${runId} vanished from the catalog`);
         return entry;
@@ -266,25 +266,6 @@ export class LocalEngine {
     this.callbacks.failAll('Fleetbench.StopRequested', 'force stop');
     abort();
     deps.logger.warn('force stop', { runId, by: entry.stopRequest?.requestedBy });
-  }
-
-  private async settleForced(deps: Deps, runId: string): Promise<void> {
-    const entry = await deps.catalog.get(runId);
-    if (!entry || isTerminal(entry.state)) return;
-    const running = (await deps.journal.listTasks(runId)).filter((t) => t.status === 'RUNNING');
-    await deps.journal.setTasksStatus(runId, running, 'CANCELLED', 'killed by a force stop', {
-      onlyIf: ['RUNNING'],
-    });
-    await deps.catalog.updateCounts(
-      runId,
-      countByStatus(await deps.journal.listTasks(runId)),
-      deps.clock.now().toISOString(),
-    );
-    await changeState(deps, runId, {
-      to: 'ABORTED',
-      reason: `force-stopped by ${entry.stopRequest?.requestedBy ?? 'unknown'}; teardown skipped`,
-      finished: true,
-    });
   }
 
   async close(): Promise<void> {

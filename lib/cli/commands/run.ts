@@ -1,20 +1,43 @@
-/** `fleetbench run <plan>` and `fleetbench resume <runId>`: an execution in the foreground. */
+/**
+ * `fleetbench run <plan>` and `fleetbench resume <runId>`: an execution in the foreground — in the embedded
+ * engine, or with `--target aws` as an execution of the deployed stack, followed from here (or not, with
+ * `--detach`).
+ */
 import type { Command } from 'commander';
 import { UsageError } from '../../core/errors.js';
 import { runnableStatuses } from '../../core/task-state.js';
-import { globalOptions, runIdArgument, withEngine } from '../context.js';
+import { assertAwsHosts, executeAwsRun } from '../aws-run.js';
+import { addTargetOptions, type TargetOptions, targetOf, withBackend } from '../backend.js';
+import { runIdArgument } from '../context.js';
 import { executeRun } from '../execute-run.js';
 import type { Io } from '../io.js';
 import { readPlanFile } from '../plan-file.js';
 
+const DETACH_HELP = 'with --target aws: print the run id and return; the run goes on in the stack';
+
+/** A local run lives in this process: it cannot be left running. */
+function refuseLocalDetach(detach: boolean | undefined): void {
+  if (detach) {
+    throw new UsageError('--detach needs --target aws', {
+      hint: 'a local run lives in this process: start it in another terminal instead',
+    });
+  }
+}
+
 export function registerRunCommand(program: Command, io: Io): void {
-  program
-    .command('run')
-    .description('run a benchmark plan: setup, every workload and repetition on every host, teardown')
-    .argument('<plan>', 'plan file (YAML or JSON), e.g. examples/quickstart.yaml')
-    .option('--target <target>', 'where to run: local (embedded engine) or aws (deployed stack)', 'local')
+  addTargetOptions(
+    program
+      .command('run')
+      .description('run a benchmark plan: setup, every workload and repetition on every host, teardown')
+      .argument('<plan>', 'plan file (YAML or JSON), e.g. examples/quickstart.yaml'),
+  )
     .option('--run-id <id>', 'use this run id instead of a generated one')
     .option('--json', 'print the final run as JSON (the `show --json` shape) instead of tables')
+    .option('--detach', DETACH_HELP)
+    .option(
+      '--keep-hosts',
+      'aws, hosts: {provision}: leave the instances fleetbench launched running after the run (they cost money)',
+    )
     .addHelpText(
       'after',
       '\nCtrl+C once warns, twice stops the run gracefully (teardown still runs), three times exits at once.\n' +
@@ -23,56 +46,70 @@ export function registerRunCommand(program: Command, io: Io): void {
     .action(
       async (
         planPath: string,
-        opts: { target: string; runId?: string; json?: boolean },
+        opts: TargetOptions & { runId?: string; json?: boolean; detach?: boolean; keepHosts?: boolean },
         command: Command,
       ) => {
-        if (opts.target !== 'local') {
-          throw new UsageError(`target ${opts.target} is not available in this build`, {
-            hint: 'use --target local',
-          });
-        }
+        const target = targetOf(io, opts);
+        if (target === 'local') refuseLocalDetach(opts.detach);
         if (opts.runId !== undefined) runIdArgument(opts.runId);
         const plan = await readPlanFile(planPath, io.cwd);
-        await withEngine(io, globalOptions(command), (engine) =>
-          executeRun(
-            io,
-            engine,
-            { plan, ...(opts.runId !== undefined ? { runId: opts.runId } : {}) },
-            { json: opts.json === true },
-          ),
+        // Checked before the stack is reached: an invalid plan makes no AWS call.
+        if (target === 'aws') assertAwsHosts(plan);
+        const input = {
+          plan,
+          ...(opts.runId !== undefined ? { runId: opts.runId } : {}),
+          ...(opts.keepHosts ? { keepHosts: true } : {}),
+        };
+        await withBackend(io, command, (backend) =>
+          backend.target === 'aws'
+            ? executeAwsRun(io, backend, input, { json: opts.json === true, detach: opts.detach === true })
+            : executeRun(io, backend.engine, input, { json: opts.json === true }),
         );
       },
     );
 }
 
 export function registerResumeCommand(program: Command, io: Io): void {
-  program
-    .command('resume')
-    .description(
-      'continue a run that failed, was stopped or whose engine died: completed and skipped tasks are not run again',
-    )
-    .argument('<runId>', 'the run to resume', runIdArgument)
+  addTargetOptions(
+    program
+      .command('resume')
+      .description(
+        'continue a run that failed, was stopped or whose engine died: completed and skipped tasks are not run again',
+      )
+      .argument('<runId>', 'the run to resume', runIdArgument),
+  )
     .option('--only-failed', 're-run only FAILED and CANCELLED tasks (not PENDING ones)')
     .option('--json', 'print the final run as JSON')
-    .action(async (runId: string, opts: { onlyFailed?: boolean; json?: boolean }, command: Command) => {
-      await withEngine(io, globalOptions(command), async (engine) => {
-        const tasks = await engine.deps.journal.listTasks(runId);
-        const runnable = runnableStatuses({ onlyFailed: opts.onlyFailed === true });
-        const pending = tasks.filter((t) => runnable.includes(t.status)).length;
-        const entry = await engine.deps.catalog.get(runId);
-        // A run that ended any other way (killed engine, stop) still gets its teardowns run again.
-        if (entry?.state === 'FINISHED' && pending === 0) {
-          io.out(
-            `Nothing to resume: run ${runId} has no ${opts.onlyFailed ? 'failed or cancelled' : 'pending, failed or cancelled'} task (${tasks.length} tasks, state ${entry.state}).\n`,
-          );
-          return;
-        }
-        await executeRun(
-          io,
-          engine,
-          { resume: { runId, onlyFailed: opts.onlyFailed === true } },
-          { json: opts.json === true },
-        );
-      });
-    });
+    .option('--detach', DETACH_HELP)
+    .action(
+      async (
+        runId: string,
+        opts: TargetOptions & { onlyFailed?: boolean; json?: boolean; detach?: boolean },
+        command: Command,
+      ) => {
+        if (targetOf(io, opts) === 'local') refuseLocalDetach(opts.detach);
+        await withBackend(io, command, async (backend) => {
+          const tasks = await backend.store.journal.listTasks(runId);
+          const runnable = runnableStatuses({ onlyFailed: opts.onlyFailed === true });
+          const pending = tasks.filter((t) => runnable.includes(t.status)).length;
+          const entry = await backend.store.catalog.get(runId);
+          // A run that ended any other way (killed engine, stop) still gets its teardowns run again.
+          if (entry?.state === 'FINISHED' && pending === 0) {
+            io.out(
+              `Nothing to resume: run ${runId} has no ${opts.onlyFailed ? 'failed or cancelled' : 'pending, failed or cancelled'} task (${tasks.length} tasks, state ${entry.state}).\n`,
+            );
+            return;
+          }
+          const resume = { resume: { runId, onlyFailed: opts.onlyFailed === true } };
+          if (backend.target === 'aws') {
+            await executeAwsRun(io, backend, resume, {
+              json: opts.json === true,
+              detach: opts.detach === true,
+            });
+            return;
+          }
+          await executeRun(io, backend.engine, resume, { json: opts.json === true });
+        });
+      },
+    );
 }

@@ -1,15 +1,14 @@
-/** `fleetbench runs`: the catalog, newest first. */
+/** `fleetbench runs`: the catalog, newest first — the local engine's, or the deployed stack's with `--target aws`. */
 import type { Command } from 'commander';
 import { UsageError } from '../../core/errors.js';
 import { countByStatus } from '../../core/task-state.js';
-import { globalOptions, withEngine } from '../context.js';
+import { addTargetOptions, withBackend } from '../backend.js';
 import { table } from '../format.js';
 import type { Io } from '../io.js';
 import { stateLabel } from './show.js';
 
 export function registerRunsCommand(program: Command, io: Io): void {
-  program
-    .command('runs')
+  addTargetOptions(program.command('runs'))
     .description('list runs, newest first')
     .option('--limit <n>', 'how many runs to list', '20')
     .option('--json', 'print [{runId, name, state, createdAt, finishedAt, counts}] as JSON')
@@ -17,7 +16,7 @@ export function registerRunsCommand(program: Command, io: Io): void {
       const limit = Number(opts.limit);
       if (!Number.isInteger(limit) || limit < 1)
         throw new UsageError(`--limit must be a positive integer, got "${opts.limit}"`);
-      await withEngine(io, globalOptions(command), async ({ deps }) => {
+      await withBackend(io, command, async ({ store: deps }) => {
         const entries = await deps.catalog.list({ limit });
         // Counts of a run in progress come from its journal; the catalog's are refreshed per step.
         const runs = await Promise.all(

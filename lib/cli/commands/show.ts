@@ -1,7 +1,8 @@
 /** `fleetbench show <runId>` (every task, the audit trail) and `fleetbench status <runId>` (the short form). */
 import type { Command } from 'commander';
 import type { ControllerState } from '../../core/controller-state.js';
-import { globalOptions, runIdArgument, withEngine } from '../context.js';
+import { addTargetOptions, withBackend } from '../backend.js';
+import { runIdArgument } from '../context.js';
 import { formatMs, formatNumber, table } from '../format.js';
 import { type Io, paint } from '../io.js';
 import { loadRunView, type RunView } from '../run-view.js';
@@ -17,25 +18,23 @@ export function stateLabel(io: Io, state: ControllerState): string {
 }
 
 export function registerShowCommands(program: Command, io: Io): void {
-  program
-    .command('show')
+  addTargetOptions(program.command('show'))
     .description(
       'show a run: every task with status, duration, metrics and error, and the controller-state audit trail',
     )
     .argument('<runId>', 'the run', runIdArgument)
     .option('--json', 'print {runId, name, state, counts, tasks: [...], states: [...]} as JSON')
     .action(async (runId: string, opts: { json?: boolean }, command: Command) => {
-      const view = await withEngine(io, globalOptions(command), ({ deps }) => loadRunView(deps, runId));
+      const view = await withBackend(io, command, ({ store }) => loadRunView(store, runId));
       if (opts.json) io.out(`${JSON.stringify(view, null, 2)}\n`);
       else printShow(io, view);
     });
-  program
-    .command('status')
+  addTargetOptions(program.command('status'))
     .description('the state and task counts of a run')
     .argument('<runId>', 'the run', runIdArgument)
     .option('--json', 'print the same JSON shape as `show --json`')
     .action(async (runId: string, opts: { json?: boolean }, command: Command) => {
-      const view = await withEngine(io, globalOptions(command), ({ deps }) => loadRunView(deps, runId));
+      const view = await withBackend(io, command, ({ store }) => loadRunView(store, runId));
       if (opts.json) {
         io.out(`${JSON.stringify(view, null, 2)}\n`);
         return;

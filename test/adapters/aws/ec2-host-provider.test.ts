@@ -35,7 +35,7 @@ beforeEach(() => {
 
 describe('Class: Ec2HostProvider', () => {
   describe('Method: resolve', () => {
-    it('names instances by their Name tag, by id when the name is missing or shared', async () => {
+    it('names instances by their Name tag, by id when it is missing, with the id appended when shared', async () => {
       ec2.on(DescribeInstancesCommand).resolves({
         Reservations: [
           {
@@ -54,8 +54,56 @@ describe('Class: Ec2HostProvider', () => {
       expect(hosts).toEqual([
         { id: 'i-1', name: 'web' },
         { id: 'i-2', name: 'i-2' },
-        { id: 'i-3', name: 'i-3' },
-        { id: 'i-4', name: 'i-4' },
+        { id: 'i-3', name: 'db-i-3' },
+        { id: 'i-4', name: 'db-i-4' },
+      ]);
+    });
+
+    it('names hosts the same whatever order EC2 lists them in', async () => {
+      const fleet = [
+        instance('i-3', { name: 'db' }),
+        instance('i-1', { name: 'web' }),
+        instance('i-4', { name: 'db' }),
+      ];
+      ec2.on(DescribeInstancesCommand).resolvesOnce({ Reservations: [{ Instances: fleet }] });
+      ec2.on(DescribeInstancesCommand).resolves({ Reservations: [{ Instances: [...fleet].reverse() }] });
+
+      const first = await provider().resolve('r', { tags: { team: 'perf' } });
+      const second = await provider().resolve('r', { tags: { team: 'perf' } });
+
+      expect(second).toEqual(first);
+      expect(first.map((h) => h.name)).toEqual(['web', 'db-i-3', 'db-i-4']);
+    });
+
+    it('turns Name tags into readable task-key names in the plan host-name alphabet', async () => {
+      ec2.on(DescribeInstancesCommand).resolves({
+        Reservations: [
+          {
+            Instances: [
+              instance('i-1', { name: 'web server #1' }),
+              instance('i-2', { name: 'perf::db' }),
+              instance('i-3', { name: 'ñandú' }),
+              instance('i-4', { name: '  ***  ' }),
+              instance('i-5', { name: `${'x'.repeat(80)}` }),
+            ],
+          },
+        ],
+      });
+
+      const hosts = await provider().resolve('r', { instanceIds: ['i-1', 'i-2', 'i-3', 'i-4', 'i-5'] });
+
+      expect(hosts.map((h) => h.name)).toEqual(['web-server-1', 'perf-db', 'nandu', 'i-4', 'x'.repeat(63)]);
+    });
+
+    it('keeps the private address, for workloads whose hosts talk to each other', async () => {
+      ec2.on(DescribeInstancesCommand).resolves({
+        Reservations: [
+          { Instances: [{ ...instance('i-1', { name: 'web' }), PrivateIpAddress: '10.0.0.7' }] },
+        ],
+      });
+
+      await expect(provider().resolve('r', { instanceIds: ['i-1'] })).resolves.toEqual([
+        { id: 'i-1', name: 'web', address: '10.0.0.7' },
       ]);
     });
 
@@ -76,6 +124,25 @@ describe('Class: Ec2HostProvider', () => {
       expect(calls[1]?.NextToken).toBe('next');
     });
 
+    it('keeps only running instances of a tag selector, whatever the API returned', async () => {
+      ec2
+        .on(DescribeInstancesCommand)
+        .resolvesOnce({
+          Reservations: [{ Instances: [instance('i-1'), instance('i-2', { state: 'stopped' })] }],
+          NextToken: 'p2',
+        })
+        .resolvesOnce({
+          Reservations: [{ Instances: [instance('i-3', { state: 'terminated' }), instance('i-4')] }],
+          NextToken: 'p3',
+        })
+        .resolves({ Reservations: [{ Instances: [instance('i-5', { state: 'pending' })] }] });
+
+      const hosts = await provider().resolve('r', { tags: { team: 'perf' } });
+
+      expect(hosts.map((h) => h.id)).toEqual(['i-1', 'i-4']);
+      expect(ec2.commandCalls(DescribeInstancesCommand)).toHaveLength(3);
+    });
+
     it('says so when no running instance has the tags', async () => {
       ec2.on(DescribeInstancesCommand).resolves({ Reservations: [] });
 
@@ -92,10 +159,15 @@ describe('Class: Ec2HostProvider', () => {
       await expect(provider().resolve('r', { instanceIds: ['i-9'] })).rejects.toBeInstanceOf(UsageError);
     });
 
-    it('refuses provisioned hosts for now', async () => {
+    it('refuses to provision hosts without the stack instance profile, before launching anything', async () => {
       await expect(
         provider().resolve('r', { provision: { count: 2, instanceType: 'c7g.large', ami: 'ami-1' } }),
-      ).rejects.toThrow('provisioned hosts are not supported yet');
+      ).rejects.toThrow('no instance profile is configured');
+      expect(ec2.calls()).toHaveLength(0);
+    });
+
+    it('refuses local hosts on the aws target', async () => {
+      await expect(provider().resolve('r', { local: 2 })).rejects.toBeInstanceOf(UsageError);
     });
   });
 

@@ -1,4 +1,10 @@
-import { DescribeExecutionCommand, SFNClient, StopExecutionCommand } from '@aws-sdk/client-sfn';
+import {
+  DescribeExecutionCommand,
+  GetExecutionHistoryCommand,
+  SFNClient,
+  StartExecutionCommand,
+  StopExecutionCommand,
+} from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { SfnExecutions } from '../../../lib/adapters/aws/sfn-executions.js';
@@ -61,5 +67,73 @@ describe('Class: SfnExecutions', () => {
       executionArn: EXECUTION,
       error: 'Fleetbench.ForceStopped',
     });
+  });
+
+  it('starts an execution of its state machine, named, with the input as JSON', async () => {
+    sfn.on(StartExecutionCommand).resolves({ executionArn: EXECUTION, startDate: new Date() });
+
+    await expect(executions().start({ plan: { name: 'cpu' }, runId: 'r' }, 'r')).resolves.toBe(EXECUTION);
+
+    expect(sfn.commandCalls(StartExecutionCommand)[0]?.args[0].input).toEqual({
+      stateMachineArn: SM,
+      name: 'r',
+      input: '{"plan":{"name":"cpu"},"runId":"r"}',
+    });
+  });
+
+  it('describes an execution with its error only when it failed', async () => {
+    sfn
+      .on(DescribeExecutionCommand)
+      .resolvesOnce({ status: 'RUNNING' } as never)
+      .resolves({ status: 'FAILED', error: 'Fleetbench.PlanRejected', cause: 'see the step' } as never);
+
+    await expect(executions().describe(EXECUTION)).resolves.toEqual({ status: 'RUNNING' });
+    await expect(executions().describe(EXECUTION)).resolves.toEqual({
+      status: 'FAILED',
+      error: 'Fleetbench.PlanRejected',
+      cause: 'see the step',
+    });
+  });
+
+  it.each([
+    [
+      'a Lambda error, as its type and message',
+      {
+        taskFailedEventDetails: {
+          error: 'UsageError',
+          cause: '{"errorType":"UsageError","errorMessage":"no instance"}',
+        },
+      },
+      { error: 'UsageError', cause: 'no instance' },
+    ],
+    [
+      'a plain cause, as it is',
+      { taskFailedEventDetails: { error: 'States.Timeout', cause: 'timed out' } },
+      { error: 'States.Timeout', cause: 'timed out' },
+    ],
+    [
+      'a lambda function failure',
+      { lambdaFunctionFailedEventDetails: { error: 'Error', cause: '{"errorMessage":"boom"}' } },
+      { error: 'Error', cause: 'boom' },
+    ],
+  ])('reads the last task failure from the history: %s', async (_what, details, expected) => {
+    sfn.on(GetExecutionHistoryCommand).resolves({
+      events: [
+        { id: 5, timestamp: new Date(), type: 'ExecutionFailed' },
+        { id: 4, timestamp: new Date(), type: 'TaskFailed', ...details },
+      ],
+    } as never);
+
+    await expect(executions().taskFailure(EXECUTION)).resolves.toEqual(expected);
+    expect(sfn.commandCalls(GetExecutionHistoryCommand)[0]?.args[0].input).toMatchObject({
+      executionArn: EXECUTION,
+      reverseOrder: true,
+    });
+  });
+
+  it('finds no task failure in a history without one', async () => {
+    sfn.on(GetExecutionHistoryCommand).resolves({ events: [] });
+
+    await expect(executions().taskFailure(EXECUTION)).resolves.toBeUndefined();
   });
 });

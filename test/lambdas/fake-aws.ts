@@ -1,0 +1,793 @@
+/**
+ * An AWS account in a test. `statemachines/run.asl.json` runs in aws-local-stepfunctions with every Task
+ * state bound to the real Lambda handler (middy stack included), whose runtime holds the real AWS adapters
+ * (SsmCommandRunner, SfnTaskCallbacks, EventBridgePublisher, S3OutputStore, Ec2HostProvider, the DynamoDB
+ * repositories over dynalite) on SDK clients mocked with aws-sdk-client-mock. The mocks play the services:
+ *
+ * - SSM: SendCommand starts invocations on a simulated fleet; once the run-command invocation has returned,
+ *   each instance's result is written to S3 and announced by an "EC2 Command Invocation Status-change
+ *   Notification" event handed to on-invocation-status, which reads it back with ListCommandInvocations and
+ *   GetObject. CancelCommand cancels held invocations and announces them Cancelled.
+ * - Step Functions: a waiting Task state gets a unique token (the interpreter's `$$.Task.Token` is static);
+ *   SendTaskSuccess/SendTaskFailure settle it; StartExecution/DescribeExecution/StopExecution/
+ *   GetExecutionHistory drive whole executions.
+ * - EventBridge: PutEvents routes `Stop Requested` to stop-run (asynchronously, as a rule target would) and
+ *   copies run CloudEvents into the run-event log group, which FilterLogEvents reads.
+ * - CloudFormation: DescribeStacks gives the stack's outputs, naming the dynalite tables.
+ *
+ * Nothing here reaches AWS: every client a test (or the CLI under test) creates is mocked, except DynamoDB,
+ * which is dynalite.
+ */
+import { randomUUID } from 'node:crypto';
+import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { CloudWatchLogsClient, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
+import { DescribeInstancesCommand, EC2Client, type Instance } from '@aws-sdk/client-ec2';
+import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
+import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import {
+  DescribeExecutionCommand,
+  GetExecutionHistoryCommand,
+  SendTaskFailureCommand,
+  SendTaskSuccessCommand,
+  SFNClient,
+  StartExecutionCommand,
+  StopExecutionCommand,
+} from '@aws-sdk/client-sfn';
+import {
+  CancelCommandCommand,
+  type CommandInvocation,
+  DescribeInstanceInformationCommand,
+  ListCommandInvocationsCommand,
+  ListCommandsCommand,
+  SendCommandCommand,
+  type SendCommandCommandInput,
+  SSMClient,
+} from '@aws-sdk/client-ssm';
+import { StateMachine } from 'aws-local-stepfunctions';
+import { mockClient } from 'aws-sdk-client-mock';
+import { vi } from 'vitest';
+import { createFinalizeRunHandler } from '../../lambdas/finalize-run.js';
+import { createOnInvocationStatusHandler } from '../../lambdas/on-invocation-status.js';
+import { createPlanRunHandler } from '../../lambdas/plan-run.js';
+import { createRunCommandHandler } from '../../lambdas/run-command.js';
+import { type AwsRuntime, lambda, logger } from '../../lambdas/runtime.js';
+import { createStopRunHandler } from '../../lambdas/stop-run.js';
+import { createAwsDeps } from '../../lib/adapters/aws/aws-deps.js';
+import type { AwsConfig } from '../../lib/adapters/aws/config.js';
+import { SfnExecutions } from '../../lib/adapters/aws/sfn-executions.js';
+import { SsmStatusEvents } from '../../lib/adapters/aws/ssm-status-event.js';
+import { STACK_OUTPUT_KEYS, type StackOutputs } from '../../lib/adapters/aws/stack-outputs.js';
+import { loadRunDefinition, taskFunctions } from '../../lib/adapters/local/workflow-definition.js';
+import type { Clock } from '../../lib/core/ports.js';
+import { recordingLogger } from '../adapters/aws/aws-fakes.js';
+import { startTestDynalite, type TestDynalite } from '../support/dynalite.js';
+import { context } from './fakes.js';
+
+export const ACCOUNT = '123456789012';
+export const REGION = 'us-east-1';
+export const STACK_NAME = 'Fleetbench';
+export const STATE_MACHINE_ARN = `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:${STACK_NAME}-run`;
+export const BUCKET = 'fleetbench-outputs-123';
+export const BUS = 'fleetbench';
+export const EVENT_LOG_GROUP = `/aws/events/${STACK_NAME}/run-events`;
+
+/** One instance of the simulated fleet. */
+export type FakeInstance = {
+  readonly id: string;
+  readonly name?: string;
+  readonly tags?: Readonly<Record<string, string>>;
+  readonly state?: 'running' | 'stopped';
+  readonly ping?: 'Online' | 'ConnectionLost';
+};
+
+/** A SendCommand the fleet received: one SSM command (≤ 50 instances) of one fleetbench step. */
+export type SentCommand = {
+  readonly ssmCommandId: string;
+  readonly input: SendCommandCommandInput;
+  readonly runId: string;
+  /** fleetbench's command id, `a1.repetition.cpu.2`, from the Comment. */
+  readonly commandId: string;
+  readonly phase: string;
+  readonly invocations: Map<string, Invocation>;
+  started: boolean;
+};
+
+type Invocation = {
+  status: 'InProgress' | 'Success' | 'Failed' | 'Cancelled';
+  responseCode: number;
+  startedAt: Date;
+  finishedAt?: Date;
+};
+
+/** How an instance answers a command: its output, its exit code, or not at all yet (`hold`). */
+export type Answer = {
+  readonly hold?: boolean;
+  readonly exitCode?: number;
+  readonly stdout?: string;
+  readonly stderr?: string;
+};
+export type Behaviour = (command: SentCommand, instanceId: string) => Answer;
+
+type Deferred = {
+  readonly executionArn: string;
+  resolve(value: unknown): void;
+  reject(error: Error): void;
+};
+
+type Execution = {
+  readonly arn: string;
+  status: 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'ABORTED';
+  error?: string;
+  cause?: string;
+  /** The last Task state failure, as GetExecutionHistory reports it. */
+  taskFailure?: { error: string; cause: string };
+  readonly done: Promise<void>;
+  abort(): void;
+};
+
+type LogLine = { readonly timestamp: number; readonly message: string };
+
+/** An Error named like an AWS service error (adapters branch on `name`). */
+export function awsServiceError(name: string, message = name): Error {
+  const error = new Error(message);
+  error.name = name;
+  return error;
+}
+
+const CREDENTIALS = { accessKeyId: 'test', secretAccessKey: 'test' };
+
+/**
+ * @example
+ * const aws = await FakeAws.start({ instances: fleet(3) });
+ * const arn = await aws.startExecution({ plan });
+ * await aws.execution(arn).done;
+ * await aws.stop();
+ */
+export class FakeAws {
+  readonly ssm = mockClient(SSMClient);
+  readonly sfn = mockClient(SFNClient);
+  readonly eventBridge = mockClient(EventBridgeClient);
+  readonly s3 = mockClient(S3Client);
+  readonly ec2 = mockClient(EC2Client);
+  readonly cloudformation = mockClient(CloudFormationClient);
+  readonly logs = mockClient(CloudWatchLogsClient);
+
+  /** Every SendCommand, in order. */
+  readonly sent: SentCommand[] = [];
+  /** Objects the fleet uploaded (`<bucket>/<key>` → body). */
+  readonly objects = new Map<string, string>();
+  /** Errors thrown by handlers invoked asynchronously (status events, stop requests): a test expects none. */
+  readonly asyncErrors: unknown[] = [];
+  /** Lines logged through the use cases' Logger port. */
+  readonly log = recordingLogger();
+  /** fleetbench command ids whose run-command invocation returned. */
+  readonly stepsSent = new Set<string>();
+  readonly runtime: AwsRuntime;
+  readonly handlers: ReturnType<typeof createHandlers>;
+  behaviour: Behaviour = () => ({});
+
+  readonly #instances: Map<string, FakeInstance>;
+  readonly #tokens = new Map<string, Deferred>();
+  readonly #executions = new Map<string, Execution>();
+  readonly #logLines: LogLine[] = [];
+  readonly #background = new Set<Promise<unknown>>();
+  readonly #definition = loadRunDefinition();
+  #tokenSeq = 0;
+
+  private constructor(
+    readonly db: TestDynalite,
+    instances: readonly FakeInstance[],
+  ) {
+    this.#instances = new Map(instances.map((i) => [i.id, i]));
+    const clock: Clock = {
+      now: () => new Date(),
+      // The stop coordinator polls through clock.sleep: resolve at once (a macrotask, so I/O proceeds).
+      sleep: () => new Promise((resolve) => setImmediate(resolve)),
+    };
+    const config: AwsConfig = {
+      journalTable: db.tableNames.journal,
+      catalogTable: db.tableNames.catalog,
+      eventBusName: BUS,
+      outputBucket: BUCKET,
+      stateMachineArn: STATE_MACHINE_ARN,
+      instanceProfileArn: `arn:aws:iam::${ACCOUNT}:instance-profile/fleetbench-hosts`,
+      region: REGION,
+    };
+    const base = { region: REGION, credentials: CREDENTIALS };
+    const clients = {
+      dynamo: db.doc,
+      ssm: new SSMClient(base),
+      sfn: new SFNClient(base),
+      events: new EventBridgeClient(base),
+      s3: new S3Client(base),
+      ec2: new EC2Client(base),
+      cloudformation: new CloudFormationClient(base),
+    };
+    const retry = { sleep: async () => {}, random: () => 0 };
+    this.runtime = {
+      config,
+      clients,
+      deps: createAwsDeps({ config, clients }, { logger: this.log, clock, retry }),
+      statusEvents: new SsmStatusEvents({ ssm: clients.ssm, retry }),
+      executions: new SfnExecutions({ sfn: clients.sfn, stateMachineArn: STATE_MACHINE_ARN, retry }),
+    };
+    this.handlers = createHandlers(() => this.runtime);
+    this.#mockServices();
+  }
+
+  static async start(options: { readonly instances: readonly FakeInstance[] }): Promise<FakeAws> {
+    // The handlers' Powertools logger writes JSON lines to stdout; keep the test output readable.
+    for (const level of ['info', 'warn', 'error'] as const)
+      vi.spyOn(logger, level).mockImplementation(() => {});
+    return new FakeAws(await startTestDynalite(), options.instances);
+  }
+
+  /** The stack outputs DescribeStacks returns. */
+  get outputs(): StackOutputs {
+    return {
+      stateMachineArn: STATE_MACHINE_ARN,
+      journalTableName: this.db.tableNames.journal,
+      catalogTableName: this.db.tableNames.catalog,
+      eventBusName: BUS,
+      outputBucketName: BUCKET,
+      instanceProfileArn: this.runtime.config.instanceProfileArn,
+      eventLogGroupName: EVENT_LOG_GROUP,
+    };
+  }
+
+  /** Starts an execution as StartExecution does; returns its ARN. */
+  startExecution(input: unknown, name: string = randomUUID()): string {
+    const arn = `${STATE_MACHINE_ARN.replace(':stateMachine:', ':execution:')}:${name}`;
+    if (this.#executions.has(arn))
+      throw awsServiceError('ExecutionAlreadyExists', `execution ${name} exists`);
+    const machine = new StateMachine(this.#definition as never, { validationOptions: { checkArn: false } });
+    const run = machine.run(input as never, {
+      overrides: { taskResourceLocalHandlers: this.#bindings(arn) as never },
+      context: {
+        Execution: { Id: arn, Name: name, Input: input as never, StartTime: new Date().toISOString() },
+        Task: { Token: 'the-interpreter-token-is-static' },
+      },
+      noThrowOnAbort: true,
+    });
+    const execution: Execution = {
+      arn,
+      status: 'RUNNING',
+      abort: () => {
+        execution.status = 'ABORTED';
+        run.abort();
+      },
+      done: run.result.then(
+        () => {
+          if (execution.status === 'RUNNING') execution.status = 'SUCCEEDED';
+        },
+        (error: Error) => {
+          if (execution.status !== 'RUNNING') return;
+          // The interpreter wraps what ended the execution (a Fail state, an uncaught error) in an ExecutionError.
+          const failure = error.cause instanceof Error ? error.cause : error;
+          execution.status = 'FAILED';
+          execution.error = failure.name;
+          execution.cause = failure.message;
+        },
+      ),
+    };
+    this.#executions.set(arn, execution);
+    return arn;
+  }
+
+  execution(arn: string): Execution {
+    const execution = this.#executions.get(arn);
+    if (!execution) throw new Error(`no execution ${arn}`);
+    return execution;
+  }
+
+  /** Tokens of Task states still waiting. */
+  get waitingTokens(): string[] {
+    return [...this.#tokens.keys()];
+  }
+
+  /** Resolves when every asynchronous invocation (status events, stop requests) has finished. */
+  async idle(): Promise<void> {
+    while (this.#background.size > 0) await Promise.allSettled([...this.#background]);
+  }
+
+  /** Polls until `condition` holds (real time, a few ms per turn), or fails after `timeoutMs`. */
+  async until(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!(await condition())) {
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    }
+  }
+
+  /** The run CloudEvents the log group holds (what `fleetbench events --target aws` reads). */
+  get loggedEvents(): { type: string; data: Record<string, unknown> }[] {
+    return this.#logLines.map((l) => (JSON.parse(l.message) as { detail: never }).detail);
+  }
+
+  async stop(): Promise<void> {
+    for (const execution of this.#executions.values()) if (execution.status === 'RUNNING') execution.abort();
+    await this.idle();
+    for (const mock of [
+      this.ssm,
+      this.sfn,
+      this.eventBridge,
+      this.s3,
+      this.ec2,
+      this.cloudformation,
+      this.logs,
+    ])
+      mock.restore();
+    vi.restoreAllMocks();
+    await this.db.stop();
+  }
+
+  /** Task state name → the handler its Lambda would run, as the local engine binds them. */
+  #bindings(
+    executionArn: string,
+  ): Record<string, (input: { Payload: Record<string, unknown> }) => Promise<unknown>> {
+    const bindings: Record<string, (input: { Payload: Record<string, unknown> }) => Promise<unknown>> = {};
+    for (const [state, fn] of taskFunctions(this.#definition)) {
+      bindings[state] = async ({ Payload }) => {
+        try {
+          if (fn.includes('PlanRun'))
+            return { Payload: await this.#invoke(this.handlers.planRun(Payload, context)) };
+          if (fn.includes('FinalizeRun'))
+            return { Payload: await this.#invoke(this.handlers.finalizeRun(Payload, context)) };
+          if (fn.includes('RunCommand')) return await this.#runCommand(executionArn, Payload);
+        } catch (error) {
+          const failed = error as Error;
+          this.execution(executionArn).taskFailure = {
+            error: failed.name,
+            cause: JSON.stringify({ errorType: failed.name, errorMessage: failed.message }),
+          };
+          throw error;
+        }
+        throw new Error(`no binding for ${fn} (state ${state})`);
+      };
+    }
+    return bindings;
+  }
+
+  /** A `.waitForTaskToken` state: invoke run-command with a fresh token, then wait for SendTask*. */
+  async #runCommand(executionArn: string, payload: Record<string, unknown>): Promise<unknown> {
+    this.#tokenSeq += 1;
+    const taskToken = `token-${this.#tokenSeq}-${randomUUID()}`;
+    const completion = new Promise<unknown>((resolve, reject) =>
+      this.#tokens.set(taskToken, { executionArn, resolve, reject }),
+    );
+    completion.catch(() => undefined);
+    try {
+      const out = await this.#invoke(this.handlers.runCommand({ ...payload, taskToken }, context));
+      if (out.commandId !== null) {
+        this.stepsSent.add(out.commandId);
+        this.#release();
+      }
+    } catch (error) {
+      this.#tokens.delete(taskToken);
+      throw error;
+    }
+    return completion;
+  }
+
+  /** Held invocations of a step answer now, as `behaviour` says (or with success and no output). */
+  answerHeld(commandId: string): void {
+    for (const command of this.sent.filter((c) => c.commandId === commandId)) {
+      for (const [instanceId, invocation] of command.invocations) {
+        if (invocation.status !== 'InProgress') continue;
+        const { hold: _held, ...answer } = this.behaviour(command, instanceId);
+        this.#finish(command, instanceId, invocation, answer);
+      }
+    }
+  }
+
+  /** Runs every command not started yet: each instance answers as `behaviour` says, or is held. */
+  #release(): void {
+    for (const command of this.sent) {
+      if (command.started) continue;
+      command.started = true;
+      for (const [instanceId, invocation] of command.invocations) {
+        const answer = this.behaviour(command, instanceId);
+        if (!answer.hold) this.#finish(command, instanceId, invocation, answer);
+      }
+    }
+  }
+
+  /** An invocation ends: its output goes to S3, then SSM announces it. */
+  #finish(command: SentCommand, instanceId: string, invocation: Invocation, answer: Answer): void {
+    const exitCode = answer.exitCode ?? 0;
+    invocation.status = exitCode === 0 ? 'Success' : 'Failed';
+    invocation.responseCode = exitCode;
+    invocation.finishedAt = new Date();
+    const prefix = `${BUCKET}/${outputKey(command, instanceId)}`;
+    if (answer.stdout) this.objects.set(`${prefix}/stdout`, answer.stdout);
+    if (answer.stderr) this.objects.set(`${prefix}/stderr`, answer.stderr);
+    this.#announce(command, instanceId, invocation.status);
+  }
+
+  /** The SSM status event of one invocation, delivered to on-invocation-status like a rule target. */
+  #announce(command: SentCommand, instanceId: string, status: string): void {
+    const event = {
+      version: '0',
+      id: randomUUID(),
+      'detail-type': 'EC2 Command Invocation Status-change Notification',
+      source: 'aws.ssm',
+      account: ACCOUNT,
+      time: new Date().toISOString(),
+      region: REGION,
+      resources: [`arn:aws:ec2:${REGION}:${ACCOUNT}:instance/${instanceId}`],
+      detail: {
+        'command-id': command.ssmCommandId,
+        'document-name': 'AWS-RunShellScript',
+        'instance-id': instanceId,
+        'requested-date-time': new Date().toISOString(),
+        status,
+      },
+    };
+    this.#inBackground(this.handlers.onInvocationStatus(event, context));
+  }
+
+  /** A synchronous invocation by a Task state; tracked so `stop()` waits for it after aborting. */
+  #invoke<T>(work: Promise<T>): Promise<T> {
+    const tracked = work.catch(() => undefined);
+    this.#background.add(tracked);
+    void tracked.finally(() => this.#background.delete(tracked));
+    return work;
+  }
+
+  #inBackground(work: Promise<unknown>): void {
+    const tracked = work.catch((error: unknown) => {
+      this.asyncErrors.push(error);
+    });
+    this.#background.add(tracked);
+    void tracked.finally(() => this.#background.delete(tracked));
+  }
+
+  #mockServices(): void {
+    this.#mockSsm();
+    this.#mockSfn();
+    this.#mockEc2();
+    this.#mockEventBridgeAndLogs();
+    this.s3.on(GetObjectCommand).callsFake((input: { Bucket: string; Key: string; Range?: string }) => {
+      const body = this.objects.get(`${input.Bucket}/${input.Key}`);
+      if (body === undefined) throw awsServiceError('NoSuchKey');
+      const suffix = /^bytes=-(\d+)$/.exec(input.Range ?? '');
+      const start = suffix ? Math.max(0, body.length - Number(suffix[1])) : 0;
+      const text = body.slice(start);
+      return {
+        // S3OutputStore reads the body with transformToString, as the SDK's stream mixin provides it.
+        Body: { transformToString: async () => text },
+        ...(suffix ? { ContentRange: `bytes ${start}-${body.length - 1}/${body.length}` } : {}),
+      };
+    });
+    this.cloudformation.on(DescribeStacksCommand).callsFake((input: { StackName?: string }) => {
+      if (input.StackName !== STACK_NAME)
+        throw awsServiceError('ValidationError', `Stack with id ${input.StackName} does not exist`);
+      return {
+        Stacks: [
+          {
+            StackName: STACK_NAME,
+            CreationTime: new Date(),
+            StackStatus: 'UPDATE_COMPLETE',
+            Outputs: (Object.entries(STACK_OUTPUT_KEYS) as [keyof StackOutputs, string][]).map(
+              ([field, key]) => ({ OutputKey: key, OutputValue: this.outputs[field] }),
+            ),
+          },
+        ],
+      };
+    });
+  }
+
+  #mockSsm(): void {
+    this.ssm.on(SendCommandCommand).callsFake((input: SendCommandCommandInput) => {
+      const ids = input.InstanceIds ?? [];
+      if (ids.length === 0 || ids.length > 50)
+        throw awsServiceError('ValidationException', `${ids.length} instance ids`);
+      const [, runId = '', commandId = ''] = (input.Comment ?? '').split(' ');
+      const ssmCommandId = randomUUID();
+      const now = new Date();
+      this.sent.push({
+        ssmCommandId,
+        input,
+        runId,
+        commandId,
+        phase: commandId.split('.')[1] ?? '',
+        invocations: new Map(
+          ids.map((id) => [
+            id,
+            { status: 'InProgress', responseCode: -1, startedAt: now } satisfies Invocation,
+          ]),
+        ),
+        started: false,
+      });
+      return {
+        Command: { CommandId: ssmCommandId, Comment: input.Comment, InstanceIds: ids, Status: 'Pending' },
+      };
+    });
+    this.ssm
+      .on(ListCommandInvocationsCommand)
+      .callsFake((input: { CommandId?: string; InstanceId?: string }) => {
+        const command = this.#command(input.CommandId);
+        const invocations = [...command.invocations].filter(
+          ([id]) => !input.InstanceId || id === input.InstanceId,
+        );
+        return { CommandInvocations: invocations.map(([id, inv]) => invocationOf(command, id, inv)) };
+      });
+    this.ssm.on(ListCommandsCommand).callsFake((input: { CommandId?: string }) => {
+      const command = this.#command(input.CommandId);
+      return {
+        Commands: [
+          {
+            CommandId: command.ssmCommandId,
+            Comment: command.input.Comment,
+            InstanceIds: [...command.invocations.keys()],
+            OutputS3KeyPrefix: command.input.OutputS3KeyPrefix,
+          },
+        ],
+      };
+    });
+    this.ssm.on(CancelCommandCommand).callsFake((input: { CommandId?: string; InstanceIds?: string[] }) => {
+      const command = this.#command(input.CommandId);
+      for (const id of input.InstanceIds ?? [...command.invocations.keys()]) {
+        const invocation = command.invocations.get(id);
+        if (invocation?.status !== 'InProgress') continue;
+        invocation.status = 'Cancelled';
+        invocation.finishedAt = new Date();
+        this.#announce(command, id, 'Cancelled');
+      }
+      return {};
+    });
+    this.ssm
+      .on(DescribeInstanceInformationCommand)
+      .callsFake((input: { Filters?: { Values?: string[] }[] }) => ({
+        InstanceInformationList: (input.Filters?.[0]?.Values ?? [])
+          .map((id) => this.#instances.get(id))
+          .filter((i): i is FakeInstance => i !== undefined)
+          .map((i) => ({
+            InstanceId: i.id,
+            PingStatus: i.ping ?? 'Online',
+            AgentVersion: '3.3.1142.0',
+            LastPingDateTime: new Date(),
+          })),
+      }));
+  }
+
+  #command(ssmCommandId: string | undefined): SentCommand {
+    const command = this.sent.find((c) => c.ssmCommandId === ssmCommandId);
+    if (!command) throw awsServiceError('InvalidCommandId');
+    return command;
+  }
+
+  #mockSfn(): void {
+    const settle = (taskToken: string | undefined) => {
+      const deferred = this.#tokens.get(taskToken ?? '');
+      if (!deferred) throw awsServiceError('TaskDoesNotExist', 'Task Timed Out or does not exist');
+      this.#tokens.delete(taskToken ?? '');
+      return deferred;
+    };
+    this.sfn.on(SendTaskSuccessCommand).callsFake((input: { taskToken?: string; output?: string }) => {
+      settle(input.taskToken).resolve(JSON.parse(input.output ?? 'null'));
+      return {};
+    });
+    this.sfn
+      .on(SendTaskFailureCommand)
+      .callsFake((input: { taskToken?: string; error?: string; cause?: string }) => {
+        settle(input.taskToken).reject(
+          awsServiceError(input.error ?? 'States.TaskFailed', input.cause ?? ''),
+        );
+        return {};
+      });
+    this.sfn
+      .on(StartExecutionCommand)
+      .callsFake((input: { stateMachineArn?: string; name?: string; input?: string }) => {
+        if (input.stateMachineArn !== STATE_MACHINE_ARN) throw awsServiceError('StateMachineDoesNotExist');
+        const executionArn = this.startExecution(JSON.parse(input.input ?? '{}'), input.name);
+        return { executionArn, startDate: new Date() };
+      });
+    const existing = (arn: string | undefined) => {
+      const execution = this.#executions.get(arn ?? '');
+      if (!execution) throw awsServiceError('ExecutionDoesNotExist');
+      return execution;
+    };
+    this.sfn.on(DescribeExecutionCommand).callsFake((input: { executionArn?: string }) => {
+      const execution = existing(input.executionArn);
+      return {
+        executionArn: execution.arn,
+        stateMachineArn: STATE_MACHINE_ARN,
+        status: execution.status,
+        startDate: new Date(),
+        ...(execution.error ? { error: execution.error, cause: execution.cause } : {}),
+      };
+    });
+    this.sfn.on(StopExecutionCommand).callsFake((input: { executionArn?: string }) => {
+      const execution = existing(input.executionArn);
+      if (execution.status === 'RUNNING') {
+        execution.abort();
+        // A stopped execution's tokens are gone: SendTask* on them is TaskDoesNotExist.
+        for (const [token, deferred] of this.#tokens)
+          if (deferred.executionArn === execution.arn) this.#tokens.delete(token);
+      }
+      return { stopDate: new Date() };
+    });
+    this.sfn.on(GetExecutionHistoryCommand).callsFake((input: { executionArn?: string }) => {
+      const execution = existing(input.executionArn);
+      return {
+        events: execution.taskFailure
+          ? [
+              {
+                id: 2,
+                timestamp: new Date(),
+                type: 'TaskFailed',
+                taskFailedEventDetails: {
+                  resourceType: 'lambda',
+                  resource: 'invoke',
+                  ...execution.taskFailure,
+                },
+              },
+            ]
+          : [],
+      };
+    });
+  }
+
+  #mockEc2(): void {
+    this.ec2
+      .on(DescribeInstancesCommand)
+      .callsFake((input: { InstanceIds?: string[]; Filters?: { Name?: string; Values?: string[] }[] }) => {
+        let instances = [...this.#instances.values()];
+        if (input.InstanceIds) {
+          const unknown = input.InstanceIds.find((id) => !this.#instances.has(id));
+          if (unknown)
+            throw awsServiceError(
+              'InvalidInstanceID.NotFound',
+              `The instance ID '${unknown}' does not exist`,
+            );
+          instances = instances.filter((i) => input.InstanceIds?.includes(i.id));
+        }
+        for (const filter of input.Filters ?? []) {
+          const values = filter.Values ?? [];
+          if (filter.Name === 'instance-state-name')
+            instances = instances.filter((i) => values.includes(i.state ?? 'running'));
+          else if (filter.Name?.startsWith('tag:')) {
+            const key = filter.Name.slice(4);
+            instances = instances.filter((i) => values.includes(tagsOf(i)[key] ?? ''));
+          }
+        }
+        return { Reservations: [{ Instances: instances.map(ec2Instance) }] };
+      });
+  }
+
+  #mockEventBridgeAndLogs(): void {
+    this.eventBridge.on(PutEventsCommand).callsFake((input: { Entries?: PutEventsRequestEntry[] }) => {
+      const entries = input.Entries ?? [];
+      if (entries.length > 10) throw awsServiceError('ValidationException', `${entries.length} entries`);
+      for (const entry of entries) this.#route(entry);
+      return { FailedEntryCount: 0, Entries: entries.map(() => ({ EventId: randomUUID() })) };
+    });
+    this.logs
+      .on(FilterLogEventsCommand)
+      .callsFake(
+        (input: {
+          logGroupName?: string;
+          filterPattern?: string;
+          startTime?: number;
+          nextToken?: string;
+        }) => {
+          if (input.logGroupName !== EVENT_LOG_GROUP) throw awsServiceError('ResourceNotFoundException');
+          const runId = /^\{ \$\.detail\.data\.runId = "([^"]+)" \}$/.exec(input.filterPattern ?? '')?.[1];
+          const matching = this.#logLines.filter(
+            (l) =>
+              l.timestamp >= (input.startTime ?? 0) &&
+              (runId === undefined ||
+                (JSON.parse(l.message) as { detail: { data: { runId?: string } } }).detail.data.runId ===
+                  runId),
+          );
+          // Pages of 25, to exercise the callers' pagination.
+          const from = Number(input.nextToken ?? 0);
+          const page = matching.slice(from, from + 25);
+          return {
+            events: page.map((l, i) => ({
+              ...l,
+              eventId: String(from + i),
+              logStreamName: 'stream',
+              ingestionTime: l.timestamp,
+            })),
+            ...(from + 25 < matching.length ? { nextToken: String(from + 25) } : {}),
+          };
+        },
+      );
+  }
+
+  /** What the stack's rules do with an event put on the bus. */
+  #route(entry: PutEventsRequestEntry): void {
+    const envelope = {
+      version: '0',
+      id: randomUUID(),
+      'detail-type': entry.DetailType,
+      source: entry.Source,
+      account: ACCOUNT,
+      time: (entry.Time ?? new Date()).toISOString(),
+      region: REGION,
+      resources: [],
+      detail: JSON.parse(entry.Detail ?? '{}') as unknown,
+    };
+    if (entry.Source === 'dev.fleetbench') {
+      this.#logLines.push({
+        timestamp: (entry.Time ?? new Date()).getTime(),
+        message: JSON.stringify(envelope),
+      });
+    } else if (entry.Source === 'dev.fleetbench.cli' && entry.DetailType === 'Stop Requested') {
+      this.#inBackground(this.handlers.stopRun(envelope, context));
+    }
+  }
+}
+
+function createHandlers(runtime: () => AwsRuntime) {
+  return {
+    planRun: lambda(createPlanRunHandler(runtime)),
+    runCommand: lambda(createRunCommandHandler(runtime)),
+    finalizeRun: lambda(createFinalizeRunHandler(runtime)),
+    onInvocationStatus: lambda(createOnInvocationStatusHandler(runtime)),
+    stopRun: lambda(createStopRunHandler(runtime)),
+  };
+}
+
+/** Where SSM puts an invocation's output: `<prefix>/<CommandId>/<InstanceId>/awsrunShellScript/0.awsrunShellScript`. */
+function outputKey(command: SentCommand, instanceId: string): string {
+  return `${command.input.OutputS3KeyPrefix}/${command.ssmCommandId}/${instanceId}/awsrunShellScript/0.awsrunShellScript`;
+}
+
+/** ListCommandInvocations (Details=true) for one invocation, with path-style output URLs as SSM gives them. */
+function invocationOf(command: SentCommand, instanceId: string, invocation: Invocation): CommandInvocation {
+  const url = `https://s3.${REGION}.amazonaws.com/${BUCKET}/${outputKey(command, instanceId)}`;
+  const ended = invocation.status !== 'InProgress';
+  const urls = ended ? { StandardOutputUrl: `${url}/stdout`, StandardErrorUrl: `${url}/stderr` } : {};
+  return {
+    CommandId: command.ssmCommandId,
+    InstanceId: instanceId,
+    Comment: command.input.Comment,
+    DocumentName: 'AWS-RunShellScript',
+    Status: invocation.status,
+    StatusDetails: invocation.status,
+    RequestedDateTime: invocation.startedAt,
+    ...urls,
+    CommandPlugins: [
+      {
+        Name: 'aws:runShellScript',
+        Status: invocation.status,
+        StatusDetails: invocation.status,
+        ResponseCode: invocation.responseCode,
+        ResponseStartDateTime: invocation.startedAt,
+        ...(invocation.finishedAt ? { ResponseFinishDateTime: invocation.finishedAt } : {}),
+        OutputS3BucketName: BUCKET,
+        OutputS3KeyPrefix: `${command.input.OutputS3KeyPrefix}/${command.ssmCommandId}/${instanceId}/awsrunShellScript`,
+        ...urls,
+      },
+    ],
+  };
+}
+
+function tagsOf(instance: FakeInstance): Record<string, string> {
+  return { fleetbench: 'true', ...(instance.name ? { Name: instance.name } : {}), ...instance.tags };
+}
+
+function ec2Instance(instance: FakeInstance): Instance {
+  return {
+    InstanceId: instance.id,
+    State: { Name: instance.state ?? 'running' },
+    PrivateIpAddress: '10.0.0.1',
+    Tags: Object.entries(tagsOf(instance)).map(([Key, Value]) => ({ Key, Value })),
+  };
+}
+
+/**
+ * `count` running, tagged, Online instances named perf-001…, with the tag team=perf.
+ * @example
+ * fleet(120); // [{ id: 'i-0000000000000001', name: 'perf-001', tags: { team: 'perf' } }, …]
+ */
+export function fleet(count: number): FakeInstance[] {
+  return Array.from({ length: count }, (_, i) => ({
+    id: `i-${(i + 1).toString(16).padStart(17, '0')}`,
+    name: `perf-${String(i + 1).padStart(3, '0')}`,
+    tags: { team: 'perf' },
+  }));
+}

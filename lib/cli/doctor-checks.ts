@@ -4,16 +4,16 @@
  * directory is writable, and every tool the plugins need (their `requires`: binary → Debian / Amazon
  * Linux package) is on the PATH the local hosts' commands will use.
  *
- * Checks are grouped per target in DOCTOR_TARGETS. The aws target (credentials, the deployed stack's
- * outputs, SSM reachability and the tools on the instances) plugs in there as another entry with the
- * same DoctorCheck shape; until then `--target aws` is refused like `run --target aws`.
+ * Checks are grouped per target in DOCTOR_TARGETS; the aws target's (region, credentials, the deployed
+ * stack, SSM reachability of the plan's hosts) are in doctor-aws.ts.
  */
 import { constants } from 'node:fs';
 import { access, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { UsageError } from '../core/errors.js';
+import type { Plan } from '../core/plan.js';
 import type { WorkloadPlugin } from '../core/plugins/types.js';
 import type { Target } from '../core/run.js';
+import { awsChecks } from './doctor-aws.js';
 
 export const MIN_NODE_MAJOR = 20;
 
@@ -229,6 +229,9 @@ export type LocalCheckContext = {
   readonly osRelease: string | undefined;
   /** The plugins whose tools to check: the plan's, or every plugin. */
   readonly plugins: readonly WorkloadPlugin[];
+  /** aws: the stack to check, and the plan whose hosts to check. */
+  readonly stackName?: string;
+  readonly plan?: Plan;
 };
 
 /**
@@ -244,14 +247,14 @@ export async function localChecks(context: LocalCheckContext): Promise<DoctorChe
   return [checkNode(context.nodeVersion), await checkDataDir(context.dataDir), ...tools];
 }
 
-/** The checks of each target; the aws target's come with the aws engine. */
+/** The checks of each target. */
 export const DOCTOR_TARGETS: Record<Target, (context: LocalCheckContext) => Promise<DoctorCheck[]>> = {
   local: localChecks,
-  aws: async () => {
-    throw new UsageError('doctor --target aws is not available in this build', {
-      hint: 'use --target local',
-    });
-  },
+  aws: (context) =>
+    awsChecks({
+      ...(context.stackName !== undefined ? { stackName: context.stackName } : {}),
+      ...(context.plan !== undefined ? { plan: context.plan } : {}),
+    }),
 };
 
 /**

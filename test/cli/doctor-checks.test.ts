@@ -5,14 +5,12 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   checkDataDir,
   checkNode,
-  DOCTOR_TARGETS,
   findOnPath,
   installAllCommand,
   installCommand,
   packageManagerOf,
   toolRequirements,
 } from '../../lib/cli/doctor-checks.js';
-import { UsageError } from '../../lib/core/errors.js';
 import { fio } from '../../lib/core/plugins/fio.js';
 import { iperf3 } from '../../lib/core/plugins/iperf3.js';
 import { shell } from '../../lib/core/plugins/shell.js';
@@ -131,20 +129,6 @@ describe('Doctor checks', () => {
       expect(check.status).toBe('FAILED');
       expect(check.detail).toContain(`${join(scratch, 'file')} is not a directory`);
       expect(check.fix).toContain('--data-dir');
-    });
-  });
-
-  describe('Seam: DOCTOR_TARGETS', () => {
-    it('refuses the aws target until the aws checks exist', async () => {
-      await expect(
-        DOCTOR_TARGETS.aws({
-          nodeVersion: '20.0.0',
-          dataDir: scratch,
-          path: '',
-          osRelease: undefined,
-          plugins: [],
-        }),
-      ).rejects.toThrow(UsageError);
     });
   });
 });

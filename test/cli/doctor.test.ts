@@ -130,7 +130,6 @@ describe('Command: doctor', () => {
   });
 
   it.each([
-    [['--target', 'aws'], 'doctor --target aws is not available in this build'],
     [['--target', 'mars'], 'unknown target "mars"'],
     [['--plan', 'missing.yaml'], 'plan file no such file'],
   ])('rejects %j with exit 2', async (args, message) => {

@@ -22,11 +22,13 @@ import { table } from '../format.js';
 import { CliExit, type Io, paint } from '../io.js';
 import { readPlanFile } from '../plan-file.js';
 
-type DoctorOptions = { target: string; plan?: string; json?: boolean };
+type DoctorOptions = { target: string; stack?: string; plan?: string; json?: boolean };
 
 function targetOf(value: string): Target {
   if (value === 'local' || value === 'aws') return value;
-  throw new UsageError(`unknown target ${JSON.stringify(value)}`, { hint: 'use --target local' });
+  throw new UsageError(`unknown target ${JSON.stringify(value)}`, {
+    hint: 'use --target local or --target aws',
+  });
 }
 
 async function osRelease(): Promise<string | undefined> {
@@ -43,7 +45,12 @@ export function registerDoctorCommand(program: Command, io: Io): void {
     .description(
       'check this machine is ready: Node.js version, a writable data directory, and the tools the plugins need (with the install command)',
     )
-    .option('--target <target>', 'local (this machine); aws comes with the aws engine', 'local')
+    .option(
+      '--target <target>',
+      "local (this machine) or aws (the deployed stack and the plan's EC2 hosts)",
+      'local',
+    )
+    .option('--stack <name>', 'aws: the stack name (default Fleetbench)')
     .option('--plan <file>', "check only the tools this plan's plugins need")
     .option('--json', 'print {target, ok, checks: [{check, status, detail, fix}]} as JSON')
     .action(async (opts: DoctorOptions, command: Command) => {
@@ -60,6 +67,8 @@ export function registerDoctorCommand(program: Command, io: Io): void {
         path: plan?.env.PATH ?? io.env.PATH ?? DEFAULT_PATH,
         osRelease: release,
         plugins: used,
+        ...(opts.stack !== undefined ? { stackName: opts.stack } : {}),
+        ...(plan !== undefined ? { plan } : {}),
       });
       const ok = checks.every((c) => c.status === 'OK');
       if (opts.json) {

@@ -10,12 +10,8 @@
  */
 import { z } from 'zod';
 import { STOP_REQUEST_EVENT } from '../lib/adapters/aws/stop-request.js';
-import { changeState } from '../lib/app/controller.js';
 import { coordinateStop, requestStop, type StopCoordination, settleForcedStop } from '../lib/app/stop-run.js';
-import { isTerminal } from '../lib/core/controller-state.js';
 import { RunNotFoundError, RunStateError } from '../lib/core/errors.js';
-import type { Deps } from '../lib/core/ports.js';
-import { countByStatus } from '../lib/core/task-state.js';
 import { type AwsRuntime, awsRuntime, defined, lambda, logger, parseInput } from './runtime.js';
 
 export const STOP_REQUESTED = STOP_REQUEST_EVENT.detailType;

@@ -10,7 +10,6 @@
 import './polyfills.js';
 import { hostname } from 'node:os';
 import { StateMachine } from 'aws-local-stepfunctions';
-import { changeState } from '../../app/controller.js';
 import { finalizeRun } from '../../app/finalize-run.js';
 import { onInvocationStatus } from '../../app/on-invocation-status.js';
 import { type PlanRunInput, type PlanRunOutput, planRun } from '../../app/plan-run.js';
@@ -18,10 +17,8 @@ import { reconcileLocalRuns } from '../../app/reconcile.js';
 import { type RunCommandInput, runCommand } from '../../app/run-command.js';
 import { coordinateStop, requestStop, settleForcedStop } from '../../app/stop-run.js';
 import type { CloudEvent } from '../../core/cloudevents.js';
-import { isTerminal } from '../../core/controller-state.js';
 import type { Deps, Logger } from '../../core/ports.js';
 import type { CatalogEntry, InvocationResult, Phase } from '../../core/run.js';
-import { countByStatus } from '../../core/task-state.js';
 import { DynamoCatalogRepo } from '../aws/dynamo-catalog-repo.js';
 import { DynamoJournalRepo } from '../aws/dynamo-journal-repo.js';
 import { systemClock } from '../system-clock.js';

@@ -108,13 +108,11 @@ export class LocalEngine {
    * const final = await run.done;
    */
   start(input: PlanRunInput, hooks: { onStep?: (step: StepInfo) => void } = {}): RunHandle {
-    const results: InvocationResult[] = [];
     let draining = Promise.resolve();
     const runner = new LocalCommandRunner({
       dataDir: this.options.dataDir,
       ...(this.options.graceMs !== undefined ? { graceMs: this.options.graceMs } : {}),
       onResult: (r) => {
-        results.push(r);
         // Results are applied one at a time, in arrival order, like a FIFO event target.
         draining = draining.then(() => this.apply(deps, r));
       },

@@ -5,6 +5,7 @@
  */
 import type { Command } from 'commander';
 import { UsageError } from '../../core/errors.js';
+import { assertHistoryBudget } from '../../core/projection.js';
 import { runnableStatuses } from '../../core/task-state.js';
 import { assertAwsHosts, executeAwsRun } from '../aws-run.js';
 import { addTargetOptions, type TargetOptions, targetOf, withBackend } from '../backend.js';
@@ -53,6 +54,8 @@ export function registerRunCommand(program: Command, io: Io): void {
         if (target === 'local') refuseLocalDetach(opts.detach);
         if (opts.runId !== undefined) runIdArgument(opts.runId);
         const plan = await readPlanFile(planPath, io.cwd);
+        // A plan that cannot fit one Step Functions execution is refused before anything starts (as validate does).
+        assertHistoryBudget(plan, planPath);
         // Checked before the stack is reached: an invalid plan makes no AWS call.
         if (target === 'aws') assertAwsHosts(plan);
         const input = {

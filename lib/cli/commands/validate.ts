@@ -1,7 +1,20 @@
-/** `fleetbench validate <plan>`: a dry run — the plan's errors, or what it would run and how long it may take. */
+/**
+ * `fleetbench validate <plan>`: a dry run — the plan's errors, or what it would run, how long it may take,
+ * the Step Functions history it would record and what it would cost on aws. A plan whose history would
+ * not fit one execution is refused here, before anything runs.
+ */
 import type { Command } from 'commander';
 import { formatDuration } from '../../core/duration.js';
 import { estimatePlan } from '../../core/estimate.js';
+import {
+  AWS_PRICES,
+  assertHistoryBudget,
+  HISTORY_EVENT_BUDGET,
+  HISTORY_EVENT_LIMIT,
+  projectCost,
+  projectRunHistory,
+  runShape,
+} from '../../core/projection.js';
 import type { Io } from '../io.js';
 import { readPlanFile } from '../plan-file.js';
 
@@ -9,21 +22,59 @@ export function registerValidateCommand(program: Command, io: Io): void {
   program
     .command('validate')
     .description(
-      'check a plan without running it: errors with file:line:column, or the task count and a duration estimate',
+      'check a plan without running it: errors with file:line:column, or the task count, a duration estimate, the projected Step Functions history and AWS cost',
     )
     .argument('<plan>', 'plan file (YAML or JSON)')
     .option('--json', 'print the estimate as JSON')
     .action(async (planPath: string, opts: { json?: boolean }) => {
       const plan = await readPlanFile(planPath, io.cwd);
+      assertHistoryBudget(plan, planPath);
       const estimate = estimatePlan(plan);
+      const history = projectRunHistory(plan);
+      const shape = runShape(plan);
+      const cost = shape.hosts === undefined ? undefined : projectCost({ ...shape, hosts: shape.hosts });
       if (opts.json) {
-        io.out(`${JSON.stringify({ valid: true, name: plan.name, ...estimate }, null, 2)}\n`);
+        const projection = {
+          history: {
+            strategy: history.strategy,
+            executions: history.executions,
+            historyEvents: history.largest.historyEvents,
+            stateTransitions: history.total.stateTransitions,
+            limit: HISTORY_EVENT_LIMIT,
+            budget: HISTORY_EVENT_BUDGET,
+            ...(history.note === undefined ? {} : { note: history.note }),
+          },
+          cost:
+            cost === undefined
+              ? null
+              : {
+                  usd: cost.totalUsd,
+                  usdPerThousandHostTasks: cost.usdPerThousandHostTasks,
+                  region: AWS_PRICES.region,
+                  pricesReadOn: AWS_PRICES.readOn,
+                  lines: cost.lines.map((l) => ({ service: l.service, quantity: l.quantity, usd: l.usd })),
+                  excluded: cost.excluded,
+                },
+        };
+        io.out(`${JSON.stringify({ valid: true, name: plan.name, ...estimate, projection }, null, 2)}\n`);
         return;
       }
+      const count = (n: number) => n.toLocaleString('en-US');
       io.out(
         `Plan "${plan.name}" is valid.\n` +
           `  ${estimate.workloads} workload(s), ${estimate.hosts} host(s), ${estimate.tasks} task(s)\n` +
-          `  estimated duration: ~${formatDuration(estimate.seconds)} (${plan.strategy}, ${plan.concurrency ?? 'all'} host(s) at once)\n`,
+          `  estimated duration: ~${formatDuration(estimate.seconds)} (${plan.strategy}, ${plan.concurrency ?? 'all'} host(s) at once)\n` +
+          `  projected Step Functions history: ${count(history.largest.historyEvents)} events and ${count(history.total.stateTransitions)} state transitions in ${history.executions} execution(s) (limit ${count(HISTORY_EVENT_LIMIT)} events, fleetbench allows ${count(HISTORY_EVENT_BUDGET)})\n` +
+          (history.note === undefined ? '' : `  note: ${history.note}\n`) +
+          (cost === undefined
+            ? '  projected AWS cost: depends on how many hosts the tags select\n'
+            : `  projected AWS cost: ${usd(cost.totalUsd)} per run, ${usd(cost.usdPerThousandHostTasks)} per 1,000 host-tasks (${AWS_PRICES.region} list prices of ${AWS_PRICES.readOn}; EC2 time excluded)\n`),
       );
     });
+}
+
+/** Dollars with enough digits to show cents and fractions of a cent. */
+function usd(value: number): string {
+  if (value >= 1) return `$${value.toFixed(2)}`;
+  return `$${value.toPrecision(2)}`;
 }

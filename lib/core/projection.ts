@@ -1,0 +1,847 @@
+/**
+ * What a plan will cost on aws, projected from the plan alone, so `validate` can print it and refuse a
+ * plan that cannot run, and the bench (bench/run.ts) can check the projection against measurements:
+ *
+ * - **History**: a Standard execution holds at most 25,000 history events. The local interpreter
+ *   (aws-local-stepfunctions) runs the same `run.asl.json` but its `eventLogs` are not AWS history events,
+ *   so STATE_HISTORY and EXECUTION_HISTORY say which AWS events each interpreter event stands for;
+ *   `HistoryCounter` applies them to a real interpreter run, and `projectHistory` gives the same counts
+ *   from the plan's shape.
+ * - **Cost**: every billed request a run makes — state transitions, Lambda invocations and GB-seconds,
+ *   DynamoDB request units counted from the use cases' code (`dynamoRequests`), PutEvents entries, S3
+ *   requests, logs, traces — times the list prices of AWS_PRICES, the one price table.
+ *
+ * Pure: no I/O. Counts are for the happy path of a first attempt (no failure, stop or resume).
+ */
+import { PlanValidationError } from './errors.js';
+import { hostCount } from './estimate.js';
+import { type Plan, repetitionsOf } from './plan.js';
+
+/** Hard limit of history events in one Standard execution. */
+export const HISTORY_EVENT_LIMIT = 25_000;
+/** What fleetbench allows one execution to project: the rest is headroom for retries, stops and failures. */
+export const HISTORY_EVENT_BUDGET = 20_000;
+
+// ---------------------------------------------------------------------------------------------------------
+// Interpreter events → AWS history events
+// ---------------------------------------------------------------------------------------------------------
+
+/** The part of an aws-local-stepfunctions `EventLog` the mapping reads. */
+export type InterpreterEvent = {
+  readonly type: string;
+  readonly state?: { readonly name: string; readonly type: string };
+};
+
+/**
+ * How a Task state waits for its resource: `lambda:invoke` returns the function's result
+ * (request-response); `.waitForTaskToken` waits for SendTaskSuccess/Failure; `.sync` polls a job.
+ */
+export type TaskPattern = 'requestResponse' | 'waitForTaskToken' | 'sync';
+/** A state as the mapping tells states apart: its ASL type, and for a Task its integration pattern. */
+export type StateKind =
+  | `Task:${TaskPattern}`
+  | 'Pass'
+  | 'Choice'
+  | 'Wait'
+  | 'Succeed'
+  | 'Fail'
+  | 'Map'
+  | 'Parallel';
+
+type Events = readonly string[];
+
+/**
+ * The mapping, per state kind: what AWS records when the interpreter reports `StateEntered`, a normal
+ * `StateExited`, `StateFailed`, and the `StateExited` that follows a failure caught by a Catch.
+ * Sources: the HistoryEvent type list of the Step Functions API reference, and the event sequences the
+ * console shows for each integration pattern (e.g. `.waitForTaskToken` adds TaskSubmitted once the
+ * invocation has returned, before SendTaskSuccess produces TaskSucceeded).
+ */
+export const STATE_HISTORY: Readonly<
+  Record<StateKind, { entered: Events; exited: Events; failed: Events; exitedAfterFailure: Events }>
+> = {
+  'Task:requestResponse': {
+    entered: ['TaskStateEntered', 'TaskScheduled', 'TaskStarted'],
+    exited: ['TaskSucceeded', 'TaskStateExited'],
+    failed: ['TaskFailed'],
+    exitedAfterFailure: ['TaskStateExited'],
+  },
+  'Task:waitForTaskToken': {
+    entered: ['TaskStateEntered', 'TaskScheduled', 'TaskStarted', 'TaskSubmitted'],
+    exited: ['TaskSucceeded', 'TaskStateExited'],
+    failed: ['TaskFailed'],
+    exitedAfterFailure: ['TaskStateExited'],
+  },
+  'Task:sync': {
+    entered: ['TaskStateEntered', 'TaskScheduled', 'TaskStarted', 'TaskSubmitted'],
+    exited: ['TaskSucceeded', 'TaskStateExited'],
+    failed: ['TaskFailed'],
+    exitedAfterFailure: ['TaskStateExited'],
+  },
+  Pass: { entered: ['PassStateEntered'], exited: ['PassStateExited'], failed: [], exitedAfterFailure: [] },
+  Choice: {
+    entered: ['ChoiceStateEntered'],
+    exited: ['ChoiceStateExited'],
+    failed: [],
+    exitedAfterFailure: [],
+  },
+  Wait: { entered: ['WaitStateEntered'], exited: ['WaitStateExited'], failed: [], exitedAfterFailure: [] },
+  Succeed: {
+    entered: ['SucceedStateEntered'],
+    exited: ['SucceedStateExited'],
+    failed: [],
+    exitedAfterFailure: [],
+  },
+  // A Fail state records only its entry; the failure itself is the enclosing MapIterationFailed or ExecutionFailed.
+  Fail: { entered: ['FailStateEntered'], exited: [], failed: [], exitedAfterFailure: [] },
+  Map: {
+    entered: ['MapStateEntered', 'MapStateStarted'],
+    exited: ['MapStateSucceeded', 'MapStateExited'],
+    failed: ['MapStateFailed'],
+    exitedAfterFailure: ['MapStateExited'],
+  },
+  Parallel: {
+    entered: ['ParallelStateEntered', 'ParallelStateStarted'],
+    exited: ['ParallelStateSucceeded', 'ParallelStateExited'],
+    failed: ['ParallelStateFailed'],
+    exitedAfterFailure: ['ParallelStateExited'],
+  },
+};
+
+/** Interpreter events that stand for AWS events whatever the state (or that have no state). */
+export const EXECUTION_HISTORY: Readonly<Record<string, Events>> = {
+  ExecutionStarted: ['ExecutionStarted'],
+  ExecutionSucceeded: ['ExecutionSucceeded'],
+  ExecutionFailed: ['ExecutionFailed'],
+  ExecutionTerminated: ['ExecutionAborted'],
+  MapIterationStarted: ['MapIterationStarted'],
+  MapIterationSucceeded: ['MapIterationSucceeded'],
+  MapIterationFailed: ['MapIterationFailed'],
+  // AWS records no event per Parallel branch, nor for a Catch (it shows as the next state's entry).
+  ParallelBranchStarted: [],
+  ParallelBranchSucceeded: [],
+  ParallelBranchFailed: [],
+  StateCaught: [],
+};
+
+/** The mapping as documentation rows (docs/performance.md prints them). */
+export function historyMappingRows(): { interpreter: string; state: string; aws: string }[] {
+  const rows = Object.entries(EXECUTION_HISTORY).map(([interpreter, aws]) => ({
+    interpreter,
+    state: '—',
+    aws: aws.join(', ') || '(none)',
+  }));
+  for (const [kind, h] of Object.entries(STATE_HISTORY)) {
+    rows.push({ interpreter: 'StateEntered', state: kind, aws: h.entered.join(', ') });
+    rows.push({ interpreter: 'StateExited', state: kind, aws: h.exited.join(', ') || '(none)' });
+    if (h.failed.length > 0) rows.push({ interpreter: 'StateFailed', state: kind, aws: h.failed.join(', ') });
+    if (h.exitedAfterFailure.length > 0)
+      rows.push({
+        interpreter: 'StateExited after StateCaught',
+        state: kind,
+        aws: h.exitedAfterFailure.join(', '),
+      });
+  }
+  rows.push({
+    interpreter: 'StateRetried',
+    state: 'Task:*',
+    aws: 'the Task entry events but TaskStateEntered (the attempt is scheduled again)',
+  });
+  return rows;
+}
+
+/** The ASL fields the mapping reads. */
+export type AslStates = Readonly<
+  Record<
+    string,
+    {
+      readonly Type: string;
+      readonly Resource?: string;
+      readonly ItemProcessor?: { readonly States: AslStates };
+      readonly Iterator?: { readonly States: AslStates };
+      readonly Branches?: readonly { readonly States: AslStates }[];
+    }
+  >
+>;
+
+/** Every state name of a definition (at any depth) with its kind. State names are unique in a state machine. */
+export function stateKinds(definition: { readonly States: AslStates }): Map<string, StateKind> {
+  const kinds = new Map<string, StateKind>();
+  const walk = (states: AslStates) => {
+    for (const [name, state] of Object.entries(states)) {
+      kinds.set(name, kindOf(state.Type, state.Resource));
+      const inner = state.ItemProcessor ?? state.Iterator;
+      if (inner) walk(inner.States);
+      for (const branch of state.Branches ?? []) walk(branch.States);
+    }
+  };
+  walk(definition.States);
+  return kinds;
+}
+
+function kindOf(type: string, resource: string | undefined): StateKind {
+  if (type === 'Task') {
+    if (resource?.endsWith('.waitForTaskToken')) return 'Task:waitForTaskToken';
+    if (resource !== undefined && /\.sync(:\d+)?$/.test(resource)) return 'Task:sync';
+    return 'Task:requestResponse';
+  }
+  if (type in STATE_HISTORY) return type as StateKind;
+  throw new Error(`unknown ASL state type ${type}`);
+}
+
+export type HistoryCount = {
+  readonly historyEvents: number;
+  /** Billed transitions: one per state entered, and one per retry (AWS pricing page). */
+  readonly stateTransitions: number;
+  readonly byType: Readonly<Record<string, number>>;
+};
+
+/**
+ * Counts the AWS history of an interpreter run, event by event. Stateful because a `StateExited` means
+ * something else after a caught failure; it tracks states by name, which is exact for the inline Maps of
+ * run.asl.json (their iterations run one at a time).
+ * @example
+ * const counter = new HistoryCounter(definition);
+ * for await (const event of execution.eventLogs) counter.add(event);
+ * counter.count(); // { historyEvents: 654, stateTransitions: 108, byType: { TaskSubmitted: 72, … } }
+ */
+export class HistoryCounter {
+  readonly #kinds: Map<string, StateKind>;
+  readonly #failed = new Set<string>();
+  readonly #byType = new Map<string, number>();
+  #events = 0;
+  #transitions = 0;
+
+  constructor(definition: { readonly States: AslStates }) {
+    this.#kinds = stateKinds(definition);
+  }
+
+  /** The AWS history events one interpreter event stands for (and counts them). */
+  add(event: InterpreterEvent): readonly string[] {
+    const mapped = this.#map(event);
+    for (const type of mapped) this.#byType.set(type, (this.#byType.get(type) ?? 0) + 1);
+    this.#events += mapped.length;
+    if (event.type === 'StateEntered' || event.type === 'StateRetried') this.#transitions += 1;
+    return mapped;
+  }
+
+  count(): HistoryCount {
+    return {
+      historyEvents: this.#events,
+      stateTransitions: this.#transitions,
+      byType: Object.fromEntries([...this.#byType].sort(([a], [b]) => a.localeCompare(b))),
+    };
+  }
+
+  #map(event: InterpreterEvent): Events {
+    const fixed = EXECUTION_HISTORY[event.type];
+    if (fixed !== undefined) return fixed;
+    const name = event.state?.name;
+    const kind = name === undefined ? undefined : this.#kinds.get(name);
+    if (name === undefined || kind === undefined) {
+      throw new Error(`no history mapping for ${event.type} of ${name ?? 'no state'}`);
+    }
+    const h = STATE_HISTORY[kind];
+    switch (event.type) {
+      case 'StateEntered':
+        return h.entered;
+      case 'StateFailed':
+        this.#failed.add(name);
+        return h.failed;
+      case 'StateExited':
+        return this.#failed.delete(name) ? h.exitedAfterFailure : h.exited;
+      case 'StateRetried':
+        return h.entered.slice(1);
+      default:
+        throw new Error(`no history mapping for interpreter event ${event.type}`);
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// The shape of a run, and its history projected from it
+// ---------------------------------------------------------------------------------------------------------
+
+/** What the projections need of a plan: how many hosts, repetitions, and setup/teardown commands. */
+export type RunShape = {
+  /** Undefined when the plan selects hosts by tag: known only at run time. */
+  readonly hosts: number | undefined;
+  readonly globalSetup: number;
+  readonly globalTeardown: number;
+  readonly workloads: readonly { readonly reps: number; readonly setup: number; readonly teardown: number }[];
+};
+
+export function runShape(plan: Plan): RunShape {
+  const hosts = hostCount(plan);
+  return {
+    hosts: hosts > 0 ? hosts : undefined,
+    globalSetup: plan.setup.length,
+    globalTeardown: plan.teardown.length,
+    workloads: plan.workloads.map((w) => ({
+      reps: repetitionsOf(plan, w),
+      setup: w.setup.length,
+      teardown: w.teardown.length,
+    })),
+  };
+}
+
+export type HistoryTotals = { readonly historyEvents: number; readonly stateTransitions: number };
+
+export type HistoryProjection =
+  | {
+      readonly strategy: Plan['strategy'];
+      readonly implemented: true;
+      readonly executions: number;
+      /** The largest single execution: what the 25,000-event limit applies to. */
+      readonly largest: HistoryTotals;
+      readonly total: HistoryTotals;
+      readonly hostTasks: number | undefined;
+      readonly perHostTask: HistoryTotals | undefined;
+    }
+  | { readonly strategy: Plan['strategy']; readonly implemented: false; readonly reason: string };
+
+/** Strategies run.asl.json implements; any other runs as lockstep today. */
+export const WORKFLOW_STRATEGIES: readonly Plan['strategy'][] = ['lockstep'];
+
+const size = (kind: StateKind): HistoryTotals => ({
+  historyEvents: STATE_HISTORY[kind].entered.length + STATE_HISTORY[kind].exited.length,
+  stateTransitions: 1,
+});
+const sum = (...parts: HistoryTotals[]): HistoryTotals => ({
+  historyEvents: parts.reduce((n, p) => n + p.historyEvents, 0),
+  stateTransitions: parts.reduce((n, p) => n + p.stateTransitions, 0),
+});
+const times = (n: number, t: HistoryTotals): HistoryTotals => ({
+  historyEvents: n * t.historyEvents,
+  stateTransitions: n * t.stateTransitions,
+});
+const ITERATION: HistoryTotals = { historyEvents: 2, stateTransitions: 0 };
+const EXECUTION: HistoryTotals = { historyEvents: 2, stateTransitions: 0 };
+
+/**
+ * run.asl.json on its happy path, state by state (the test runs the real interpreter to keep this true).
+ * Lockstep: one "Run repetition" Task per (workload, repetition) whatever the number of hosts, because
+ * run-command sends one command per step and the runner splits it into batches of ≤ 50 hosts.
+ */
+const LOCKSTEP = {
+  // Plan run, Prepare run, Run global setup, Run workloads (Map), Run global teardown, Finalize run,
+  // Did the run finish?, Run finished; plus ExecutionStarted/Succeeded.
+  fixed: sum(
+    EXECUTION,
+    size('Task:requestResponse'),
+    size('Pass'),
+    size('Task:waitForTaskToken'),
+    size('Map'),
+    size('Task:waitForTaskToken'),
+    size('Task:requestResponse'),
+    size('Choice'),
+    size('Succeed'),
+  ),
+  // One "Run workloads" iteration: Set up workload, Run repetitions (Map), Tear down workload,
+  // Check workload outcome, Workload done.
+  perWorkload: sum(
+    ITERATION,
+    size('Task:waitForTaskToken'),
+    size('Map'),
+    size('Task:waitForTaskToken'),
+    size('Choice'),
+    size('Succeed'),
+  ),
+  // One "Run repetitions" iteration: Run repetition.
+  perRepetition: sum(ITERATION, size('Task:waitForTaskToken')),
+};
+
+/**
+ * The history a run records, projected from its shape.
+ * @example
+ * projectHistory({ hosts: 1000, globalSetup: 0, globalTeardown: 0, workloads: Array(10).fill({ reps: 5, setup: 0, teardown: 0 }) }, 'lockstep');
+ * // { implemented: true, executions: 1, largest: { historyEvents: 654, stateTransitions: 108 }, … }
+ */
+export function projectHistory(shape: RunShape, strategy: Plan['strategy']): HistoryProjection {
+  if (!WORKFLOW_STRATEGIES.includes(strategy)) {
+    return {
+      strategy,
+      implemented: false,
+      reason: `strategy ${strategy} is not implemented in run.asl.json yet (it runs as lockstep)`,
+    };
+  }
+  const largest = sum(
+    LOCKSTEP.fixed,
+    ...shape.workloads.map((w) => sum(LOCKSTEP.perWorkload, times(w.reps, LOCKSTEP.perRepetition))),
+  );
+  const hostTasks =
+    shape.hosts === undefined ? undefined : shape.hosts * shape.workloads.reduce((n, w) => n + w.reps, 0);
+  return {
+    strategy,
+    implemented: true,
+    executions: 1,
+    largest,
+    total: largest,
+    hostTasks,
+    perHostTask:
+      hostTasks === undefined
+        ? undefined
+        : {
+            historyEvents: largest.historyEvents / hostTasks,
+            stateTransitions: largest.stateTransitions / hostTasks,
+          },
+  };
+}
+
+/** The projection of the workflow that will actually run the plan: an unimplemented strategy runs as lockstep. */
+export function projectRunHistory(plan: Plan): Extract<HistoryProjection, { implemented: true }> & {
+  readonly note?: string;
+} {
+  const projected = projectHistory(runShape(plan), plan.strategy);
+  if (projected.implemented) return projected;
+  const asLockstep = projectHistory(runShape(plan), 'lockstep');
+  if (!asLockstep.implemented) throw new Error('lockstep must be implemented');
+  return { ...asLockstep, note: projected.reason };
+}
+
+/**
+ * Refuses a plan whose largest execution would record more than HISTORY_EVENT_BUDGET events.
+ * @throws PlanValidationError (exit 2) naming the number and the fix
+ * @example
+ * assertHistoryBudget(plan, 'plan.yaml'); // throws for 1 workload × 3,000 repetitions
+ */
+export function assertHistoryBudget(plan: Plan, source: string): void {
+  const { largest, note } = projectRunHistory(plan);
+  if (largest.historyEvents <= HISTORY_EVENT_BUDGET) return;
+  throw new PlanValidationError(
+    `plan projects ${largest.historyEvents.toLocaleString('en-US')} history events in one execution (limit ${HISTORY_EVENT_BUDGET.toLocaleString('en-US')})`,
+    source,
+    {
+      hint:
+        note === undefined
+          ? 'use strategy: free, fewer repetitions, or split the plan'
+          : `${note}: use fewer repetitions, or split the plan`,
+    },
+  );
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Prices and cost
+// ---------------------------------------------------------------------------------------------------------
+
+/**
+ * List prices, us-east-1, on-demand, without free tiers. Read on 2026-11-23 from the AWS pricing pages
+ * named in `source`. The only price table of the project: change prices here.
+ */
+export const AWS_PRICES = {
+  region: 'us-east-1',
+  readOn: '2026-11-23',
+  items: {
+    stateTransition: {
+      usd: 0.025 / 1_000,
+      unit: 'state transition',
+      source: 'aws.amazon.com/step-functions/pricing (Standard)',
+    },
+    lambdaRequest: { usd: 0.2 / 1_000_000, unit: 'request', source: 'aws.amazon.com/lambda/pricing' },
+    lambdaGbSecond: {
+      usd: 0.0000133334,
+      unit: 'GB-second',
+      source: 'aws.amazon.com/lambda/pricing (Arm, first 7.5 billion GB-s)',
+    },
+    dynamoWrite: {
+      usd: 0.625 / 1_000_000,
+      unit: 'write request unit',
+      source: 'aws.amazon.com/dynamodb/pricing/on-demand (Standard table class)',
+    },
+    dynamoRead: {
+      usd: 0.125 / 1_000_000,
+      unit: 'read request unit',
+      source: 'aws.amazon.com/dynamodb/pricing/on-demand (Standard table class)',
+    },
+    eventBridgeEvent: {
+      usd: 1 / 1_000_000,
+      unit: 'custom event (64 KB chunk)',
+      source: 'aws.amazon.com/eventbridge/pricing (AWS service events on the default bus are free)',
+    },
+    s3Put: { usd: 0.005 / 1_000, unit: 'PUT request', source: 'aws.amazon.com/s3/pricing (S3 Standard)' },
+    s3Get: { usd: 0.0004 / 1_000, unit: 'GET request', source: 'aws.amazon.com/s3/pricing (S3 Standard)' },
+    logsGb: {
+      usd: 0.5,
+      unit: 'GB of logs ingested',
+      source: 'aws.amazon.com/cloudwatch/pricing (Standard and vended logs, first 10 TB)',
+    },
+    xrayTrace: { usd: 5 / 1_000_000, unit: 'trace recorded', source: 'aws.amazon.com/xray/pricing' },
+    ssmRunCommand: {
+      usd: 0,
+      unit: 'command invocation',
+      source: 'aws.amazon.com/systems-manager/pricing (Run Command on EC2: no charge)',
+    },
+  },
+} as const;
+
+export type PriceKey = keyof typeof AWS_PRICES.items;
+
+/**
+ * What the cost projection assumes where the code does not decide. Lambda durations are estimates of
+ * warm invocations (API round trips of 10–50 ms), not measurements on aws; item sizes are DynamoDB's
+ * size rule applied to the records the repositories write, checked by the bench against dynalite.
+ */
+export const COST_ASSUMPTIONS = {
+  /** FleetbenchFunction's default memory (lib/infra/fleetbench-function.ts). */
+  lambdaMemoryMb: 512,
+  lambdaMs: {
+    planRunBase: 400,
+    /** putTasks: BatchWriteItem of 25, 4 in flight, ~10 ms each. */
+    planRunPerTask: 0.1,
+    runCommandBase: 150,
+    /** One SendCommand per batch of 50 hosts. */
+    runCommandPerBatch: 60,
+    runCommandPerHost: 0.05,
+    /** ListCommandInvocations + 2 S3 GETs + ~6 DynamoDB requests + PutEvents. */
+    onInvocationStatus: 150,
+    /** The per-command event: ListCommandInvocations and one GetItem. */
+    onCommandStatus: 80,
+    finalizeRunBase: 300,
+    finalizeRunPerTask: 0.02,
+  },
+  /** SSM Run Command: instances per SendCommand (lib/adapters/aws/ssm-command-runner.ts). */
+  ssmBatchSize: 50,
+  /** SSM uploads stdout and stderr of every invocation to the output bucket. */
+  s3PutsPerInvocation: 2,
+  /** on-invocation-status reads stdout and stderr of every successful repetition. */
+  s3GetsPerRepetitionResult: 2,
+  /** START/END/REPORT lines, one Powertools line and one EMF blob per invocation. */
+  logBytesPerInvocation: 1_200,
+  /** The state machine logs level ALL with execution data (lib/infra/run-workflow.ts). */
+  logBytesPerHistoryEvent: 1_000,
+  /** X-Ray's default sampling rule keeps 1 request a second and 5% of the rest; bursts make it ~5%. */
+  xraySampledFraction: 0.05,
+  /**
+   * DynamoDB item sizes in bytes (attribute names + values), fitted to the items the bench's aws-path run
+   * leaves in dynalite at 10, 100 and 1,000 hosts (bench/lib/aws-path.ts).
+   */
+  itemBytes: {
+    /** A host `{ id: 'i-0123456789abcdef0', name: <same>, address: '10.0.3.7' }` in META's and CMD#'s lists. */
+    host: 68,
+    /** The instance id again in META's plan snapshot (`hosts.instanceIds`). */
+    planHostId: 20,
+    /** One `outcomes.<instance id>` entry on CMD#: `{ status: 'Success', exitCode: 0 }`. */
+    outcome: 47,
+    /** META without hosts: the plan snapshot, its hash, dates. */
+    metaBase: 500,
+    /** CMD# without hosts, outcomes and task token: ids, phase, status, dates, provider ids. */
+    commandBase: 250,
+    /** A Step Functions task token, stored on CMD# (the local engine's are 42 bytes). */
+    taskToken: 700,
+    catalogBase: 300,
+    /** A host name in the catalog's `hosts` list. */
+    catalogPerHost: 20,
+    /** A task written PENDING by putTasks. */
+    taskPending: 240,
+    /** A task written RUNNING by markRunning. */
+    taskRunning: 260,
+    /** A COMPLETED task with outputRef (an S3 URL) and two metrics. */
+    taskCompleted: 500,
+    stateRecord: 190,
+  },
+} as const;
+
+export type ItemBytes = { readonly [K in keyof typeof COST_ASSUMPTIONS.itemBytes]: number };
+
+/** DynamoDB request units of one kind of request, summed over a run. */
+export type DynamoRequest = {
+  readonly useCase: string;
+  readonly request: string;
+  readonly calls: number;
+  readonly readUnits: number;
+  readonly writeUnits: number;
+  /** Write units of the catalog's `byCreatedAt` index (projection ALL: every catalog write is written twice). */
+  readonly indexWriteUnits: number;
+};
+
+type Step = {
+  readonly phase: 'globalSetup' | 'setup' | 'repetition' | 'teardown' | 'globalTeardown';
+  /** Whether run-command sends a command (a step without commands is skipped and sends nothing). */
+  readonly sends: boolean;
+  /** The controller state moves at this step (RUNNING_GLOBAL_SETUP, RUNNING_WORKLOADS, RUNNING_GLOBAL_TEARDOWN). */
+  readonly changesState: boolean;
+};
+
+/** The workflow's run-command steps, in order. */
+function steps(shape: RunShape): Step[] {
+  const list: Step[] = [{ phase: 'globalSetup', sends: shape.globalSetup > 0, changesState: true }];
+  shape.workloads.forEach((w, i) => {
+    list.push({ phase: 'setup', sends: w.setup > 0, changesState: i === 0 });
+    for (let r = 0; r < w.reps; r += 1) list.push({ phase: 'repetition', sends: true, changesState: false });
+    list.push({ phase: 'teardown', sends: w.teardown > 0, changesState: false });
+  });
+  list.push({ phase: 'globalTeardown', sends: shape.globalTeardown > 0, changesState: true });
+  return list;
+}
+
+const readUnits = (bytes: number) => Math.max(1, Math.ceil(bytes / 4096));
+const writeUnits = (bytes: number) => Math.max(1, Math.ceil(bytes / 1024));
+
+/**
+ * Every DynamoDB request a run makes, counted from the use cases (lib/app) and the repositories
+ * (lib/adapters/aws/dynamo-*-repo.ts): strongly consistent reads (the repositories always ask for them),
+ * 1 read unit per 4 KB and 1 write unit per 1 KB of the larger of the old and new item.
+ * Requests of the same kind on items of different sizes (the CMD# item grows with each host's outcome)
+ * are summed exactly, request by request.
+ */
+export function dynamoRequests(
+  shape: RunShape & { readonly hosts: number },
+  itemBytes: ItemBytes = COST_ASSUMPTIONS.itemBytes,
+): DynamoRequest[] {
+  const b = itemBytes;
+  const H = shape.hosts;
+  const totalTasks = H * shape.workloads.reduce((n, w) => n + w.reps, 0);
+  const meta = b.metaBase + H * (b.host + b.planHostId);
+  const catalog = b.catalogBase + H * b.catalogPerHost;
+  const batches = Math.ceil(H / COST_ASSUMPTIONS.ssmBatchSize);
+  const command = (outcomes: number) => b.commandBase + b.taskToken + H * b.host + outcomes * b.outcome;
+  const rows = new Map<string, { calls: number; readUnits: number; writeUnits: number; index: number }>();
+  const add = (
+    useCase: string,
+    request: string,
+    units: { r?: number; w?: number; gsi?: number },
+    calls = 1,
+  ) => {
+    const key = `${useCase}\0${request}`;
+    const row = rows.get(key) ?? { calls: 0, readUnits: 0, writeUnits: 0, index: 0 };
+    row.calls += calls;
+    row.readUnits += units.r ?? 0;
+    row.writeUnits += units.w ?? 0;
+    row.index += units.gsi ?? 0;
+    rows.set(key, row);
+  };
+  /** controller.changeState: read the catalog, move the state, count the audit trail, append to it. */
+  let stateRecords = 1;
+  const changeState = (useCase: string) => {
+    add(useCase, 'changeState: catalog GetItem', { r: readUnits(catalog) });
+    add(useCase, 'changeState: catalog UpdateItem state', {
+      w: writeUnits(catalog),
+      gsi: writeUnits(catalog),
+    });
+    add(useCase, 'changeState: journal Query STATE#', { r: readUnits(stateRecords * b.stateRecord) });
+    add(useCase, 'changeState: journal PutItem STATE#', { w: writeUnits(b.stateRecord) });
+    stateRecords += 1;
+  };
+  const loadRun = (useCase: string, calls = 1) => {
+    add(useCase, 'loadRun: journal GetItem META', { r: calls * readUnits(meta) }, calls);
+    add(useCase, 'loadRun: catalog GetItem', { r: calls * readUnits(catalog) }, calls);
+  };
+
+  // plan-run: META, catalog entry, first audit record, every task PENDING (BatchWriteItem, ≥ 1 unit per item).
+  add('plan-run', 'journal PutItem META', { w: writeUnits(meta) });
+  add('plan-run', 'catalog PutItem', { w: writeUnits(catalog), gsi: writeUnits(catalog) });
+  add('plan-run', 'journal PutItem STATE#', { w: writeUnits(b.stateRecord) });
+  add(
+    'plan-run',
+    'journal BatchWriteItem TASK# (PENDING)',
+    { w: totalTasks * writeUnits(b.taskPending) },
+    Math.ceil(totalTasks / 25),
+  );
+
+  let doneCommands = 0;
+  let completed = 0;
+  const runTasks = () => completed * b.taskCompleted + (totalTasks - completed) * b.taskPending;
+  for (const step of steps(shape)) {
+    // run-command
+    loadRun('run-command');
+    if (step.changesState) changeState('run-command');
+    add('run-command', 'journal Query CMD# (commands of the attempt)', {
+      r: readUnits(doneCommands * command(H)),
+    });
+    if (step.phase === 'repetition') {
+      add('run-command', 'journal Query TASK# of the repetition', { r: readUnits(H * b.taskPending) });
+    }
+    if (!step.sends) continue;
+    add('run-command', 'journal PutItem CMD#', { w: writeUnits(command(0)) });
+    if (step.phase === 'repetition') {
+      add(
+        'run-command',
+        'journal BatchWriteItem TASK# (RUNNING)',
+        { w: H * writeUnits(b.taskRunning) },
+        Math.ceil(H / 25),
+      );
+    }
+    add('run-command', 'journal UpdateItem CMD# providerIds', { w: writeUnits(command(0)) });
+
+    // on-invocation-status, once per host (per-instance status event)
+    for (let i = 0; i < H; i += 1) {
+      add('on-invocation-status', 'journal GetItem CMD#', { r: readUnits(command(i)) });
+      loadRun('on-invocation-status');
+      if (step.phase === 'repetition') {
+        add('on-invocation-status', 'journal UpdateItem TASK# result', { w: writeUnits(b.taskCompleted) });
+        add('on-invocation-status', 'journal GetItem TASK#', { r: readUnits(b.taskCompleted) });
+        completed += 1;
+      }
+      add('on-invocation-status', 'journal UpdateItem CMD# outcomes.<host>', {
+        w: writeUnits(command(i + 1)),
+      });
+    }
+    // ... the last one closes the command and, for a repetition, recounts the run's tasks.
+    add('on-invocation-status', 'completeStep: journal UpdateItem CMD# DONE', { w: writeUnits(command(H)) });
+    add('on-invocation-status', 'completeStep: catalog GetItem', { r: readUnits(catalog) });
+    if (step.phase === 'repetition') {
+      add('on-invocation-status', 'completeStep: journal Query all TASK#', { r: readUnits(runTasks()) });
+      add('on-invocation-status', 'completeStep: catalog UpdateItem counts', {
+        w: writeUnits(catalog),
+        gsi: writeUnits(catalog),
+      });
+    }
+    // the per-command status events (one per SSM command, i.e. per batch) read the command back.
+    add(
+      'on-invocation-status',
+      'command event: journal GetItem CMD#',
+      { r: batches * readUnits(command(H)) },
+      batches,
+    );
+    doneCommands += 1;
+  }
+
+  // finalize-run
+  loadRun('finalize-run');
+  add('finalize-run', 'journal Query CMD#', { r: readUnits(doneCommands * command(H)) });
+  add('finalize-run', 'journal Query all TASK# (twice)', { r: 2 * readUnits(runTasks()) }, 2);
+  add('finalize-run', 'catalog UpdateItem counts', { w: writeUnits(catalog), gsi: writeUnits(catalog) });
+  changeState('finalize-run');
+
+  return [...rows].map(([key, row]) => {
+    const [useCase = '', request = ''] = key.split('\0');
+    return {
+      useCase,
+      request,
+      calls: row.calls,
+      readUnits: row.readUnits,
+      writeUnits: row.writeUnits,
+      indexWriteUnits: row.index,
+    };
+  });
+}
+
+/** Billed quantities of a run, before prices. */
+export type RunUsage = {
+  readonly hostTasks: number;
+  readonly stateTransitions: number;
+  readonly historyEvents: number;
+  readonly lambda: {
+    readonly invocations: Readonly<Record<string, number>>;
+    readonly gbSeconds: number;
+  };
+  readonly dynamo: { readonly readUnits: number; readonly writeUnits: number; readonly requests: number };
+  readonly putEventsEntries: number;
+  readonly ssmInvocations: number;
+  readonly s3Puts: number;
+  readonly s3Gets: number;
+  readonly logBytes: number;
+  readonly xrayTraces: number;
+};
+
+/** Counts what a run bills (lockstep, happy path, first attempt). */
+export function projectUsage(shape: RunShape & { readonly hosts: number }): RunUsage {
+  const a = COST_ASSUMPTIONS;
+  const H = shape.hosts;
+  const history = projectHistory(shape, 'lockstep');
+  if (!history.implemented) throw new Error('lockstep must be implemented');
+  const all = steps(shape);
+  const sending = all.filter((s) => s.sends);
+  const repetitions = all.filter((s) => s.phase === 'repetition').length;
+  const hostTasks = H * repetitions;
+  const batches = Math.ceil(H / a.ssmBatchSize);
+  const invocations = {
+    'plan-run': 1,
+    'run-command': all.length,
+    // one per-instance event per host and one per-command event per batch, for every command sent
+    'on-invocation-status': sending.length * (H + batches),
+    'finalize-run': 1,
+  };
+  const ms =
+    a.lambdaMs.planRunBase +
+    a.lambdaMs.planRunPerTask * hostTasks +
+    all.length * a.lambdaMs.runCommandBase +
+    sending.length * (a.lambdaMs.runCommandPerBatch * batches + a.lambdaMs.runCommandPerHost * H) +
+    sending.length * (H * a.lambdaMs.onInvocationStatus + batches * a.lambdaMs.onCommandStatus) +
+    a.lambdaMs.finalizeRunBase +
+    a.lambdaMs.finalizeRunPerTask * hostTasks;
+  const dynamo = dynamoRequests(shape);
+  const invocationCount = Object.values(invocations).reduce((n, x) => n + x, 0);
+  // run.started, 4 state changes (3 phases + the final state), task.completed per task, run.finished
+  const putEventsEntries = 1 + 4 + hostTasks + 1;
+  return {
+    hostTasks,
+    stateTransitions: history.total.stateTransitions,
+    historyEvents: history.total.historyEvents,
+    lambda: { invocations, gbSeconds: (a.lambdaMemoryMb / 1024) * (ms / 1000) },
+    dynamo: {
+      readUnits: dynamo.reduce((n, r) => n + r.readUnits, 0),
+      writeUnits: dynamo.reduce((n, r) => n + r.writeUnits + r.indexWriteUnits, 0),
+      requests: dynamo.reduce((n, r) => n + r.calls, 0),
+    },
+    putEventsEntries,
+    ssmInvocations: sending.length * H,
+    s3Puts: sending.length * H * a.s3PutsPerInvocation,
+    s3Gets: hostTasks * a.s3GetsPerRepetitionResult,
+    logBytes:
+      invocationCount * a.logBytesPerInvocation + history.total.historyEvents * a.logBytesPerHistoryEvent,
+    xrayTraces: Math.ceil(invocationCount * a.xraySampledFraction) + 1,
+  };
+}
+
+export type CostLine = {
+  readonly service: string;
+  readonly quantity: number;
+  readonly price: PriceKey;
+  readonly usd: number;
+};
+
+export type CostProjection = {
+  readonly usage: RunUsage;
+  readonly lines: readonly CostLine[];
+  readonly totalUsd: number;
+  readonly usdPerThousandHostTasks: number;
+  /** Not in the total: EC2 time (the hosts are yours), storage, monthly fixed costs, free tiers. */
+  readonly excluded: readonly string[];
+};
+
+export const COST_EXCLUSIONS: readonly string[] = [
+  'EC2 instance time (the hosts run the benchmark, whatever orchestrates it)',
+  'storage (DynamoDB, S3, CloudWatch Logs retention) and data transfer',
+  'monthly fixed costs: the reconcile schedule (8,640 invocations a month), CloudWatch custom metrics and dashboard',
+  'free tiers',
+];
+
+/**
+ * The cost of a run at list prices.
+ * @example
+ * const cost = projectCost({ hosts: 1000, globalSetup: 0, globalTeardown: 0, workloads: [{ reps: 5, setup: 0, teardown: 0 }] });
+ * cost.usdPerThousandHostTasks; // dollars per 1,000 host-tasks
+ */
+export function projectCost(shape: RunShape & { readonly hosts: number }): CostProjection {
+  const usage = projectUsage(shape);
+  const p = AWS_PRICES.items;
+  const line = (service: string, quantity: number, price: PriceKey): CostLine => ({
+    service,
+    quantity,
+    price,
+    usd: quantity * p[price].usd,
+  });
+  const lambdaInvocations = Object.values(usage.lambda.invocations).reduce((n, x) => n + x, 0);
+  const lines = [
+    line('Step Functions state transitions', usage.stateTransitions, 'stateTransition'),
+    line('Lambda requests', lambdaInvocations, 'lambdaRequest'),
+    line('Lambda duration', usage.lambda.gbSeconds, 'lambdaGbSecond'),
+    line('DynamoDB writes', usage.dynamo.writeUnits, 'dynamoWrite'),
+    line('DynamoDB reads', usage.dynamo.readUnits, 'dynamoRead'),
+    line('EventBridge PutEvents entries', usage.putEventsEntries, 'eventBridgeEvent'),
+    line('S3 PUT (SSM output upload)', usage.s3Puts, 's3Put'),
+    line('S3 GET (outputs parsed)', usage.s3Gets, 's3Get'),
+    line('CloudWatch Logs ingestion', usage.logBytes / 1024 ** 3, 'logsGb'),
+    line('X-Ray traces', usage.xrayTraces, 'xrayTrace'),
+    line('SSM Run Command invocations', usage.ssmInvocations, 'ssmRunCommand'),
+  ];
+  const totalUsd = lines.reduce((n, l) => n + l.usd, 0);
+  return {
+    usage,
+    lines,
+    totalUsd,
+    usdPerThousandHostTasks: usage.hostTasks === 0 ? 0 : (totalUsd / usage.hostTasks) * 1000,
+    excluded: COST_EXCLUSIONS,
+  };
+}

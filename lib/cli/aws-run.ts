@@ -1,24 +1,14 @@
-/**
- * `run` and `resume` with `--target aws`: the plan is validated here (the same exit-2 errors as locally),
- * the run id is chosen here so it is printed first, and the run starts as a Step Functions execution of the
- * deployed stack. Then, unless `--detach`, the run is followed by polling its journal and catalog — the
- * stack's Lambdas do the work — with the same progress line, summary and exit codes as a local run.
- *
- * Ctrl+C keeps the seed's policy: once warns, twice sends a graceful stop request (the run tears down on
- * AWS and this command follows it to the end), three times leaves at once while the run goes on.
- */
-import { userInfo } from 'node:os';
 import { errorName } from '../adapters/aws/retry.js';
 import type { PlanRunInput } from '../app/plan-run.js';
 import { isStopping, isTerminal } from '../core/controller-state.js';
 import { EngineError, RunStateError, UsageError } from '../core/errors.js';
-import { ARM_WINDOW_MS, type InterruptState, onArmTimeout, onInterrupt } from '../core/interrupts.js';
 import type { Plan } from '../core/plan.js';
 import type { CatalogEntry, CommandRecord } from '../core/run.js';
 import { newRunId } from '../core/task-key.js';
 import { countByStatus } from '../core/task-state.js';
 import type { AwsBackend } from './backend.js';
 import { exitCodeOf } from './execute-run.js';
+import { watchInterrupts } from './interrupts.js';
 import { CliExit, type Io, paint } from './io.js';
 import { Progress } from './progress.js';
 import { loadRunView } from './run-view.js';
@@ -219,58 +209,13 @@ export function phaseOf(entry: CatalogEntry, commands: readonly CommandRecord[])
 }
 
 function handleInterrupts(io: Io, backend: AwsBackend, runId: string, progress: Progress): () => void {
-  let state: InterruptState = 'RUNNING';
-  let armTimer: NodeJS.Timeout | undefined;
-  const unsubscribe = io.onInterrupt(() => {
-    const next = onInterrupt(state);
-    state = next.state;
-    switch (next.decision) {
-      case 'WARN_ARM':
-        progress.note(
-          paint(
-            io,
-            'yellow',
-            `Press Ctrl+C again within ${ARM_WINDOW_MS / 1000}s to stop the run (teardown still runs); the run goes on on AWS if this command ends.`,
-          ),
-        );
-        armTimer = setTimeout(() => {
-          state = onArmTimeout(state);
-        }, ARM_WINDOW_MS);
-        return;
-      case 'REQUEST_STOP':
-        if (armTimer) clearTimeout(armTimer);
-        progress.note(
-          paint(
-            io,
-            'yellow',
-            'Stopping: cancelling workloads, then tearing down. Ctrl+C again leaves at once.',
-          ),
-        );
-        progress.setPhase('stopping');
-        void backend.stack
-          .requestStop({ runId, requestedBy: `ctrl-c:${safeUser()}`, reason: 'Ctrl+C' })
-          .catch((e: unknown) => progress.note(String(e)));
-        return;
-      case 'FORCE_EXIT':
-        progress.stop();
-        io.err(
-          `Left at once: the run goes on in stack ${backend.stack.stackName}.\n` +
-            `  follow:  fleetbench status ${runId} --target aws\n` +
-            `  stop:    fleetbench stop ${runId} --target aws --force\n`,
-        );
-        io.exit(130);
-    }
+  return watchInterrupts(io, progress, {
+    armNote: '; the run goes on on AWS if this command ends',
+    requestStop: (by) => backend.stack.requestStop({ runId, requestedBy: by, reason: 'Ctrl+C' }),
+    leaveVerb: 'leaves',
+    leaveMessage: () =>
+      `Left at once: the run goes on in stack ${backend.stack.stackName}.\n` +
+      `  follow:  fleetbench status ${runId} --target aws\n` +
+      `  stop:    fleetbench stop ${runId} --target aws --force\n`,
   });
-  return () => {
-    if (armTimer) clearTimeout(armTimer);
-    unsubscribe();
-  };
-}
-
-function safeUser(): string {
-  try {
-    return userInfo().username;
-  } catch {
-    return 'unknown';
-  }
 }

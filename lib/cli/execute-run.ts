@@ -1,13 +1,7 @@
-/**
- * Drives one execution in the foreground for `run` and `resume`: prints the run id first, shows live
- * progress, handles Ctrl+C the seed's way (arm, stop, force), and ends with the summary table and the
- * exit code (0 all good, 1 the run ended with failures or did not finish).
- */
-import { userInfo } from 'node:os';
 import type { LocalEngine, RunHandle } from '../adapters/local/local-engine.js';
 import { changeState } from '../app/controller.js';
 import type { PlanRunInput } from '../app/plan-run.js';
-import { ARM_WINDOW_MS, type InterruptState, onArmTimeout, onInterrupt } from '../core/interrupts.js';
+import { watchInterrupts } from './interrupts.js';
 import { CliExit, type Io, paint } from './io.js';
 import { Progress } from './progress.js';
 import { loadRunView, type RunView } from './run-view.js';
@@ -61,61 +55,22 @@ export function exitCodeOf(view: Pick<RunView, 'state' | 'counts'>): number {
 }
 
 function handleInterrupts(io: Io, engine: LocalEngine, handle: RunHandle, progress: Progress): () => void {
-  let state: InterruptState = 'RUNNING';
-  let armTimer: NodeJS.Timeout | undefined;
-  const who = `ctrl-c:${safeUser()}`;
-  const unsubscribe = io.onInterrupt(() => {
-    const next = onInterrupt(state);
-    state = next.state;
-    switch (next.decision) {
-      case 'WARN_ARM':
-        progress.note(
-          paint(
-            io,
-            'yellow',
-            `Press Ctrl+C again within ${ARM_WINDOW_MS / 1000}s to stop the run (teardown still runs).`,
-          ),
-        );
-        void setArmed(engine, handle, true);
-        armTimer = setTimeout(() => {
-          state = onArmTimeout(state);
-          if (state === 'RUNNING') void setArmed(engine, handle, false);
-        }, ARM_WINDOW_MS);
-        return;
-      case 'REQUEST_STOP':
-        if (armTimer) clearTimeout(armTimer);
-        progress.note(
-          paint(
-            io,
-            'yellow',
-            'Stopping: cancelling workloads, then tearing down. Ctrl+C again exits at once.',
-          ),
-        );
-        progress.setPhase('stopping');
-        void handle.requestStop(who, { reason: 'Ctrl+C' }).catch((e: unknown) => progress.note(String(e)));
-        return;
-      case 'FORCE_EXIT':
-        void handle.started.then(
-          ({ runId }) => forceExit(io, progress, runId),
-          () => forceExit(io, progress, undefined),
-        );
-        return;
-    }
-  });
-  return () => {
-    if (armTimer) clearTimeout(armTimer);
-    unsubscribe();
-  };
-}
-
-function forceExit(io: Io, progress: Progress, runId: string | undefined): never {
-  progress.stop();
-  const id = runId ?? '<runId>';
-  io.err(
-    `Exited at once: commands may still be running on the hosts.\n` +
-      `  clean up:  fleetbench stop --force ${id}\n  continue:  fleetbench resume ${id}\n`,
+  let runId: string | undefined;
+  handle.started.then(
+    (s) => {
+      runId = s.runId;
+    },
+    () => undefined,
   );
-  return io.exit(130);
+  return watchInterrupts(io, progress, {
+    onArm: () => void setArmed(engine, handle, true),
+    onDisarm: () => void setArmed(engine, handle, false),
+    requestStop: (by) => handle.requestStop(by, { reason: 'Ctrl+C' }),
+    leaveVerb: 'exits',
+    leaveMessage: () =>
+      'Exited at once: commands may still be running on the hosts.\n' +
+      `  clean up:  fleetbench stop --force ${runId ?? '<runId>'}\n  continue:  fleetbench resume ${runId ?? '<runId>'}\n`,
+  });
 }
 
 /** Records STOP_ARMED in the controller state (and the audit trail), or returns to where it was armed from. */
@@ -141,13 +96,5 @@ async function setArmed(engine: LocalEngine, handle: RunHandle, armed: boolean):
     }
   } catch {
     // The run moved on meanwhile (next phase, or it ended): arming is advisory, nothing to undo.
-  }
-}
-
-function safeUser(): string {
-  try {
-    return userInfo().username;
-  } catch {
-    return 'unknown';
   }
 }

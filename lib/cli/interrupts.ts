@@ -1,0 +1,77 @@
+/**
+ * Ctrl+C during `run` and `resume`, on both targets: the seed's double-press policy (lib/core/interrupts.ts)
+ * turned into messages and actions. The first press warns (and arms), the second requests the stop, the
+ * third leaves at once; what each action does is the target's business.
+ */
+import { userInfo } from 'node:os';
+import { ARM_WINDOW_MS, type InterruptState, onArmTimeout, onInterrupt } from '../core/interrupts.js';
+import { type Io, paint } from './io.js';
+import type { Progress } from './progress.js';
+
+export type InterruptActions = {
+  /** What the warning adds after "Press Ctrl+C again within 5s to stop the run (teardown still runs)". */
+  readonly armNote?: string;
+  readonly onArm?: () => void;
+  readonly onDisarm?: () => void;
+  /** Records the stop request, as `requestedBy`. */
+  readonly requestStop: (requestedBy: string) => Promise<void>;
+  /** What the third press says before leaving. */
+  readonly leaveMessage: () => string;
+  /** "exits" or "leaves": what the third press does to the run. */
+  readonly leaveVerb: string;
+};
+
+/** Subscribes to Ctrl+C; returns the unsubscribe function. */
+export function watchInterrupts(io: Io, progress: Progress, actions: InterruptActions): () => void {
+  let state: InterruptState = 'RUNNING';
+  let armTimer: NodeJS.Timeout | undefined;
+  const unsubscribe = io.onInterrupt(() => {
+    const next = onInterrupt(state);
+    state = next.state;
+    switch (next.decision) {
+      case 'WARN_ARM':
+        progress.note(
+          paint(
+            io,
+            'yellow',
+            `Press Ctrl+C again within ${ARM_WINDOW_MS / 1000}s to stop the run (teardown still runs)${actions.armNote ?? ''}.`,
+          ),
+        );
+        actions.onArm?.();
+        armTimer = setTimeout(() => {
+          state = onArmTimeout(state);
+          if (state === 'RUNNING') actions.onDisarm?.();
+        }, ARM_WINDOW_MS);
+        return;
+      case 'REQUEST_STOP':
+        if (armTimer) clearTimeout(armTimer);
+        progress.note(
+          paint(
+            io,
+            'yellow',
+            `Stopping: cancelling workloads, then tearing down. Ctrl+C again ${actions.leaveVerb} at once.`,
+          ),
+        );
+        progress.setPhase('stopping');
+        void actions.requestStop(`ctrl-c:${safeUser()}`).catch((e: unknown) => progress.note(String(e)));
+        return;
+      case 'FORCE_EXIT':
+        progress.stop();
+        io.err(actions.leaveMessage());
+        io.exit(130);
+        return;
+    }
+  });
+  return () => {
+    if (armTimer) clearTimeout(armTimer);
+    unsubscribe();
+  };
+}
+
+export function safeUser(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return 'unknown';
+  }
+}

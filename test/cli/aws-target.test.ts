@@ -13,8 +13,6 @@ import { FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { StartExecutionCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { CliExit, type Io } from '../../lib/cli/io.js';
-import { main } from '../../lib/cli/program.js';
 import type { RunView } from '../../lib/cli/run-view.js';
 import type { CloudEvent } from '../../lib/core/cloudevents.js';
 import {
@@ -25,6 +23,7 @@ import {
   type SentCommand,
   STATE_MACHINE_ARN,
 } from '../lambdas/fake-aws.js';
+import { type CliResult, runCli } from '../support/cli.js';
 
 const STRESS_NG_LIKE = JSON.stringify({ ops_per_s: 1234.5 });
 
@@ -67,28 +66,11 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-type Result = { code: number; stdout: string; stderr: string };
-
-async function cli(args: string[], env: Record<string, string> = {}): Promise<Result> {
-  let stdout = '';
-  let stderr = '';
-  const io: Io = {
-    out: (t) => {
-      stdout += t;
-    },
-    err: (t) => {
-      stderr += t;
-    },
-    isTTY: false,
+function cli(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
+  return runCli(args, {
     env: { AWS_REGION: REGION, FLEETBENCH_POLL_MS: '5', FLEETBENCH_HOME: join(dir, '.fleetbench'), ...env },
     cwd: dir,
-    onInterrupt: () => () => {},
-    exit: (code) => {
-      throw new CliExit(code);
-    },
-  };
-  const code = await main(args, io);
-  return { code, stdout, stderr };
+  });
 }
 
 async function writePlan(text = planYaml()): Promise<string> {

@@ -6,8 +6,7 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { CliExit, type Io } from '../../lib/cli/io.js';
-import { main } from '../../lib/cli/program.js';
+import { runCli } from '../support/cli.js';
 
 describe('Command: doctor', () => {
   let dir: string;
@@ -28,26 +27,11 @@ describe('Command: doctor', () => {
     }
   }
 
-  async function doctor(...args: string[]) {
-    let stdout = '';
-    let stderr = '';
-    const io: Io = {
-      out: (t) => {
-        stdout += t;
-      },
-      err: (t) => {
-        stderr += t;
-      },
-      isTTY: false,
+  function doctor(...args: string[]) {
+    return runCli(['doctor', ...args], {
       env: { PATH: join(dir, 'bin'), FLEETBENCH_HOME: join(dir, '.fleetbench') },
       cwd: dir,
-      onInterrupt: () => () => undefined,
-      exit: (code) => {
-        throw new CliExit(code);
-      },
-    };
-    const code = await main(['doctor', ...args], io);
-    return { code, stdout, stderr };
+    });
   }
 
   function plan(name: string, workloads: string): string {

@@ -1,5 +1,6 @@
 /**
- * Drives the real CLI in-process with captured output, a temporary data directory and a fake Ctrl+C.
+ * Drives the real CLI in-process with captured output: `runCli` for one command with a given environment,
+ * `CliHarness` for a temporary directory with its own data directory.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -9,9 +10,33 @@ import { main } from '../../lib/cli/program.js';
 
 export type CliResult = { code: number; stdout: string; stderr: string };
 
-export class CliHarness {
-  private interruptListeners = new Set<() => void>();
+/** Runs `fleetbench <args>` with this environment and working directory; never a real Ctrl+C or exit. */
+export async function runCli(
+  args: readonly string[],
+  options: { env: Io['env']; cwd: string },
+): Promise<CliResult> {
+  let stdout = '';
+  let stderr = '';
+  const io: Io = {
+    out: (t) => {
+      stdout += t;
+    },
+    err: (t) => {
+      stderr += t;
+    },
+    isTTY: false,
+    env: options.env,
+    cwd: options.cwd,
+    onInterrupt: () => () => undefined,
+    exit: (code) => {
+      throw new CliExit(code);
+    },
+  };
+  const code = await main(args, io);
+  return { code, stdout, stderr };
+}
 
+export class CliHarness {
   private constructor(readonly dir: string) {}
 
   static async create(): Promise<CliHarness> {
@@ -28,34 +53,8 @@ export class CliHarness {
     return path;
   }
 
-  /** Simulates one Ctrl+C press. */
-  interrupt(): void {
-    for (const l of this.interruptListeners) l();
-  }
-
-  async run(...args: string[]): Promise<CliResult> {
-    let stdout = '';
-    let stderr = '';
-    const io: Io = {
-      out: (t) => {
-        stdout += t;
-      },
-      err: (t) => {
-        stderr += t;
-      },
-      isTTY: false,
-      env: { FLEETBENCH_HOME: this.dataDir },
-      cwd: this.dir,
-      onInterrupt: (l) => {
-        this.interruptListeners.add(l);
-        return () => this.interruptListeners.delete(l);
-      },
-      exit: (code) => {
-        throw new CliExit(code);
-      },
-    };
-    const code = await main(args, io);
-    return { code, stdout, stderr };
+  run(...args: string[]): Promise<CliResult> {
+    return runCli(args, { env: { FLEETBENCH_HOME: this.dataDir }, cwd: this.dir });
   }
 
   async runJson<T>(...args: string[]): Promise<T> {

@@ -21,9 +21,15 @@ export interface DashboardProps {
 }
 
 /** Every workload's series of a Fleetbench metric (dimensions `service`, `workload` as Powertools emits them). */
-function byWorkload(metric: string, statistic: string, label: string, period: Duration): cw.MathExpression {
+function byWorkload(
+  metric: string,
+  statistic: string,
+  label: string,
+  period: Duration,
+  dimensions = 'service,workload',
+): cw.MathExpression {
   return new cw.MathExpression({
-    expression: `SEARCH('{${FLEETBENCH_METRICS.namespace},service,workload} MetricName="${metric}"', '${statistic}', ${period.toSeconds()})`,
+    expression: `SEARCH('{${FLEETBENCH_METRICS.namespace},${dimensions}} MetricName="${metric}"', '${statistic}', ${period.toSeconds()})`,
     usingMetrics: {},
     label,
     period,
@@ -82,6 +88,21 @@ export class Dashboard extends Construct {
         title: 'Task duration by workload (average, ms)',
         width: 12,
         left: [byWorkload(FLEETBENCH_METRICS.taskDuration, 'Average', 'duration', period)],
+      }),
+    );
+    this.dashboard.addWidgets(
+      new cw.GraphWidget({
+        title: 'Workload metrics (average per workload and metric)',
+        width: 24,
+        left: [
+          byWorkload(
+            FLEETBENCH_METRICS.workloadMetric,
+            'Average',
+            'metric',
+            period,
+            'service,workload,metric',
+          ),
+        ],
       }),
     );
   }

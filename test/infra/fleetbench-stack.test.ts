@@ -533,10 +533,12 @@ describe('FleetbenchStack', () => {
         'TasksFailed',
         'TaskDuration',
         '{Fleetbench,service,workload}',
+        '{Fleetbench,service,workload,metric}',
+        'WorkloadMetric',
       ]) {
         expect(body).toContain(text);
       }
-      expect(body.match(/\\"type\\":\\"metric\\"/g)?.length).toBe(5);
+      expect(body.match(/\\"type\\":\\"metric\\"/g)?.length).toBe(6);
     });
   });
 

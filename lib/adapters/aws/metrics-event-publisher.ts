@@ -15,6 +15,8 @@ export const FLEETBENCH_METRICS = {
   tasksCompleted: 'TasksCompleted',
   tasksFailed: 'TasksFailed',
   taskDuration: 'TaskDuration',
+  /** Every metric a workload reports (dimensions workload and metric): bounded by the plans, not by runs. */
+  workloadMetric: 'WorkloadMetric',
   runsFinished: 'RunsFinished',
 } as const;
 
@@ -56,6 +58,18 @@ export class MetricsEventPublisher implements EventPublisher {
             MetricUnit.Milliseconds,
             data.durationMs,
           );
+        }
+        if (completed && Array.isArray(data.metrics)) {
+          for (const m of data.metrics as { name?: unknown; value?: unknown }[]) {
+            if (typeof m.name !== 'string' || typeof m.value !== 'number') continue;
+            this.#emit(
+              { workload, metric: m.name },
+              runId,
+              FLEETBENCH_METRICS.workloadMetric,
+              MetricUnit.NoUnit,
+              m.value,
+            );
+          }
         }
         return;
       }

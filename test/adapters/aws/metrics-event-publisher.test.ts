@@ -55,7 +55,12 @@ describe('Class: MetricsEventPublisher', () => {
     const inner = { publish: vi.fn(async () => {}) };
     const { metrics, emitted } = recorder();
     const events = [
-      event(EVENT_TYPES.taskCompleted, { runId: 'r', workload: 'cpu', durationMs: 1500 }),
+      event(EVENT_TYPES.taskCompleted, {
+        runId: 'r',
+        workload: 'cpu',
+        durationMs: 1500,
+        metrics: [{ name: 'bogo_ops_per_s_real', value: 812.5, unit: 'ops/s' }],
+      }),
       event(EVENT_TYPES.taskFailed, { runId: 'r', workload: 'disk' }),
       event(EVENT_TYPES.runStateChanged, { runId: 'r' }),
       event(EVENT_TYPES.runFinished, { runId: 'r', state: 'FINISHED' }),
@@ -67,6 +72,12 @@ describe('Class: MetricsEventPublisher', () => {
     expect(emitted).toEqual([
       { dimensions: { workload: 'cpu' }, metadata: { runId: 'r' }, name: 'TasksCompleted', value: 1 },
       { dimensions: { workload: 'cpu' }, metadata: { runId: 'r' }, name: 'TaskDuration', value: 1500 },
+      {
+        dimensions: { workload: 'cpu', metric: 'bogo_ops_per_s_real' },
+        metadata: { runId: 'r' },
+        name: 'WorkloadMetric',
+        value: 812.5,
+      },
       { dimensions: { workload: 'disk' }, metadata: { runId: 'r' }, name: 'TasksFailed', value: 1 },
       { dimensions: { state: 'FINISHED' }, metadata: { runId: 'r' }, name: 'RunsFinished', value: 1 },
     ]);

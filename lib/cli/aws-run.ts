@@ -7,12 +7,10 @@ import type { CatalogEntry, CommandRecord } from '../core/run.js';
 import { newRunId } from '../core/task-key.js';
 import { countByStatus } from '../core/task-state.js';
 import type { AwsBackend } from './backend.js';
-import { exitCodeOf } from './execute-run.js';
+import { reportFinalRun } from './execute-run.js';
 import { watchInterrupts } from './interrupts.js';
-import { CliExit, type Io, paint } from './io.js';
+import { type Io, paint } from './io.js';
 import { Progress } from './progress.js';
-import { loadRunView } from './run-view.js';
-import { printSummary } from './summary.js';
 
 export type AwsRunInput =
   | { readonly plan: Plan; readonly runId?: string; readonly keepHosts?: boolean }
@@ -83,11 +81,7 @@ export async function executeAwsRun(
   try {
     await follow(backend, { runId, attempt, executionArn }, progress);
     progress.stop();
-    const view = await loadRunView(store, runId);
-    if (options.json) io.out(`${JSON.stringify(view, null, 2)}\n`);
-    else printSummary(io, view);
-    const code = exitCodeOf(view);
-    if (code !== 0) throw new CliExit(code);
+    await reportFinalRun(io, store, runId, options);
   } finally {
     progress.stop();
     stopInterrupts();

@@ -38,16 +38,26 @@ export async function executeRun(
     progress.setTotal(tasks.length, already);
     const final = await handle.done;
     progress.stop();
-    const view = await loadRunView(engine.deps, final.runId);
-    if (options.json) io.out(`${JSON.stringify(view, null, 2)}\n`);
-    else printSummary(io, view);
-    const code = exitCodeOf(view);
-    if (code !== 0) throw new CliExit(code);
+    await reportFinalRun(io, engine.deps, final.runId, options);
   } finally {
     progress.stop();
     stopInterrupts();
     unsubscribe();
   }
+}
+
+/** The end of `run` and `resume` on either target: the run as JSON or the summary, then the exit code. */
+export async function reportFinalRun(
+  io: Io,
+  repos: Parameters<typeof loadRunView>[0],
+  runId: string,
+  options: { json: boolean },
+): Promise<void> {
+  const view = await loadRunView(repos, runId);
+  if (options.json) io.out(`${JSON.stringify(view, null, 2)}\n`);
+  else printSummary(io, view);
+  const code = exitCodeOf(view);
+  if (code !== 0) throw new CliExit(code);
 }
 
 export function exitCodeOf(view: Pick<RunView, 'state' | 'counts'>): number {

@@ -5,6 +5,7 @@
  */
 
 import { isTerminalEvent, ssmStatusEventSchema } from '../lib/adapters/aws/ssm-status-event.js';
+import { resultsToApply } from '../lib/app/commands.js';
 import { type InvocationOutcome, onInvocationStatus } from '../lib/app/on-invocation-status.js';
 import { type AwsRuntime, awsRuntime, lambda, logger, parseInput } from './runtime.js';
 
@@ -39,8 +40,7 @@ export function createOnInvocationStatusHandler(runtime: () => Pick<AwsRuntime, 
     const first = results[0];
     const command = first ? await deps.journal.getCommand(first.runId, first.commandId) : undefined;
     // Only hosts the per-instance events missed: each result costs an S3 read and a parse.
-    const missed =
-      command?.status === 'SENT' ? results.filter((r) => command.outcomes[r.hostId] === undefined) : [];
+    const missed = command ? resultsToApply(command, results) : [];
     const outcomes: InvocationOutcome[] = [];
     for (const result of missed) outcomes.push(await onInvocationStatus(deps, result));
     if (missed.length > 0)

@@ -27,6 +27,7 @@ import { onInvocationStatus } from '../../lib/app/on-invocation-status.js';
 import { planRun } from '../../lib/app/plan-run.js';
 import { type RunCommandInput, runCommand } from '../../lib/app/run-command.js';
 import type { Deps } from '../../lib/core/ports.js';
+import { COST_ASSUMPTIONS } from '../../lib/core/projection.js';
 import type { CatalogEntry } from '../../lib/core/run.js';
 
 const SSM_BATCH = 50;
@@ -119,10 +120,10 @@ export async function awsPathRun(
           // SSM's status events arrive after SendCommand returned: one per instance, then one per command.
           setImmediate(() => {
             void (async () => {
-              for (const host of request.hosts) {
+              for (const [i, host] of request.hosts.entries()) {
                 invocations['on-invocation-status'] = (invocations['on-invocation-status'] ?? 0) + 1;
                 const at = new Date().toISOString();
-                await onInvocationStatus(deps, {
+                await onInvocationStatus(inContainer(i), {
                   runId: request.runId,
                   commandId: request.commandId,
                   hostId: host.id,
@@ -136,7 +137,7 @@ export async function awsPathRun(
               }
               for (let b = 0; b < batches; b += 1) {
                 invocations['on-invocation-status'] = (invocations['on-invocation-status'] ?? 0) + 1;
-                await deps.journal.getCommand(request.runId, request.commandId);
+                await inContainer(b).journal.getCommand(request.runId, request.commandId);
               }
             })().catch((error: unknown) => failures.push(error));
           });
@@ -167,6 +168,13 @@ export async function awsPathRun(
       logger: { info: () => undefined, warn: () => undefined, error: () => undefined },
       target: 'aws',
     };
+
+    // The status events are spread over warm Lambda containers, each with its own journal (and its caches).
+    const containers = Array.from({ length: COST_ASSUMPTIONS.statusContainers }, () => ({
+      ...deps,
+      journal: new DynamoJournalRepo({ client: doc, tableName: LOCAL_TABLES.journal }),
+    }));
+    const inContainer = (i: number): Deps => containers[i % containers.length] ?? deps;
 
     const plan = {
       name: 'bench-aws-path',

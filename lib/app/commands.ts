@@ -1,7 +1,7 @@
 /**
- * Reading command records: which hosts failed a step, which hosts never answered.
+ * Reading command records: which hosts failed a step, which hosts never answered, what a failed step marks.
  */
-import type { CommandRecord, HostOutcome } from '../core/run.js';
+import type { CommandRecord, CommandSpec, HostOutcome, InvocationResult } from '../core/run.js';
 
 export function isFailedOutcome(outcome: HostOutcome): boolean {
   return outcome.status !== 'Success' || outcome.error !== undefined;
@@ -20,4 +20,31 @@ export function failedHostNames(command: CommandRecord): Set<string> {
 /** Hosts that have not reported an outcome (still running, or never confirmed a stop). */
 export function silentHosts(command: CommandRecord): CommandRecord['hosts'] {
   return command.hosts.filter((h) => command.outcomes[h.id] === undefined);
+}
+
+/**
+ * What is worth applying of a command's polled results: those of hosts with no outcome yet; or, when every
+ * host has one but the command is still open (a process died between recording the last outcome and
+ * counting it), one of them again, so that on-invocation-status recounts and closes the step.
+ */
+export function resultsToApply(
+  command: CommandRecord,
+  results: readonly InvocationResult[],
+): InvocationResult[] {
+  if (command.status !== 'SENT') return [];
+  if (silentHosts(command).length > 0) return results.filter((r) => command.outcomes[r.hostId] === undefined);
+  return results.slice(0, 1);
+}
+
+/**
+ * The catalog mark (CatalogEntry.policyFailures) of a repetition the failure policy ended: fail-fast ends
+ * every cancellable step of the attempt, otherwise the rest of that workload. Other phases leave no mark.
+ */
+export function policyFailureMark(
+  attempt: number,
+  command: Pick<CommandSpec, 'phase' | 'workload'>,
+  failFast: boolean,
+): string | undefined {
+  if (command.phase !== 'repetition') return undefined;
+  return failFast ? `a${attempt}.*` : `a${attempt}.${command.workload ?? ''}`;
 }

@@ -10,11 +10,11 @@ import { type ControllerState, isStopping } from '../core/controller-state.js';
 import { WorkflowErrorName } from '../core/errors.js';
 import type { Deps } from '../core/ports.js';
 import type { RunMeta } from '../core/run.js';
-import { countByStatus, type TaskCounts } from '../core/task-state.js';
-import { silentHosts } from './commands.js';
+import type { TaskCounts } from '../core/task-state.js';
 import { changeState } from './controller.js';
 import { loadRun } from './load-run.js';
 import { recordHostStates } from './reconcile.js';
+import { recountTasks } from './task-counts.js';
 
 /** What the workflow hands over: the errors its Catch rules stored (`$.error`, `$.teardownError`). */
 export type FinalizeInput = {
@@ -39,7 +39,7 @@ export async function finalizeRun(deps: Deps, input: FinalizeInput): Promise<Fin
   );
   const unconfirmed = commands
     .filter((c) => c.status === 'DONE' && c.cancellable)
-    .flatMap((c) => silentHosts(c).map((h) => h.name));
+    .flatMap((c) => c.silentHosts ?? []);
   const stopped = entry.stopRequest !== undefined || isStopping(entry.state);
   const error = input.outcome?.error;
 
@@ -76,8 +76,7 @@ export async function finalizeRun(deps: Deps, input: FinalizeInput): Promise<Fin
   await releaseHosts(deps, meta, state);
 
   const at = deps.clock.now().toISOString();
-  const counts = countByStatus(await deps.journal.listTasks(meta.runId));
-  await deps.catalog.updateCounts(meta.runId, counts, at);
+  const counts = await recountTasks(deps, meta.runId, at);
   await changeState(deps, meta.runId, { to: state, reason, finished: true });
   await deps.events.publish([
     runFinished({

@@ -6,22 +6,24 @@
  */
 import { taskCancelled, taskCompleted, taskFailed } from '../core/cloudevents.js';
 import { isStopping } from '../core/controller-state.js';
-import { PluginOutputError, WorkflowErrorName } from '../core/errors.js';
+import { PluginOutputError, RunNotFoundError, WorkflowErrorName } from '../core/errors.js';
 import { stepOutcome } from '../core/failure-policy.js';
 import { plugins } from '../core/plugins/index.js';
 import type { Metric, WorkloadPlugin } from '../core/plugins/types.js';
 import type { Deps } from '../core/ports.js';
 import {
   type CommandRecord,
+  type CommandSpec,
+  commandAttempt,
   type HostOutcome,
   type InvocationResult,
   type RunMeta,
   type TaskRecord,
   TERMINAL_INVOCATION_STATUSES,
 } from '../core/run.js';
-import { countByStatus } from '../core/task-state.js';
-import { failedHostNames, isFailedOutcome } from './commands.js';
-import { loadRun } from './load-run.js';
+import type { TaskCounts, TaskStatus } from '../core/task-state.js';
+import { failedHostNames, policyFailureMark, silentHosts } from './commands.js';
+import { recountTasks } from './task-counts.js';
 
 /** Plugins parse at most this much stdout; SSM keeps the full output in S3, the local runner in files. */
 export const MAX_PARSED_OUTPUT_BYTES = 8 * 1024 * 1024;
@@ -30,7 +32,7 @@ export type InvocationOutcome = 'ignored' | 'duplicate' | 'recorded' | 'step-com
 
 export async function onInvocationStatus(deps: Deps, result: InvocationResult): Promise<InvocationOutcome> {
   if (!TERMINAL_INVOCATION_STATUSES.includes(result.status)) return 'ignored';
-  const command = await deps.journal.getCommand(result.runId, result.commandId);
+  const command = await deps.journal.getCommandSpec(result.runId, result.commandId);
   if (!command) {
     deps.logger.warn('status for an unknown command ignored', {
       runId: result.runId,
@@ -43,9 +45,9 @@ export async function onInvocationStatus(deps: Deps, result: InvocationResult): 
     deps.logger.warn('status for a host outside the command ignored', { ...result });
     return 'ignored';
   }
-  // Already recorded: a duplicate event. Checked before reading and parsing the output, which costs most.
-  if (command.outcomes[host.id] !== undefined) return 'duplicate';
-  const { meta } = await loadRun(deps, result.runId);
+  const attempt = commandAttempt(command.commandId);
+  const meta = await deps.journal.getRun(result.runId, attempt === undefined ? {} : { attempt });
+  if (!meta) throw new RunNotFoundError(result.runId);
   let outcome: HostOutcome = {
     status: result.status,
     ...(result.exitCode !== undefined ? { exitCode: result.exitCode } : {}),
@@ -53,28 +55,31 @@ export async function onInvocationStatus(deps: Deps, result: InvocationResult): 
   };
   if (command.phase === 'repetition' && command.workload !== undefined && command.rep !== undefined) {
     const task = await taskResult(deps, meta, command, host.name, result);
-    const applied = await deps.journal.recordTaskResult(meta.runId, task);
-    if (applied) {
-      const stored = await deps.journal.getTask(meta.runId, task);
-      if (stored) {
-        const build =
-          stored.status === 'COMPLETED'
-            ? taskCompleted
-            : stored.status === 'CANCELLED'
-              ? taskCancelled
-              : taskFailed;
-        const time = stored.finishedAt ?? deps.clock.now().toISOString();
-        await deps.events.publish([
-          build({ runId: meta.runId, target: deps.target, time, task: stored, attempt: stored.attempts }),
-        ]);
-      }
+    const stored = await deps.journal.recordTaskResult(meta.runId, task);
+    if (stored) {
+      const build =
+        stored.status === 'COMPLETED'
+          ? taskCompleted
+          : stored.status === 'CANCELLED'
+            ? taskCancelled
+            : taskFailed;
+      const time = stored.finishedAt ?? deps.clock.now().toISOString();
+      await deps.events.publish([
+        build({ runId: meta.runId, target: deps.target, time, task: stored, attempt: stored.attempts }),
+      ]);
+      outcome = { ...outcome, task: { from: stored.previousStatus ?? 'PENDING', to: stored.status } };
     }
     if (task.status === 'FAILED' && task.error !== undefined) outcome = { ...outcome, error: task.error };
   }
-  const updated = await deps.journal.recordHostOutcome(meta.runId, command.commandId, host.id, outcome);
-  if (!updated) return 'duplicate';
-  if (Object.keys(updated.outcomes).length < updated.hosts.length) return 'recorded';
-  return (await completeStep(deps, meta, updated)) ? 'step-completed' : 'recorded';
+  const counted = await deps.journal.recordHostOutcome(meta.runId, command.commandId, host.id, outcome);
+  if (counted === undefined) {
+    // Already recorded: a duplicate, or a retry after a process died between recording and counting it.
+    const recounted = await deps.journal.recountHostOutcomes(meta.runId, command.commandId);
+    const complete = recounted !== undefined && recounted.answered >= recounted.hostCount;
+    return complete && (await completeStep(deps, meta, command.commandId)) ? 'step-completed' : 'duplicate';
+  }
+  if (counted.answered < counted.hostCount) return 'recorded';
+  return (await completeStep(deps, meta, command.commandId)) ? 'step-completed' : 'recorded';
 }
 
 type TaskResult = Parameters<Deps['journal']['recordTaskResult']>[1];
@@ -82,7 +87,7 @@ type TaskResult = Parameters<Deps['journal']['recordTaskResult']>[1];
 async function taskResult(
   deps: Deps,
   meta: RunMeta,
-  command: CommandRecord,
+  command: CommandSpec,
   hostName: string,
   result: InvocationResult,
 ): Promise<TaskResult> {
@@ -181,21 +186,20 @@ function lastLines(text: string, n: number): string {
 }
 
 /** Every host answered: close the command once and resume the workflow as the failure policy says. */
-async function completeStep(deps: Deps, meta: RunMeta, command: CommandRecord): Promise<boolean> {
+async function completeStep(deps: Deps, meta: RunMeta, commandId: string): Promise<boolean> {
   const doneAt = deps.clock.now().toISOString();
-  if (!(await deps.journal.closeCommand(meta.runId, command.commandId, doneAt))) return false;
-  const entry = await deps.catalog.get(meta.runId);
+  const command = await deps.journal.getCommand(meta.runId, commandId);
+  if (command?.status !== 'SENT') return false;
   const failed = failedHostNames(command);
-  const failedCount = command.hosts.filter((h) => {
-    const o = command.outcomes[h.id];
-    return o !== undefined && isFailedOutcome(o);
-  }).length;
+  const found = { failedHosts: [...failed], silentHosts: silentHosts(command).map((h) => h.name) };
+  if (!(await deps.journal.closeCommand(meta.runId, commandId, doneAt, found))) return false;
+  const entry = await deps.catalog.get(meta.runId);
 
-  if (command.phase === 'setup' || command.phase === 'globalSetup')
+  if ((command.phase === 'setup' || command.phase === 'globalSetup') && failed.size > 0) {
     await skipAfterFailedSetup(deps, meta, command, failed);
-  if (command.phase === 'repetition' || failed.size > 0) {
-    const tasks = await deps.journal.listTasks(meta.runId);
-    await deps.catalog.updateCounts(meta.runId, countByStatus(tasks), doneAt);
+    await recountTasks(deps, meta.runId, doneAt);
+  } else if (command.phase === 'repetition') {
+    await deps.catalog.addCounts(meta.runId, countsMoved(Object.values(command.outcomes)), doneAt);
   }
 
   const stopping = entry !== undefined && (entry.stopRequest !== undefined || isStopping(entry.state));
@@ -205,23 +209,38 @@ async function completeStep(deps: Deps, meta: RunMeta, command: CommandRecord): 
   }
   const verdict = stepOutcome({
     hostsTotal: command.hosts.length,
-    hostsFailed: failedCount,
+    hostsFailed: failed.size,
     policy: meta.plan.failurePolicy,
     phase: command.phase,
   });
   if (verdict.ok) {
-    await deps.callbacks.success(command.taskToken, {
-      commandId: command.commandId,
-      failedHosts: [...failed],
-    });
-  } else {
-    await deps.callbacks.failure(
-      command.taskToken,
-      verdict.failFast ? WorkflowErrorName.FailFast : WorkflowErrorName.StepFailed,
-      verdict.reason ?? `${failedCount} of ${command.hosts.length} hosts failed ${command.phase}`,
-    );
+    await deps.callbacks.success(command.taskToken, { commandId, failedHosts: [...failed] });
+    return true;
   }
+  // Kept on the run so that no later repetition starts, whatever the engine does with the failed step.
+  const mark = policyFailureMark(meta.attempt, command, verdict.failFast);
+  if (mark !== undefined) await deps.catalog.recordPolicyFailure(meta.runId, mark);
+  await deps.callbacks.failure(
+    command.taskToken,
+    verdict.failFast ? WorkflowErrorName.FailFast : WorkflowErrorName.StepFailed,
+    verdict.reason ?? `${failed.size} of ${command.hosts.length} hosts failed ${command.phase}`,
+  );
   return true;
+}
+
+/** How a step's outcomes moved the run's task counts (tasks that did not move are not counted). */
+function countsMoved(outcomes: readonly HostOutcome[]): Partial<TaskCounts> {
+  const delta: Partial<TaskCounts> = {};
+  const bump = (status: TaskStatus, n: number) => {
+    const key = status.toLowerCase() as Lowercase<TaskStatus>;
+    delta[key] = (delta[key] ?? 0) + n;
+  };
+  for (const { task } of outcomes) {
+    if (task === undefined) continue;
+    bump(task.from, -1);
+    bump(task.to, 1);
+  }
+  return delta;
 }
 
 /** A host that failed a setup skips the tasks that setup was for; the others go on. */

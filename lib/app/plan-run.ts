@@ -19,6 +19,7 @@ import { newRunId, taskKey, taskSeed } from '../core/task-key.js';
 import { emptyCounts, runnableStatuses } from '../core/task-state.js';
 import { changeState } from './controller.js';
 import { recordHostStates } from './reconcile.js';
+import { recountTasks } from './task-counts.js';
 
 export type PlanRunInput = {
   /** A new run: the plan as an object (the CLI has already parsed YAML; the console passes JSON). */
@@ -144,6 +145,7 @@ async function recordNewRun(
     }),
   ]);
   await excludeHosts(deps, meta, tasks);
+  await recountTasks(deps, runId, at);
   return { runId, attempt: 1, workloads: workloadItems(plan) };
 }
 
@@ -294,6 +296,7 @@ async function resumeExisting(
     const tasks = await deps.journal.listTasks(runId);
     // A new fleet is checked like a new run's: hosts that cannot take commands are left out, with the reason.
     if (renewed) await excludeHosts(deps, meta, tasks);
+    await recountTasks(deps, runId, meta.updatedAt);
     return { runId, attempt: meta.attempt, workloads: workloadItems(meta.plan, tasks, meta.onlyFailed) };
   } catch (error) {
     if (renewed)

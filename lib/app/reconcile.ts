@@ -13,6 +13,7 @@ import { isTerminal } from '../core/controller-state.js';
 import { type HostObservation, isHostGone } from '../core/host-lifecycle.js';
 import type { Deps, HostStateListener, ManagedHost } from '../core/ports.js';
 import type { CatalogEntry } from '../core/run.js';
+import { resultsToApply } from './commands.js';
 import { changeState } from './controller.js';
 import { onInvocationStatus } from './on-invocation-status.js';
 
@@ -75,18 +76,19 @@ export async function pollStaleCommands(
       (c) =>
         c.status === 'SENT' && c.providerIds.length > 0 && now - Date.parse(c.sentAt) >= options.olderThanMs,
     );
-    for (const command of stale) {
+    for (const summary of stale) {
       try {
+        const command = await deps.journal.getCommand(entry.runId, summary.commandId);
+        if (!command) continue;
         polledCommands += 1;
-        for (const result of await poll(command)) {
-          if (command.outcomes[result.hostId] !== undefined) continue;
+        for (const result of resultsToApply(command, await poll(command))) {
           if ((await onInvocationStatus(deps, result)) !== 'ignored') recoveredResults += 1;
         }
       } catch (error) {
         // One broken command must not keep the others (and the run check) from being reconciled.
         deps.logger.error('polling a stale command failed', {
           runId: entry.runId,
-          commandId: command.commandId,
+          commandId: summary.commandId,
           error: String(error),
         });
       }

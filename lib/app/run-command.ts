@@ -9,14 +9,12 @@
  */
 import { type ControllerState, isStopping, isTerminal } from '../core/controller-state.js';
 import { ConflictError, FailFastError, StepFailedError, StopRequestedError } from '../core/errors.js';
-import { stepOutcome } from '../core/failure-policy.js';
 import type { Plan, WorkloadSpec } from '../core/plan.js';
 import { plugins } from '../core/plugins/index.js';
 import type { Deps } from '../core/ports.js';
-import type { CatalogEntry, CommandRecord, Host, Phase, RunMeta } from '../core/run.js';
+import type { CatalogEntry, CommandSpec, Host, Phase, RunMeta } from '../core/run.js';
 import { argvToScript } from '../core/shell.js';
 import { runnableStatuses } from '../core/task-state.js';
-import { failedHostNames, isFailedOutcome } from './commands.js';
 import { changeState } from './controller.js';
 import { loadRun } from './load-run.js';
 
@@ -41,16 +39,13 @@ export async function runCommand(deps: Deps, input: RunCommandInput): Promise<Ru
   const { meta, entry } = await loadRun(deps, input.runId);
   await enterPhase(deps, entry, input.phase, input.workload);
   const commandId = commandIdFor(meta.attempt, input.phase, input.workload, input.rep);
-  const commands = (await deps.journal.listCommands(meta.runId)).filter((c) =>
-    c.commandId.startsWith(`a${meta.attempt}.`),
-  );
-  if (isCancellable(input.phase)) refuseAfterPolicyFailure(meta, input, commands);
-  const step = await prepareStep(deps, meta, input, commandId, commands);
+  if (isCancellable(input.phase)) refuseAfterPolicyFailure(meta, entry, input);
+  const step = await prepareStep(deps, meta, input, commandId);
   if ('skipped' in step) {
     await deps.callbacks.success(input.taskToken, { commandId: null, skipped: step.skipped });
     return { commandId: null, skipped: step.skipped };
   }
-  const command: CommandRecord = {
+  const command: CommandSpec = {
     runId: meta.runId,
     commandId,
     phase: input.phase,
@@ -59,9 +54,6 @@ export async function runCommand(deps: Deps, input: RunCommandInput): Promise<Ru
     hosts: step.hosts,
     taskToken: input.taskToken,
     cancellable: isCancellable(input.phase),
-    status: 'SENT',
-    outcomes: {},
-    providerIds: [],
     sentAt: deps.clock.now().toISOString(),
   };
   try {
@@ -147,33 +139,18 @@ type Step =
 
 /**
  * The failure policy holds across steps: after fail-fast fired nothing else starts, and after a repetition
- * failed on more hosts than maxFailedPercent the rest of that workload does not start. (Step Functions
- * would not start them either; the local interpreter may, so the rule lives here for both.)
+ * failed on more hosts than maxFailedPercent the rest of that workload does not start. on-invocation-status
+ * marks such a step on the run (policyFailures); Step Functions would not start the next steps either, the
+ * local interpreter may, so the rule lives here for both.
  */
-function refuseAfterPolicyFailure(
-  meta: RunMeta,
-  input: RunCommandInput,
-  commands: readonly CommandRecord[],
-): void {
-  const policy = meta.plan.failurePolicy;
-  for (const c of commands) {
-    if (c.phase !== 'repetition' || c.status !== 'DONE') continue;
-    const failed = c.hosts.filter((h) => {
-      const o = c.outcomes[h.id];
-      return o !== undefined && isFailedOutcome(o);
-    }).length;
-    const verdict = stepOutcome({
-      hostsTotal: c.hosts.length,
-      hostsFailed: failed,
-      policy,
-      phase: 'repetition',
-    });
-    if (verdict.ok) continue;
-    if (verdict.failFast)
-      throw new FailFastError(`${verdict.reason ?? 'a task failed'}; ${input.phase} not started`);
-    if (input.phase === 'repetition' && c.workload === input.workload) {
-      throw new StepFailedError(`workload ${c.workload} ended: ${verdict.reason ?? 'too many hosts failed'}`);
-    }
+function refuseAfterPolicyFailure(meta: RunMeta, entry: CatalogEntry, input: RunCommandInput): void {
+  const marks = new Set(entry.policyFailures ?? []);
+  if (marks.has(`a${meta.attempt}.*`))
+    throw new FailFastError(`fail-fast: a task failed earlier; ${PHASE_LABEL[input.phase]} not started`);
+  if (input.phase === 'repetition' && marks.has(`a${meta.attempt}.${input.workload ?? ''}`)) {
+    throw new StepFailedError(
+      `workload ${input.workload} ended: too many hosts failed an earlier repetition (maxFailedPercent ${meta.plan.failurePolicy.maxFailedPercent})`,
+    );
   }
 }
 
@@ -182,15 +159,20 @@ async function prepareStep(
   meta: RunMeta,
   input: RunCommandInput,
   commandId: string,
-  thisAttempt: readonly CommandRecord[],
 ): Promise<Step> {
   const { plan } = meta;
   const workload = input.workload === undefined ? undefined : findWorkload(plan, input.workload);
   const excluded = new Set(meta.excludedHosts.map((e) => e.host.name));
   const reachable = meta.hosts.filter((h) => !excluded.has(h.name));
-  // Hosts that failed global setup sit out the workloads (their tasks are already SKIPPED); teardowns still visit them.
-  const globalSetup = thisAttempt.find((c) => c.phase === 'globalSetup');
-  const failedGlobal = globalSetup ? failedHostNames(globalSetup) : new Set<string>();
+  // Hosts that failed global setup sit out the workloads (their tasks are already SKIPPED, so repetitions
+  // leave them out without reading the commands); workload setups and teardowns read who failed it.
+  const thisAttempt =
+    input.phase === 'setup' || input.phase === 'teardown'
+      ? (await deps.journal.listCommands(meta.runId)).filter((c) =>
+          c.commandId.startsWith(`a${meta.attempt}.`),
+        )
+      : [];
+  const failedGlobal = new Set(thisAttempt.find((c) => c.phase === 'globalSetup')?.failedHosts ?? []);
   const active = reachable.filter((h) => !failedGlobal.has(h.name));
   const baseEnv = { ...plan.env, FLEETBENCH_RUN_ID: meta.runId };
   const hostEnv = (hosts: readonly Host[]) =>

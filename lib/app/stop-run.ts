@@ -9,11 +9,11 @@ import { runStopRequested } from '../core/cloudevents.js';
 import { type ControllerState, isTerminal, stoppingStateFor } from '../core/controller-state.js';
 import { RunNotFoundError, RunStateError, WorkflowErrorName } from '../core/errors.js';
 import type { Deps } from '../core/ports.js';
-import type { CatalogEntry, StopRequest } from '../core/run.js';
-import { countByStatus } from '../core/task-state.js';
-import { silentHosts } from './commands.js';
+import type { CatalogEntry, CommandRecord, StopRequest } from '../core/run.js';
+import { failedHostNames, silentHosts } from './commands.js';
 import { changeState } from './controller.js';
 import { loadRun } from './load-run.js';
+import { recountTasks } from './task-counts.js';
 
 export type StopInput = {
   readonly runId: string;
@@ -81,8 +81,12 @@ export async function coordinateStop(deps: Deps, runId: string): Promise<StopCoo
         `stop requested by ${entry.stopRequest?.requestedBy ?? 'unknown'}: ${entry.stopRequest?.reason ?? ''}`.trim(),
     });
   }
-  const inFlight = (await deps.journal.listCommands(runId)).filter(
-    (c) => c.status === 'SENT' && c.cancellable && c.commandId.startsWith(`a${meta.attempt}.`),
+  const inFlight = await openCommands(
+    deps,
+    runId,
+    (await deps.journal.listCommands(runId)).filter(
+      (c) => c.status === 'SENT' && c.cancellable && c.commandId.startsWith(`a${meta.attempt}.`),
+    ),
   );
   for (const command of inFlight) await deps.runner.cancel(command, silentHosts(command));
 
@@ -90,13 +94,13 @@ export async function coordinateStop(deps: Deps, runId: string): Promise<StopCoo
   let open = inFlight;
   while (open.length > 0 && deps.clock.now().getTime() < deadline) {
     await deps.clock.sleep(CONFIRM_POLL_MS);
-    const current = await Promise.all(open.map((c) => deps.journal.getCommand(runId, c.commandId)));
-    open = current.filter((c): c is NonNullable<typeof c> => c !== undefined && c.status === 'SENT');
+    open = await openCommands(deps, runId, open);
   }
   const unconfirmed: string[] = [];
   for (const command of open) {
     const silent = silentHosts(command).map((h) => h.name);
-    if (!(await deps.journal.closeCommand(runId, command.commandId, deps.clock.now().toISOString())))
+    const found = { failedHosts: [...failedHostNames(command)], silentHosts: silent };
+    if (!(await deps.journal.closeCommand(runId, command.commandId, deps.clock.now().toISOString(), found)))
       continue;
     unconfirmed.push(...silent);
     deps.logger.warn('hosts did not confirm the stop', {
@@ -113,6 +117,16 @@ export async function coordinateStop(deps: Deps, runId: string): Promise<StopCoo
   return { unconfirmed, cancelledCommands: inFlight.map((c) => c.commandId) };
 }
 
+/** The commands, read again with their hosts and outcomes, that are still waiting for hosts. */
+async function openCommands(
+  deps: Pick<Deps, 'journal'>,
+  runId: string,
+  commands: readonly Pick<CommandRecord, 'commandId'>[],
+): Promise<CommandRecord[]> {
+  const current = await Promise.all(commands.map((c) => deps.journal.getCommand(runId, c.commandId)));
+  return current.filter((c): c is CommandRecord => c !== undefined && c.status === 'SENT');
+}
+
 /**
  * Ends a force-stopped run ABORTED. Its execution is gone (StopExecution on aws, aborted locally), so no
  * Finalize step will run: tasks still RUNNING become CANCELLED and the counts are refreshed. A run that
@@ -125,11 +139,7 @@ export async function settleForcedStop(deps: Deps, runId: string): Promise<void>
   await deps.journal.setTasksStatus(runId, running, 'CANCELLED', 'killed by a force stop', {
     onlyIf: ['RUNNING'],
   });
-  await deps.catalog.updateCounts(
-    runId,
-    countByStatus(await deps.journal.listTasks(runId)),
-    deps.clock.now().toISOString(),
-  );
+  await recountTasks(deps, runId, deps.clock.now().toISOString());
   await changeState(deps, runId, {
     to: 'ABORTED',
     reason: `force-stopped by ${entry.stopRequest?.requestedBy ?? 'unknown'}; teardown skipped`,

@@ -3,7 +3,7 @@ import type { PlanRunInput } from '../app/plan-run.js';
 import { isStopping, isTerminal } from '../core/controller-state.js';
 import { EngineError, RunStateError, UsageError } from '../core/errors.js';
 import type { Plan } from '../core/plan.js';
-import type { CatalogEntry, CommandRecord } from '../core/run.js';
+import type { CatalogEntry, CommandSummary } from '../core/run.js';
 import { newRunId } from '../core/task-key.js';
 import { countByStatus } from '../core/task-state.js';
 import type { AwsBackend } from './backend.js';
@@ -194,7 +194,7 @@ async function couldNotStart(
  * What the run is doing, as the progress line shows it (the local engine's labels): `stopping` once a stop
  * is under way, else the latest step sent, else `planning`.
  */
-export function phaseOf(entry: CatalogEntry, commands: readonly CommandRecord[]): string {
+export function phaseOf(entry: CatalogEntry, commands: readonly CommandSummary[]): string {
   if (entry.stopRequest !== undefined || isStopping(entry.state)) return 'stopping';
   const latest = commands.toSorted((a, b) => a.sentAt.localeCompare(b.sentAt)).at(-1);
   if (!latest) return 'planning';

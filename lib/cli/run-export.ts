@@ -104,13 +104,17 @@ export async function exportRun(
       hint: 'name a new or empty directory, or add --force to replace a previous export there',
     });
   }
-  const [entry, meta, view, commands] = await Promise.all([
+  const [entry, meta, view, summaries] = await Promise.all([
     repos.catalog.get(runId),
     repos.journal.getRun(runId),
     loadRunView(repos, runId),
     repos.journal.listCommands(runId),
   ]);
   if (!entry || !meta) throw new RunNotFoundError(runId);
+  // Each command whole (its hosts and their outcomes): the export is the journal, not a summary of it.
+  const commands = (
+    await Promise.all(summaries.map((c) => repos.journal.getCommand(runId, c.commandId)))
+  ).filter((c) => c !== undefined);
   const tasks = await repos.journal.listTasks(runId);
   const { plan, ...metaWithoutPlan } = meta;
 

@@ -8,6 +8,8 @@ import type { HostObservation, HostRecord } from './host-lifecycle.js';
 import type {
   CatalogEntry,
   CommandRecord,
+  CommandSpec,
+  CommandSummary,
   Host,
   HostOutcome,
   InvocationResult,
@@ -23,7 +25,11 @@ import type { TaskCounts, TaskStatus } from './task-state.js';
 export interface JournalRepo {
   /** Creates META; fails with ConflictError if the run exists. */
   createRun(meta: RunMeta): Promise<void>;
-  getRun(runId: string): Promise<RunMeta | undefined>;
+  /**
+   * Reads META. With `attempt`, META of that attempt may come from a cache (it never changes within an
+   * attempt: a resume writes a new one under the next attempt number).
+   */
+  getRun(runId: string, options?: { attempt?: number }): Promise<RunMeta | undefined>;
   /** Replaces META for a resume: condition `attempt = meta.attempt - 1`. */
   updateRunForResume(meta: RunMeta): Promise<void>;
   /** Writes the initial PENDING tasks of a new run (BatchWriteItem; the run's META guards uniqueness). */
@@ -42,13 +48,14 @@ export interface JournalRepo {
   ): Promise<void>;
   /**
    * Records a task's outcome. Applied only if the task is RUNNING under `commandId`
-   * (a duplicate or late event, or a COMPLETED task, is left unchanged). Returns whether it applied.
+   * (a duplicate or late event, or a COMPLETED task, is left unchanged). Returns the task as stored
+   * when it applied, undefined when it did not.
    */
   recordTaskResult(
     runId: string,
     result: Pick<TaskRecord, 'workload' | 'rep' | 'host' | 'status'> &
       Partial<Omit<TaskRecord, 'key' | 'workload' | 'rep' | 'host' | 'status'>> & { commandId: string },
-  ): Promise<boolean>;
+  ): Promise<TaskRecord | undefined>;
   /** Sets tasks that are not COMPLETED to `status` (SKIPPED, CANCELLED) with a reason; conditional per task. */
   setTasksStatus(
     runId: string,
@@ -57,23 +64,40 @@ export interface JournalRepo {
     reason: string,
     options?: { onlyIf?: readonly TaskStatus[] },
   ): Promise<number>;
-  /** Creates CMD#; fails with ConflictError if it exists. */
-  putCommand(command: CommandRecord): Promise<void>;
+  /** Creates the command (status SENT, nobody answered); fails with ConflictError if it exists. */
+  putCommand(command: CommandSpec): Promise<void>;
+  /** What the command is (never changes once written, so adapters may cache it). */
+  getCommandSpec(runId: string, commandId: string): Promise<CommandSpec | undefined>;
+  /** The command with its hosts and every outcome recorded so far. */
   getCommand(runId: string, commandId: string): Promise<CommandRecord | undefined>;
-  listCommands(runId: string): Promise<CommandRecord[]>;
+  /** Every command of the run, without hosts and outcomes. */
+  listCommands(runId: string): Promise<CommandSummary[]>;
   setCommandProviderIds(runId: string, commandId: string, providerIds: readonly string[]): Promise<void>;
   /**
-   * Records one host's outcome on the command, once (condition: that host has no outcome yet).
-   * Returns the updated record, or undefined when the outcome was already recorded (duplicate event).
+   * Records one host's outcome on the command, once (condition: that host has no outcome yet), and counts
+   * it. Returns how many hosts have answered, or undefined when the outcome was already recorded.
    */
   recordHostOutcome(
     runId: string,
     commandId: string,
     hostId: string,
     outcome: HostOutcome,
-  ): Promise<CommandRecord | undefined>;
-  /** SENT -> DONE, once; returns false if another caller already closed it. */
-  closeCommand(runId: string, commandId: string, doneAt: string): Promise<boolean>;
+  ): Promise<{ answered: number; hostCount: number } | undefined>;
+  /**
+   * Counts the recorded outcomes again and raises the answered count to it: the repair for an outcome
+   * recorded by a process that died before counting it. Undefined when there is no such command.
+   */
+  recountHostOutcomes(
+    runId: string,
+    commandId: string,
+  ): Promise<{ answered: number; hostCount: number } | undefined>;
+  /** SENT -> DONE, once, with what the close found; returns false if another caller already closed it. */
+  closeCommand(
+    runId: string,
+    commandId: string,
+    doneAt: string,
+    found: { readonly failedHosts: readonly string[]; readonly silentHosts: readonly string[] },
+  ): Promise<boolean>;
   appendState(runId: string, record: StateRecord): Promise<void>;
   listStates(runId: string): Promise<StateRecord[]>;
   /**
@@ -104,6 +128,10 @@ export interface CatalogRepo {
     fields?: { reason?: string; finishedAt?: string; previousState?: ControllerState; engine?: string },
   ): Promise<void>;
   updateCounts(runId: string, counts: TaskCounts, updatedAt: string): Promise<void>;
+  /** Adds to the counts (negative numbers subtract): a step's tasks moved without re-reading the run. */
+  addCounts(runId: string, delta: Partial<TaskCounts>, updatedAt: string): Promise<void>;
+  /** Adds a failure-policy mark to `policyFailures` (a set: adding one twice changes nothing). */
+  recordPolicyFailure(runId: string, mark: string): Promise<void>;
   /**
    * Sets the stop request once: returns false when one was already recorded. A forced request may still
    * replace a graceful one (escalation); a second forced request is refused.

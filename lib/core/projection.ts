@@ -492,15 +492,21 @@ export const COST_ASSUMPTIONS = {
     /** One SendCommand per batch of 50 hosts. */
     runCommandPerBatch: 60,
     runCommandPerHost: 0.05,
-    /** ListCommandInvocations + 2 S3 GETs + ~6 DynamoDB requests + PutEvents. */
+    /** 2 S3 GETs + 3 DynamoDB writes + PutEvents (META and the command spec are cached). */
     onInvocationStatus: 150,
-    /** The per-command event: ListCommandInvocations and one GetItem. */
+    /** The per-command event: ListCommandInvocations and one command read. */
     onCommandStatus: 80,
     finalizeRunBase: 300,
     finalizeRunPerTask: 0.02,
   },
   /** SSM Run Command: instances per SendCommand (lib/adapters/aws/ssm-command-runner.ts). */
   ssmBatchSize: 50,
+  /**
+   * Warm containers of the on-invocation-status function sharing a run's status events (round robin).
+   * Each reads META once per attempt and a command's spec once per command (the journal caches both:
+   * they never change), so the reads of large items grow with containers, not with hosts.
+   */
+  statusContainers: 10,
   /** SSM uploads stdout and stderr of every invocation to the output bucket. */
   s3PutsPerInvocation: 2,
   /** on-invocation-status reads stdout and stderr of every successful repetition. */
@@ -520,12 +526,14 @@ export const COST_ASSUMPTIONS = {
     host: 68,
     /** The instance id again in META's plan snapshot (`hosts.instanceIds`). */
     planHostId: 20,
-    /** One `outcomes.<instance id>` entry on CMD#: `{ status: 'Success', exitCode: 0 }`. */
-    outcome: 47,
+    /** One host's outcome item `CMDO#<command id>#<instance id>`: keys, host id, `{ status, exitCode, task }`. */
+    outcome: 160,
+    /** One SSM CommandId in CMD#'s `providerIds`. */
+    providerId: 40,
     /** META without hosts: the plan snapshot, its hash, dates. */
     metaBase: 500,
-    /** CMD# without hosts, outcomes and task token: ids, phase, status, dates, provider ids. */
-    commandBase: 250,
+    /** CMD# without task token and provider ids: ids, phase, status, dates, counts. */
+    commandBase: 280,
     /** A Step Functions task token, stored on CMD# (the local engine's are 42 bytes). */
     taskToken: 700,
     catalogBase: 300,
@@ -581,8 +589,7 @@ const writeUnits = (bytes: number) => Math.max(1, Math.ceil(bytes / 1024));
  * Every DynamoDB request a run makes, counted from the use cases (lib/app) and the repositories
  * (lib/adapters/aws/dynamo-*-repo.ts): strongly consistent reads (the repositories always ask for them),
  * 1 read unit per 4 KB and 1 write unit per 1 KB of the larger of the old and new item.
- * Requests of the same kind on items of different sizes (the CMD# item grows with each host's outcome)
- * are summed exactly, request by request.
+ * No item grows with the fleet while hosts answer: a command's hosts and outcomes are items of their own.
  */
 export function dynamoRequests(
   shape: RunShape & { readonly hosts: number },
@@ -594,7 +601,15 @@ export function dynamoRequests(
   const meta = b.metaBase + H * (b.host + b.planHostId);
   const catalog = b.catalogBase + H * b.catalogPerHost;
   const batches = Math.ceil(H / COST_ASSUMPTIONS.ssmBatchSize);
-  const command = (outcomes: number) => b.commandBase + b.taskToken + H * b.host + outcomes * b.outcome;
+  const containers = Math.min(H, COST_ASSUMPTIONS.statusContainers);
+  /** CMD#: the summary, with its provider ids once sent; its hosts and outcomes are items of their own. */
+  const header = b.commandBase + b.taskToken + batches * b.providerId;
+  const hostParts = Math.ceil(H / COST_ASSUMPTIONS.ssmBatchSize);
+  /** Write units of the `CMDH#` parts: 50 hosts each, the last one the rest. */
+  let hostPartUnits = 0;
+  for (let first = 0; first < H; first += COST_ASSUMPTIONS.ssmBatchSize) {
+    hostPartUnits += writeUnits(Math.min(COST_ASSUMPTIONS.ssmBatchSize, H - first) * b.host);
+  }
   const rows = new Map<string, { calls: number; readUnits: number; writeUnits: number; index: number }>();
   const add = (
     useCase: string,
@@ -645,14 +660,22 @@ export function dynamoRequests(
     // run-command
     loadRun('run-command');
     if (step.changesState) changeState('run-command');
-    add('run-command', 'journal Query CMD# (commands of the attempt)', {
-      r: readUnits(doneCommands * command(H)),
-    });
+    if (step.phase === 'setup' || step.phase === 'teardown') {
+      add('run-command', 'journal Query CMD# (commands of the attempt)', {
+        r: readUnits(doneCommands * header),
+      });
+    }
     if (step.phase === 'repetition') {
       add('run-command', 'journal Query TASK# of the repetition', { r: readUnits(H * b.taskPending) });
     }
     if (!step.sends) continue;
-    add('run-command', 'journal PutItem CMD#', { w: writeUnits(command(0)) });
+    add('run-command', 'journal PutItem CMD#', { w: writeUnits(header) });
+    add(
+      'run-command',
+      'journal BatchWriteItem CMDH# (hosts, 50 a part)',
+      { w: hostPartUnits },
+      Math.ceil(hostParts / 25),
+    );
     if (step.phase === 'repetition') {
       add(
         'run-command',
@@ -661,27 +684,42 @@ export function dynamoRequests(
         Math.ceil(H / 25),
       );
     }
-    add('run-command', 'journal UpdateItem CMD# providerIds', { w: writeUnits(command(0)) });
+    add('run-command', 'journal UpdateItem CMD# providerIds', { w: writeUnits(header) });
 
-    // on-invocation-status, once per host (per-instance status event)
+    // on-invocation-status, once per host (per-instance status event), spread over warm containers
+    add(
+      'on-invocation-status',
+      'journal GetItem CMD# + Query CMDH# (spec, once per container)',
+      { r: containers * (readUnits(header) + readUnits(H * b.host)) },
+      2 * containers,
+    );
+    if (doneCommands === 0) {
+      add(
+        'on-invocation-status',
+        'journal GetItem META (once per container)',
+        { r: containers * readUnits(meta) },
+        containers,
+      );
+    }
     for (let i = 0; i < H; i += 1) {
-      add('on-invocation-status', 'journal GetItem CMD#', { r: readUnits(command(i)) });
-      loadRun('on-invocation-status');
       if (step.phase === 'repetition') {
         add('on-invocation-status', 'journal UpdateItem TASK# result', { w: writeUnits(b.taskCompleted) });
-        add('on-invocation-status', 'journal GetItem TASK#', { r: readUnits(b.taskCompleted) });
         completed += 1;
       }
-      add('on-invocation-status', 'journal UpdateItem CMD# outcomes.<host>', {
-        w: writeUnits(command(i + 1)),
-      });
+      add('on-invocation-status', 'journal PutItem CMDO# (outcome)', { w: writeUnits(b.outcome) });
+      add('on-invocation-status', 'journal UpdateItem CMD# answered', { w: writeUnits(header) });
     }
-    // ... the last one closes the command and, for a repetition, recounts the run's tasks.
-    add('on-invocation-status', 'completeStep: journal UpdateItem CMD# DONE', { w: writeUnits(command(H)) });
+    // ... the last one reads the outcomes, closes the command and, for a repetition, adds to the counts.
+    add(
+      'on-invocation-status',
+      'completeStep: journal GetItem CMD# + Query CMDO#',
+      { r: readUnits(header) + readUnits(H * b.outcome) },
+      2,
+    );
+    add('on-invocation-status', 'completeStep: journal UpdateItem CMD# DONE', { w: writeUnits(header) });
     add('on-invocation-status', 'completeStep: catalog GetItem', { r: readUnits(catalog) });
     if (step.phase === 'repetition') {
-      add('on-invocation-status', 'completeStep: journal Query all TASK#', { r: readUnits(runTasks()) });
-      add('on-invocation-status', 'completeStep: catalog UpdateItem counts', {
+      add('on-invocation-status', 'completeStep: catalog UpdateItem ADD counts', {
         w: writeUnits(catalog),
         gsi: writeUnits(catalog),
       });
@@ -689,16 +727,16 @@ export function dynamoRequests(
     // the per-command status events (one per SSM command, i.e. per batch) read the command back.
     add(
       'on-invocation-status',
-      'command event: journal GetItem CMD#',
-      { r: batches * readUnits(command(H)) },
-      batches,
+      'command event: journal GetItem CMD# + Query CMDO#',
+      { r: batches * (readUnits(header) + readUnits(H * b.outcome)) },
+      2 * batches,
     );
     doneCommands += 1;
   }
 
   // finalize-run
   loadRun('finalize-run');
-  add('finalize-run', 'journal Query CMD#', { r: readUnits(doneCommands * command(H)) });
+  add('finalize-run', 'journal Query CMD#', { r: readUnits(doneCommands * header) });
   add('finalize-run', 'journal Query all TASK# (twice)', { r: 2 * readUnits(runTasks()) }, 2);
   add('finalize-run', 'catalog UpdateItem counts', { w: writeUnits(catalog), gsi: writeUnits(catalog) });
   changeState('finalize-run');

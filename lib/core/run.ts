@@ -62,17 +62,24 @@ export type TaskRecord = {
   readonly metrics?: readonly Metric[];
   readonly outputRef?: string;
   readonly commandId?: string;
+  /** The status the task had when it last started running (PENDING; FAILED, CANCELLED or RUNNING on a re-run). */
+  readonly previousStatus?: TaskStatus;
 };
 
-/** The outcome of one host in one command, kept on the command record. */
+/** The outcome of one host in one command, kept in the journal beside the command. */
 export type HostOutcome = {
   readonly status: InvocationStatus;
   readonly exitCode?: number;
   readonly error?: string;
+  /** A repetition's task moved by this outcome: from the status it had before it ran, to its result. */
+  readonly task?: { readonly from: TaskStatus; readonly to: TaskStatus };
 };
 
-/** Journal `SK=CMD#<commandId>`: one workflow step in flight, and the task token that resumes the workflow. */
-export type CommandRecord = {
+/**
+ * What a command is, fixed when it is sent (journal `SK=CMD#<commandId>` and its host parts): the step it
+ * runs, on which hosts, and the task token that resumes the workflow. Never changes, so it may be cached.
+ */
+export type CommandSpec = {
   readonly runId: string;
   readonly commandId: string;
   readonly phase: Phase;
@@ -82,13 +89,37 @@ export type CommandRecord = {
   readonly taskToken: string;
   /** Workload repetitions and setups may be cancelled by a stop; teardowns never. */
   readonly cancellable: boolean;
+  readonly sentAt: string;
+};
+
+/**
+ * Journal `SK=CMD#<commandId>`: a command as `listCommands` reads it, without its hosts and their outcomes,
+ * so the item stays small whatever the fleet (it is updated once per host answer).
+ */
+export type CommandSummary = Omit<CommandSpec, 'hosts'> & {
   readonly status: 'SENT' | 'DONE';
-  readonly outcomes: Readonly<Record<string, HostOutcome>>;
+  readonly hostCount: number;
+  /** Hosts that have answered (each host's outcome is counted once). */
+  readonly answered: number;
   /** Ids the command runner gave the command (SSM CommandIds), used to cancel it. */
   readonly providerIds: readonly string[];
-  readonly sentAt: string;
   readonly doneAt?: string;
+  /** Set when the command closes: hosts whose outcome is a failure, hosts that never answered. */
+  readonly failedHosts?: readonly string[];
+  readonly silentHosts?: readonly string[];
 };
+
+/** A command with its hosts and every outcome recorded so far, keyed by host id. */
+export type CommandRecord = CommandSummary & {
+  readonly hosts: readonly Host[];
+  readonly outcomes: Readonly<Record<string, HostOutcome>>;
+};
+
+/** The attempt a command id belongs to (`a2.repetition.cpu.1` → 2): ids are made by commandIdFor. */
+export function commandAttempt(commandId: string): number | undefined {
+  const match = /^a(\d+)\./.exec(commandId);
+  return match ? Number(match[1]) : undefined;
+}
 
 /** Journal `SK=STATE#<iso-ts>#<seq>`: the audit trail of every controller state change. */
 export type StateRecord = {
@@ -125,6 +156,11 @@ export type CatalogEntry = {
   readonly engine?: string;
   readonly stopRequest?: StopRequest;
   readonly reason?: string;
+  /**
+   * Steps the failure policy ended, as `a<attempt>.<workload>` (that workload's repetitions stop) or
+   * `a<attempt>.*` (fail-fast: nothing cancellable starts). Read by run-command before it starts a step.
+   */
+  readonly policyFailures?: readonly string[];
 };
 
 /** SSM's invocation statuses; the local runner uses the same words. */

@@ -1,3 +1,4 @@
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { onInvocationStatus } from '../../lib/app/on-invocation-status.js';
@@ -123,6 +124,57 @@ describe('Use case: onInvocationStatus', () => {
     expect(tasks.map((t) => [t.status, t.metrics])).toEqual(
       HOSTS.map((_, i) => ['COMPLETED', [{ name: 'value', value: i + 1, unit: '' }]]),
     );
+  });
+
+  it('completes the step when the last result is delivered again after its count was lost', async () => {
+    const run = await runInFlight();
+    for (const h of HOSTS.slice(0, 2)) await onInvocationStatus(run.deps, result(run.runId, h, 'Success'));
+    // The process recording host-3 died after writing its task and outcome, before counting the answer.
+    const lost = result(run.runId, 'host-3', 'Success');
+    await db.journal.recordTaskResult(run.runId, {
+      workload: 'w',
+      rep: 1,
+      host: 'host-3',
+      status: 'COMPLETED',
+      commandId: lost.commandId,
+    });
+    await db.doc.send(
+      new PutCommand({
+        TableName: db.tableNames.journal,
+        Item: {
+          pk: `RUN#${run.runId}`,
+          sk: `CMDO#${lost.commandId}#host-3`,
+          hostId: 'host-3',
+          outcome: { status: 'Success' },
+        },
+      }),
+    );
+    expect(run.recorded.callbacks).toEqual([]);
+
+    expect(await onInvocationStatus(run.deps, lost)).toBe('step-completed');
+    expect(await onInvocationStatus(run.deps, lost)).toBe('duplicate');
+
+    expect(run.recorded.callbacks).toEqual([
+      { token: 'token-1', outcome: 'success', detail: { commandId: 'a1.repetition.w.1', failedHosts: [] } },
+    ]);
+    expect((await db.journal.getCommand(run.runId, lost.commandId))?.status).toBe('DONE');
+  });
+
+  it('moves the catalog counts as the step closes, without reading the run back', async () => {
+    const run = await runInFlight();
+    const statuses: InvocationStatus[] = ['Success', 'Failed', 'Success'];
+
+    for (const [i, h] of HOSTS.entries())
+      await onInvocationStatus(run.deps, result(run.runId, h, statuses[i] ?? 'Success'));
+
+    expect((await db.catalog.get(run.runId))?.counts).toStrictEqual({
+      pending: 0,
+      running: 0,
+      completed: 2,
+      failed: 1,
+      skipped: 0,
+      cancelled: 0,
+    });
   });
 
   it('ignores a status for an unknown command, and a non-terminal status', async () => {

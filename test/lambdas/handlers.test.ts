@@ -60,6 +60,8 @@ function command(overrides: Partial<CommandRecord> = {}): CommandRecord {
     taskToken: 'token',
     cancellable: true,
     status: 'SENT',
+    hostCount: 2,
+    answered: 0,
     outcomes: {},
     providerIds: ['ssm-1'],
     sentAt: '2025-01-02T02:50:00.000Z',
@@ -177,13 +179,13 @@ describe('Handler: on-invocation-status', () => {
       exitCode: 0,
     };
     const statusEvents = { invocationResult: vi.fn(async () => result) } as unknown as SsmStatusEvents;
-    const getCommand = vi.fn(async () => undefined);
-    const deps = fakeDeps({ journal: { getCommand } });
+    const getCommandSpec = vi.fn(async () => undefined);
+    const deps = fakeDeps({ journal: { getCommandSpec } });
     const handler = createOnInvocationStatusHandler(() => ({ deps, statusEvents }));
 
     await expect(handler(event)).resolves.toEqual({ outcomes: ['ignored'] });
 
-    expect(getCommand).toHaveBeenCalledWith(RUN, 'a1.setup.cpu');
+    expect(getCommandSpec).toHaveBeenCalledWith(RUN, 'a1.setup.cpu');
   });
 
   it('does not call SSM for a status that is not an end', async () => {
@@ -201,11 +203,9 @@ describe('Handler: on-invocation-status', () => {
       { runId: RUN, commandId: 'a1.repetition.cpu.1', hostId: 'i-2', status: 'Failed', exitCode: 1 },
     ];
     const statusEvents = { commandResults: vi.fn(async () => results) } as unknown as SsmStatusEvents;
-    const getCommand = vi
-      .fn()
-      .mockResolvedValueOnce(command({ outcomes: { 'i-1': { status: 'Success' } } }))
-      .mockResolvedValue(undefined);
-    const deps = fakeDeps({ journal: { getCommand } });
+    const getCommand = vi.fn(async () => command({ outcomes: { 'i-1': { status: 'Success' } } }));
+    const getCommandSpec = vi.fn(async () => undefined);
+    const deps = fakeDeps({ journal: { getCommand, getCommandSpec } });
     const handler = createOnInvocationStatusHandler(() => ({ deps, statusEvents }));
 
     const out = await handler({
@@ -215,7 +215,8 @@ describe('Handler: on-invocation-status', () => {
     });
 
     expect(out).toEqual({ outcomes: ['ignored'] });
-    expect(getCommand).toHaveBeenCalledTimes(2);
+    expect(getCommand).toHaveBeenCalledTimes(1);
+    expect(getCommandSpec).toHaveBeenCalledTimes(1);
   });
 });
 
@@ -260,19 +261,22 @@ describe('Handler: reconcile', () => {
       async (c: CommandRecord): Promise<InvocationResult[]> =>
         c.hosts.map((h) => ({ runId: RUN, commandId: c.commandId, hostId: h.id, status: 'Success' })),
     );
-    const getCommand = vi.fn(async () => undefined);
+    const getCommand = vi.fn(async (_runId: string, id: string) =>
+      [stale, fresh, done].find((c) => c.commandId === id),
+    );
+    const getCommandSpec = vi.fn(async () => undefined);
     const deps = fakeDeps({
       catalog: {
         list: async () => [entry(), entry({ runId: 'old-20250101-000000-aaaa', state: 'FINISHED' })],
       },
-      journal: { listCommands: async () => [stale, fresh, done], getCommand },
+      journal: { listCommands: async () => [stale, fresh, done], getCommand, getCommandSpec },
       runner: { poll },
     });
 
     const out = await pollStaleCommands(deps, { olderThanMs: 10 * 60 * 1000 });
 
     expect(poll.mock.calls.map(([c]) => c.commandId)).toEqual(['a1.repetition.cpu.1']);
-    expect(getCommand).toHaveBeenCalledTimes(2);
+    expect(getCommandSpec).toHaveBeenCalledTimes(2);
     expect(out).toEqual({ polledCommands: 1, recoveredResults: 0 });
   });
 

@@ -139,6 +139,41 @@ export class DynamoCatalogRepo implements CatalogRepo {
     });
   }
 
+  async addCounts(runId: string, delta: Partial<TaskCounts>, updatedAt: string): Promise<void> {
+    const names: Record<string, string> = {};
+    const values: Record<string, unknown> = { ':updatedAt': updatedAt };
+    const adds = Object.entries(delta)
+      .filter(([, n]) => n !== undefined && n !== 0)
+      .map(([status, n], i) => {
+        names[`#s${i}`] = status;
+        values[`:n${i}`] = n;
+        return `counts.#s${i} :n${i}`;
+      });
+    if (adds.length === 0) return;
+    try {
+      await this.#client.send(
+        new UpdateCommand({
+          TableName: this.#table,
+          Key: { runId },
+          UpdateExpression: `ADD ${adds.join(', ')} SET updatedAt = :updatedAt`,
+          ConditionExpression: 'attribute_exists(runId)',
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+        }),
+      );
+    } catch (err) {
+      if (isConditionFailure(err)) throw new RunNotFoundError(runId, { cause: err });
+      throw err;
+    }
+  }
+
+  async recordPolicyFailure(runId: string, mark: string): Promise<void> {
+    await this.#updateExisting(runId, 'ADD policyFailures :mark SET updatedAt = :updatedAt', {
+      ':mark': new Set([mark]),
+      ':updatedAt': this.#clock.now().toISOString(),
+    });
+  }
+
   async requestStop(runId: string, request: StopRequest): Promise<boolean> {
     try {
       await this.#client.send(
@@ -223,6 +258,8 @@ export class DynamoCatalogRepo implements CatalogRepo {
 function toEntry(item: Record<string, unknown>): CatalogEntry {
   const entry = { ...item };
   delete entry[INDEX.partitionKey];
+  // A string set in DynamoDB, an array in the entry (sorted, so equal entries compare equal).
+  if (entry.policyFailures instanceof Set) entry.policyFailures = [...entry.policyFailures].sort();
   return entry as CatalogEntry;
 }
 

@@ -3,6 +3,11 @@
  * `sk = META | TASK#<workload>#<rep:04>#<host> | CMD#<commandId> | STATE#<iso-ts>#<seq:06> | HOST#<instanceId>`.
  * Items keep the record's fields as top-level attributes, so the console shows them as they are.
  *
+ * A command is several items, so that no item grows with the fleet: `CMD#<id>` (its summary and the count
+ * of hosts that answered, updated once per answer), `CMDH#<id>#<part:04>` (its hosts, ≤ 50 per item,
+ * written once) and `CMDO#<id>#<hostId>` (one host's outcome, written once). Each answer then writes two
+ * small items instead of rewriting one item that holds the whole fleet.
+ *
  * Every single-item write carries its condition here, next to the operation it protects: a COMPLETED
  * task never regresses, a late or duplicate status event is a no-op, a command is closed once, an ephemeral
  * host moves only from the state it was read in. The only
@@ -27,7 +32,16 @@ import {
   planHostMove,
 } from '../../core/host-lifecycle.js';
 import type { JournalRepo } from '../../core/ports.js';
-import type { CommandRecord, HostOutcome, RunMeta, StateRecord, TaskRecord } from '../../core/run.js';
+import type {
+  CommandRecord,
+  CommandSpec,
+  CommandSummary,
+  Host,
+  HostOutcome,
+  RunMeta,
+  StateRecord,
+  TaskRecord,
+} from '../../core/run.js';
 import { assertTaskTransition, type TaskStatus } from '../../core/task-state.js';
 import { setAssignments } from './update-expression.js';
 
@@ -69,6 +83,16 @@ export const runPartitionKey = (runId: string): string => `RUN#${runId}`;
 export const taskSortKey = (task: TaskRef): string =>
   `TASK#${task.workload}#${String(task.rep).padStart(4, '0')}#${task.host}`;
 
+/** `sk` of a command's summary, of one part of its host list, and of one host's outcome. */
+export const commandSortKey = (commandId: string): string => `CMD#${commandId}`;
+const commandHostsPrefix = (commandId: string): string => `CMDH#${commandId}#`;
+const commandOutcomesPrefix = (commandId: string): string => `CMDO#${commandId}#`;
+/** Hosts per `CMDH#` item: an SSM batch, ~4 KB. */
+const HOSTS_PER_PART = 50;
+/** Commands and runs whose immutable parts stay cached (a Lambda container, the local engine). */
+const CACHED_COMMANDS = 256;
+const CACHED_RUNS = 16;
+
 /** `sk` of an ephemeral host's lifecycle record. */
 export const hostSortKey = (instanceId: string): string => `HOST#${instanceId}`;
 
@@ -88,6 +112,10 @@ const HOST_WRITE_ATTEMPTS = 5;
 export class DynamoJournalRepo implements JournalRepo {
   readonly #client: DynamoDBDocumentClient;
   readonly #table: string;
+  /** Specs of commands read or written here, by `runId\0commandId`: they never change. */
+  readonly #specs = new Map<string, CommandSpec>();
+  /** META by run id; served only to callers that name its attempt (META never changes within one). */
+  readonly #metas = new Map<string, RunMeta>();
 
   constructor(options: { client: DynamoDBDocumentClient; tableName: string }) {
     this.#client = options.client;
@@ -111,8 +139,13 @@ export class DynamoJournalRepo implements JournalRepo {
     }
   }
 
-  async getRun(runId: string): Promise<RunMeta | undefined> {
-    return this.#get<RunMeta>(runId, 'META');
+  async getRun(runId: string, options: { attempt?: number } = {}): Promise<RunMeta | undefined> {
+    const cached = this.#metas.get(runId);
+    if (cached !== undefined && options.attempt !== undefined && cached.attempt === options.attempt)
+      return cached;
+    const meta = await this.#get<RunMeta>(runId, 'META');
+    if (meta !== undefined) remember(this.#metas, runId, meta, CACHED_RUNS);
+    return meta;
   }
 
   async updateRunForResume(meta: RunMeta): Promise<void> {
@@ -179,13 +212,14 @@ export class DynamoJournalRepo implements JournalRepo {
         attempts: task.attempts + 1,
         startedAt,
         commandId,
+        previousStatus: task.status,
       };
       return { ...running, pk, sk: taskSortKey(task) };
     });
     await this.#batchPut(items);
   }
 
-  async recordTaskResult(runId: string, result: TaskResult): Promise<boolean> {
+  async recordTaskResult(runId: string, result: TaskResult): Promise<TaskRecord | undefined> {
     assertTaskTransition('RUNNING', result.status);
     const names: Record<string, string> = { '#status': 'status', '#commandId': 'commandId' };
     const values: Item = { ':running': 'RUNNING', ':commandId': result.commandId };
@@ -194,7 +228,7 @@ export class DynamoJournalRepo implements JournalRepo {
       values,
     });
     try {
-      await this.#client.send(
+      const out = await this.#client.send(
         new UpdateCommand({
           TableName: this.#table,
           Key: { pk: runPartitionKey(runId), sk: taskSortKey(result) },
@@ -202,11 +236,12 @@ export class DynamoJournalRepo implements JournalRepo {
           ConditionExpression: '#status = :running AND #commandId = :commandId',
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: values,
+          ReturnValues: 'ALL_NEW',
         }),
       );
-      return true;
+      return out.Attributes === undefined ? undefined : withoutKeys<TaskRecord>(out.Attributes);
     } catch (err) {
-      if (isConditionFailure(err)) return false;
+      if (isConditionFailure(err)) return undefined;
       throw err;
     }
   }
@@ -252,18 +287,21 @@ export class DynamoJournalRepo implements JournalRepo {
     return applied.reduce((sum: number, n) => sum + n, 0);
   }
 
-  async putCommand(command: CommandRecord): Promise<void> {
+  async putCommand(command: CommandSpec): Promise<void> {
+    const { hosts, ...spec } = command;
+    const pk = runPartitionKey(command.runId);
+    const summary: CommandSummary = {
+      ...spec,
+      status: 'SENT',
+      hostCount: hosts.length,
+      answered: 0,
+      providerIds: [],
+    };
     try {
       await this.#client.send(
         new PutCommand({
           TableName: this.#table,
-          // `outcomes` must exist as a map for recordHostOutcome's `SET outcomes.#host`.
-          Item: {
-            ...command,
-            outcomes: command.outcomes ?? {},
-            pk: runPartitionKey(command.runId),
-            sk: `CMD#${command.commandId}`,
-          },
+          Item: { ...summary, pk, sk: commandSortKey(command.commandId) },
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
       );
@@ -275,14 +313,41 @@ export class DynamoJournalRepo implements JournalRepo {
       }
       throw err;
     }
+    const parts: Item[] = [];
+    for (let i = 0; i < hosts.length; i += HOSTS_PER_PART) {
+      const part = String(i / HOSTS_PER_PART).padStart(4, '0');
+      parts.push({
+        pk,
+        sk: `${commandHostsPrefix(command.commandId)}${part}`,
+        hosts: hosts.slice(i, i + HOSTS_PER_PART),
+      });
+    }
+    await this.#batchPut(parts);
+    remember(this.#specs, `${command.runId}\0${command.commandId}`, command, CACHED_COMMANDS);
+  }
+
+  async getCommandSpec(runId: string, commandId: string): Promise<CommandSpec | undefined> {
+    const cached = this.#specs.get(`${runId}\0${commandId}`);
+    if (cached !== undefined) return cached;
+    const summary = await this.#get<CommandSummary>(runId, commandSortKey(commandId));
+    if (summary === undefined) return undefined;
+    return this.#specOf(summary, await this.#commandHosts(runId, commandId));
   }
 
   async getCommand(runId: string, commandId: string): Promise<CommandRecord | undefined> {
-    return this.#get<CommandRecord>(runId, `CMD#${commandId}`);
+    const summary = await this.#get<CommandSummary>(runId, commandSortKey(commandId));
+    if (summary === undefined) return undefined;
+    const cached = this.#specs.get(`${runId}\0${commandId}`);
+    const [hosts, outcomes] = await Promise.all([
+      cached?.hosts ?? this.#commandHosts(runId, commandId),
+      this.#queryPrefix<{ hostId: string; outcome: HostOutcome }>(runId, commandOutcomesPrefix(commandId)),
+    ]);
+    if (cached === undefined) this.#specOf(summary, hosts);
+    return { ...summary, hosts, outcomes: Object.fromEntries(outcomes.map((o) => [o.hostId, o.outcome])) };
   }
 
-  async listCommands(runId: string): Promise<CommandRecord[]> {
-    return this.#queryPrefix<CommandRecord>(runId, 'CMD#');
+  async listCommands(runId: string): Promise<CommandSummary[]> {
+    return this.#queryPrefix<CommandSummary>(runId, 'CMD#');
   }
 
   async setCommandProviderIds(
@@ -294,7 +359,7 @@ export class DynamoJournalRepo implements JournalRepo {
       await this.#client.send(
         new UpdateCommand({
           TableName: this.#table,
-          Key: { pk: runPartitionKey(runId), sk: `CMD#${commandId}` },
+          Key: { pk: runPartitionKey(runId), sk: commandSortKey(commandId) },
           UpdateExpression: 'SET providerIds = :providerIds',
           ConditionExpression: 'attribute_exists(pk)',
           ExpressionAttributeValues: { ':providerIds': providerIds },
@@ -313,37 +378,99 @@ export class DynamoJournalRepo implements JournalRepo {
     commandId: string,
     hostId: string,
     outcome: HostOutcome,
-  ): Promise<CommandRecord | undefined> {
+  ): Promise<{ answered: number; hostCount: number } | undefined> {
+    const pk = runPartitionKey(runId);
+    try {
+      await this.#client.send(
+        new PutCommand({
+          TableName: this.#table,
+          Item: { pk, sk: `${commandOutcomesPrefix(commandId)}${hostId}`, hostId, outcome },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+    } catch (err) {
+      // Already recorded: a duplicate event.
+      if (isConditionFailure(err)) return undefined;
+      throw err;
+    }
+    // Counted only by the writer whose outcome was new, so each host counts once (see recountHostOutcomes).
+    const out = await this.#client.send(
+      new UpdateCommand({
+        TableName: this.#table,
+        Key: { pk, sk: commandSortKey(commandId) },
+        UpdateExpression: 'ADD answered :one',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeValues: { ':one': 1 },
+        ReturnValues: 'ALL_NEW',
+      }),
+    );
+    return answers(out.Attributes);
+  }
+
+  async recountHostOutcomes(
+    runId: string,
+    commandId: string,
+  ): Promise<{ answered: number; hostCount: number } | undefined> {
+    let recorded = 0;
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const out = await this.#client.send(
+        new QueryCommand({
+          TableName: this.#table,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+          ExpressionAttributeValues: {
+            ':pk': runPartitionKey(runId),
+            ':prefix': commandOutcomesPrefix(commandId),
+          },
+          Select: 'COUNT',
+          ConsistentRead: true,
+          ...(startKey === undefined ? {} : { ExclusiveStartKey: startKey }),
+        }),
+      );
+      recorded += out.Count ?? 0;
+      startKey = out.LastEvaluatedKey;
+    } while (startKey !== undefined);
     try {
       const out = await this.#client.send(
         new UpdateCommand({
           TableName: this.#table,
-          Key: { pk: runPartitionKey(runId), sk: `CMD#${commandId}` },
-          UpdateExpression: 'SET outcomes.#host = :outcome',
-          ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(outcomes.#host)',
-          ExpressionAttributeNames: { '#host': hostId },
-          ExpressionAttributeValues: { ':outcome': outcome },
+          Key: { pk: runPartitionKey(runId), sk: commandSortKey(commandId) },
+          UpdateExpression: 'SET answered = :recorded',
+          // Only ever raised: a concurrent writer may have counted its own outcome meanwhile.
+          ConditionExpression: 'attribute_exists(pk) AND answered < :recorded',
+          ExpressionAttributeValues: { ':recorded': recorded },
           ReturnValues: 'ALL_NEW',
         }),
       );
-      return out.Attributes === undefined ? undefined : withoutKeys<CommandRecord>(out.Attributes);
+      return answers(out.Attributes);
     } catch (err) {
-      // Already recorded (a duplicate event), or no such command: either way nothing to act on.
-      if (isConditionFailure(err)) return undefined;
-      throw err;
+      if (!isConditionFailure(err)) throw err;
+      return answers(await this.#get<Item>(runId, commandSortKey(commandId)));
     }
   }
 
-  async closeCommand(runId: string, commandId: string, doneAt: string): Promise<boolean> {
+  async closeCommand(
+    runId: string,
+    commandId: string,
+    doneAt: string,
+    found: { readonly failedHosts: readonly string[]; readonly silentHosts: readonly string[] },
+  ): Promise<boolean> {
     try {
       await this.#client.send(
         new UpdateCommand({
           TableName: this.#table,
-          Key: { pk: runPartitionKey(runId), sk: `CMD#${commandId}` },
-          UpdateExpression: 'SET #status = :done, doneAt = :doneAt',
+          Key: { pk: runPartitionKey(runId), sk: commandSortKey(commandId) },
+          UpdateExpression:
+            'SET #status = :done, doneAt = :doneAt, failedHosts = :failedHosts, silentHosts = :silentHosts',
           ConditionExpression: '#status = :sent',
           ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':done': 'DONE', ':sent': 'SENT', ':doneAt': doneAt },
+          ExpressionAttributeValues: {
+            ':done': 'DONE',
+            ':sent': 'SENT',
+            ':doneAt': doneAt,
+            ':failedHosts': found.failedHosts,
+            ':silentHosts': found.silentHosts,
+          },
         }),
       );
       return true;
@@ -351,6 +478,28 @@ export class DynamoJournalRepo implements JournalRepo {
       if (isConditionFailure(err)) return false;
       throw err;
     }
+  }
+
+  /** A command's hosts, in the order it was sent with, from its `CMDH#` parts. */
+  async #commandHosts(runId: string, commandId: string): Promise<Host[]> {
+    const parts = await this.#queryPrefix<{ hosts: Host[] }>(runId, commandHostsPrefix(commandId));
+    return parts.flatMap((p) => p.hosts);
+  }
+
+  #specOf(summary: CommandSummary, hosts: readonly Host[]): CommandSpec {
+    const spec: CommandSpec = {
+      runId: summary.runId,
+      commandId: summary.commandId,
+      phase: summary.phase,
+      ...(summary.workload !== undefined ? { workload: summary.workload } : {}),
+      ...(summary.rep !== undefined ? { rep: summary.rep } : {}),
+      hosts,
+      taskToken: summary.taskToken,
+      cancellable: summary.cancellable,
+      sentAt: summary.sentAt,
+    };
+    remember(this.#specs, `${summary.runId}\0${summary.commandId}`, spec, CACHED_COMMANDS);
+    return spec;
   }
 
   async appendState(runId: string, record: StateRecord): Promise<void> {
@@ -526,6 +675,21 @@ export class DynamoJournalRepo implements JournalRepo {
 }
 
 /** The stored item as the record it holds: without the table's key attributes. */
+/** Keeps at most `limit` entries, forgetting the oldest. */
+function remember<V>(cache: Map<string, V>, key: string, value: V, limit: number): void {
+  cache.delete(key);
+  cache.set(key, value);
+  if (cache.size > limit) {
+    const oldest = cache.keys().next().value;
+    if (oldest !== undefined) cache.delete(oldest);
+  }
+}
+
+function answers(item: Item | undefined): { answered: number; hostCount: number } | undefined {
+  if (item === undefined) return undefined;
+  return { answered: Number(item.answered ?? 0), hostCount: Number(item.hostCount ?? 0) };
+}
+
 function withoutKeys<T>(item: Item): T {
   const record = { ...item };
   delete record.pk;

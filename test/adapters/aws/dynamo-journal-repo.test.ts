@@ -1,10 +1,20 @@
 import { randomUUID } from 'node:crypto';
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { runPartitionKey, taskSortKey } from '../../../lib/adapters/aws/dynamo-journal-repo.js';
+import {
+  DynamoJournalRepo,
+  runPartitionKey,
+  taskSortKey,
+} from '../../../lib/adapters/aws/dynamo-journal-repo.js';
 import { ConflictError, IllegalTransitionError } from '../../../lib/core/errors.js';
 import type { Plan } from '../../../lib/core/plan.js';
-import type { CommandRecord, RunMeta, TaskRecord } from '../../../lib/core/run.js';
+import type {
+  CommandRecord,
+  CommandSpec,
+  CommandSummary,
+  RunMeta,
+  TaskRecord,
+} from '../../../lib/core/run.js';
 import { startTestDynalite, type TestDynalite } from '../../support/dynalite.js';
 
 const plan: Plan = {
@@ -58,24 +68,35 @@ function tasksFor(workloads: readonly string[], reps: number, hosts: number): Ta
   );
 }
 
-function command(runId: string, commandId: string): CommandRecord {
+function command(runId: string, commandId: string, hostCount = 2): CommandSpec {
   return {
     runId,
     commandId,
     phase: 'repetition',
     workload: 'cpu',
     rep: 1,
-    hosts: [
-      { id: 'w1', name: 'host-1' },
-      { id: 'w2', name: 'host-2' },
-    ],
+    hosts: Array.from({ length: hostCount }, (_, i) => ({ id: `w${i + 1}`, name: `host-${i + 1}` })),
     taskToken: 'token',
     cancellable: true,
-    status: 'SENT',
-    outcomes: {},
-    providerIds: [],
     sentAt: '2026-01-01T00:00:01.000Z',
   };
+}
+
+/** What a new command reads back as: SENT, nobody answered yet. */
+function sent(spec: CommandSpec): CommandRecord {
+  return {
+    ...spec,
+    status: 'SENT',
+    hostCount: spec.hosts.length,
+    answered: 0,
+    providerIds: [],
+    outcomes: {},
+  };
+}
+
+function summaryOf(record: CommandRecord): CommandSummary {
+  const { hosts: _hosts, outcomes: _outcomes, ...summary } = record;
+  return summary;
 }
 
 let db: TestDynalite;
@@ -239,6 +260,7 @@ describe('Class: DynamoJournalRepo', () => {
           attempts: 2,
           startedAt: '2026-01-01T00:01:00.000Z',
           commandId: 'cmd-2',
+          previousStatus: 'FAILED',
         });
       }
     });
@@ -281,30 +303,33 @@ describe('Class: DynamoJournalRepo', () => {
     it('records the outcome of a task RUNNING under the command', async () => {
       const { runId, t } = await runningTask();
 
-      expect(await db.journal.recordTaskResult(runId, result)).toBe(true);
+      const stored = await db.journal.recordTaskResult(runId, result);
 
-      expect(await db.journal.getTask(runId, t)).toStrictEqual({
+      const expected = {
         ...t,
         status: 'COMPLETED',
         attempts: 1,
         startedAt: '2026-01-01T00:01:00.000Z',
         commandId: 'cmd-1',
+        previousStatus: 'PENDING',
         finishedAt: result.finishedAt,
         durationMs: 60_000,
         exitCode: 0,
         metrics: result.metrics,
         outputRef: result.outputRef,
-      });
+      };
+      expect(stored).toStrictEqual(expected);
+      expect(await db.journal.getTask(runId, t)).toStrictEqual(expected);
     });
 
-    it('returns false for a duplicate event and leaves the task unchanged', async () => {
+    it('returns nothing for a duplicate event and leaves the task unchanged', async () => {
       const { runId, t } = await runningTask();
       await db.journal.recordTaskResult(runId, result);
       const before = await db.journal.getTask(runId, t);
 
       const applied = await db.journal.recordTaskResult(runId, { ...result, status: 'FAILED', exitCode: 9 });
 
-      expect(applied).toBe(false);
+      expect(applied).toBeUndefined();
       expect(await db.journal.getTask(runId, t)).toStrictEqual(before);
     });
 
@@ -312,13 +337,13 @@ describe('Class: DynamoJournalRepo', () => {
       const { runId, t } = await runningTask();
       const before = await db.journal.getTask(runId, t);
 
-      expect(await db.journal.recordTaskResult(runId, { ...result, commandId: 'cmd-0' })).toBe(false);
+      expect(await db.journal.recordTaskResult(runId, { ...result, commandId: 'cmd-0' })).toBeUndefined();
       expect(await db.journal.getTask(runId, t)).toStrictEqual(before);
     });
 
     it('does not create a task that does not exist', async () => {
       const runId = newRunId();
-      expect(await db.journal.recordTaskResult(runId, result)).toBe(false);
+      expect(await db.journal.recordTaskResult(runId, result)).toBeUndefined();
       expect(await db.journal.getTask(runId, result)).toBeUndefined();
     });
 
@@ -407,20 +432,50 @@ describe('Class: DynamoJournalRepo', () => {
   });
 
   describe('Commands', () => {
-    it('creates a command once, with an empty outcome map, and lists the run commands', async () => {
+    it('creates a command once, nobody answered, and lists the run commands without their hosts', async () => {
       const runId = newRunId();
-      const { outcomes: _ignored, ...withoutOutcomes } = command(runId, 'cmd-1');
 
-      await db.journal.putCommand(withoutOutcomes as CommandRecord);
-      await db.journal.putCommand(command(runId, 'cmd-2'));
+      await db.journal.putCommand(command(runId, 'cmd-1'));
+      await db.journal.putCommand(command(runId, 'cmd-2', 120));
 
-      expect(await db.journal.getCommand(runId, 'cmd-1')).toStrictEqual(command(runId, 'cmd-1'));
+      expect(await db.journal.getCommand(runId, 'cmd-1')).toStrictEqual(sent(command(runId, 'cmd-1')));
+      expect(await db.journal.getCommand(runId, 'cmd-2')).toStrictEqual(sent(command(runId, 'cmd-2', 120)));
       await expect(db.journal.putCommand(command(runId, 'cmd-1'))).rejects.toBeInstanceOf(ConflictError);
       expect(await db.journal.listCommands(runId)).toStrictEqual([
-        command(runId, 'cmd-1'),
-        command(runId, 'cmd-2'),
+        summaryOf(sent(command(runId, 'cmd-1'))),
+        summaryOf(sent(command(runId, 'cmd-2', 120))),
       ]);
       expect(await db.journal.getCommand(runId, 'cmd-3')).toBeUndefined();
+    });
+
+    it('keeps a large fleet out of the command summary item (hosts in parts of at most 50)', async () => {
+      const runId = newRunId();
+      await db.journal.putCommand(command(runId, 'cmd-1', 120));
+
+      const items = await db.doc.send(
+        new QueryCommand({
+          TableName: db.tableNames.journal,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': `RUN#${runId}` },
+        }),
+      );
+
+      expect(items.Items?.map((i) => [i.sk, (i.hosts as unknown[] | undefined)?.length])).toStrictEqual([
+        ['CMD#cmd-1', undefined],
+        ['CMDH#cmd-1#0000', 50],
+        ['CMDH#cmd-1#0001', 50],
+        ['CMDH#cmd-1#0002', 20],
+      ]);
+    });
+
+    it('reads a command spec back in another process as it was written', async () => {
+      const runId = newRunId();
+      await db.journal.putCommand(command(runId, 'cmd-1', 60));
+
+      const other = new DynamoJournalRepo({ client: db.doc, tableName: db.tableNames.journal });
+
+      expect(await other.getCommandSpec(runId, 'cmd-1')).toStrictEqual(command(runId, 'cmd-1', 60));
+      expect(await other.getCommandSpec(runId, 'cmd-9')).toBeUndefined();
     });
 
     it('sets provider ids on an existing command only', async () => {
@@ -436,7 +491,7 @@ describe('Class: DynamoJournalRepo', () => {
       expect(await db.journal.getCommand(runId, 'cmd-9')).toBeUndefined();
     });
 
-    it('records a host outcome once and returns the updated command', async () => {
+    it('records a host outcome once and counts the hosts that answered', async () => {
       const runId = newRunId();
       await db.journal.putCommand(command(runId, 'cmd-1'));
 
@@ -453,31 +508,52 @@ describe('Class: DynamoJournalRepo', () => {
         error: 'gone',
       });
 
-      expect(first).toStrictEqual({
-        ...command(runId, 'cmd-1'),
-        outcomes: { w1: { status: 'Success', exitCode: 0 } },
-      });
+      expect(first).toStrictEqual({ answered: 1, hostCount: 2 });
       expect(second).toBeUndefined();
-      expect(other?.outcomes).toStrictEqual({
+      expect(other).toStrictEqual({ answered: 2, hostCount: 2 });
+      expect((await db.journal.getCommand(runId, 'cmd-1'))?.outcomes).toStrictEqual({
         w1: { status: 'Success', exitCode: 0 },
         w2: { status: 'Failed', error: 'gone' },
       });
-      expect(await db.journal.recordHostOutcome(runId, 'cmd-9', 'w1', { status: 'Success' })).toBeUndefined();
-      expect(await db.journal.getCommand(runId, 'cmd-9')).toBeUndefined();
     });
 
-    it('closes a command once', async () => {
+    it('recounts outcomes recorded but never counted, and never lowers the count', async () => {
+      const runId = newRunId();
+      await db.journal.putCommand(command(runId, 'cmd-1', 3));
+      await db.journal.recordHostOutcome(runId, 'cmd-1', 'w1', { status: 'Success' });
+      // A writer that died after recording w2's outcome and before counting it.
+      await db.doc.send(
+        new PutCommand({
+          TableName: db.tableNames.journal,
+          Item: { pk: `RUN#${runId}`, sk: 'CMDO#cmd-1#w2', hostId: 'w2', outcome: { status: 'Success' } },
+        }),
+      );
+
+      expect(await db.journal.recountHostOutcomes(runId, 'cmd-1')).toStrictEqual({
+        answered: 2,
+        hostCount: 3,
+      });
+      expect(await db.journal.recountHostOutcomes(runId, 'cmd-1')).toStrictEqual({
+        answered: 2,
+        hostCount: 3,
+      });
+      expect(await db.journal.recountHostOutcomes(runId, 'cmd-9')).toBeUndefined();
+    });
+
+    it('closes a command once, with the hosts that failed and the hosts that never answered', async () => {
       const runId = newRunId();
       await db.journal.putCommand(command(runId, 'cmd-1'));
+      const found = { failedHosts: ['host-1'], silentHosts: ['host-2'] };
 
-      expect(await db.journal.closeCommand(runId, 'cmd-1', '2026-01-01T00:05:00.000Z')).toBe(true);
-      expect(await db.journal.closeCommand(runId, 'cmd-1', '2026-01-01T00:06:00.000Z')).toBe(false);
+      expect(await db.journal.closeCommand(runId, 'cmd-1', '2026-01-01T00:05:00.000Z', found)).toBe(true);
+      expect(await db.journal.closeCommand(runId, 'cmd-1', '2026-01-01T00:06:00.000Z', found)).toBe(false);
       expect(await db.journal.getCommand(runId, 'cmd-1')).toStrictEqual({
-        ...command(runId, 'cmd-1'),
+        ...sent(command(runId, 'cmd-1')),
         status: 'DONE',
         doneAt: '2026-01-01T00:05:00.000Z',
+        ...found,
       });
-      expect(await db.journal.closeCommand(runId, 'cmd-9', 'now')).toBe(false);
+      expect(await db.journal.closeCommand(runId, 'cmd-9', 'now', found)).toBe(false);
     });
   });
 

@@ -59,10 +59,11 @@ describe('Class: DynamoJournalRepo', () => {
           ':status': 'COMPLETED',
           ':exitCode': 0,
         },
+        ReturnValues: 'ALL_NEW',
       });
     });
 
-    it('returns false when the condition fails', async () => {
+    it('returns nothing when the condition fails', async () => {
       ddb.on(UpdateCommand).rejects(conditionFailed());
 
       const applied = await journal.recordTaskResult('r1', {
@@ -73,7 +74,7 @@ describe('Class: DynamoJournalRepo', () => {
         commandId: 'c1',
       });
 
-      expect(applied).toBe(false);
+      expect(applied).toBeUndefined();
     });
   });
 

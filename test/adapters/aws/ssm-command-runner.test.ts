@@ -242,6 +242,8 @@ describe('Class: SsmCommandRunner', () => {
         taskToken: 't',
         cancellable: true,
         status: 'SENT',
+        hostCount: 2,
+        answered: 0,
         outcomes: {},
         providerIds: ['ssm-1'],
         sentAt: '2025-01-01T00:00:00.000Z',

@@ -48,30 +48,14 @@ export async function onInvocationStatus(deps: Deps, result: InvocationResult): 
   const attempt = commandAttempt(command.commandId);
   const meta = await deps.journal.getRun(result.runId, attempt === undefined ? {} : { attempt });
   if (!meta) throw new RunNotFoundError(result.runId);
-  let outcome: HostOutcome = {
-    status: result.status,
-    ...(result.exitCode !== undefined ? { exitCode: result.exitCode } : {}),
-    ...(result.error !== undefined ? { error: result.error } : {}),
-  };
-  if (command.phase === 'repetition' && command.workload !== undefined && command.rep !== undefined) {
-    const task = await taskResult(deps, meta, command, host.name, result);
-    const stored = await deps.journal.recordTaskResult(meta.runId, task);
-    if (stored) {
-      const build =
-        stored.status === 'COMPLETED'
-          ? taskCompleted
-          : stored.status === 'CANCELLED'
-            ? taskCancelled
-            : taskFailed;
-      const time = stored.finishedAt ?? deps.clock.now().toISOString();
-      await deps.events.publish([
-        build({ runId: meta.runId, target: deps.target, time, task: stored, attempt: stored.attempts }),
-      ]);
-      outcome = { ...outcome, task: { from: stored.previousStatus ?? 'PENDING', to: stored.status } };
-    }
-    if (task.status === 'FAILED' && task.error !== undefined) outcome = { ...outcome, error: task.error };
-  }
-  const counted = await deps.journal.recordHostOutcome(meta.runId, command.commandId, host.id, outcome);
+  const counted =
+    command.phase === 'repetition'
+      ? await recordRepetition(deps, meta, command, host.name, result)
+      : await deps.journal.recordHostOutcome(meta.runId, command.commandId, host.id, {
+          status: result.status,
+          ...(result.exitCode !== undefined ? { exitCode: result.exitCode } : {}),
+          ...(result.error !== undefined ? { error: result.error } : {}),
+        });
   if (counted === undefined) {
     // Already recorded: a duplicate, or a retry after a process died between recording and counting it.
     const recounted = await deps.journal.recountHostOutcomes(meta.runId, command.commandId);
@@ -80,6 +64,35 @@ export async function onInvocationStatus(deps: Deps, result: InvocationResult): 
   }
   if (counted.answered < counted.hostCount) return 'recorded';
   return (await completeStep(deps, meta, command.commandId)) ? 'step-completed' : 'recorded';
+}
+
+/**
+ * A repetition's result is its task's: recorded once (the task must be RUNNING under this command), then
+ * counted. Returns the count, or undefined when the task already had its result (a duplicate).
+ */
+async function recordRepetition(
+  deps: Deps,
+  meta: RunMeta,
+  command: CommandSpec,
+  hostName: string,
+  result: InvocationResult,
+): Promise<{ answered: number; hostCount: number } | undefined> {
+  const stored = await deps.journal.recordTaskResult(
+    meta.runId,
+    await taskResult(deps, meta, command, hostName, result),
+  );
+  if (!stored) return undefined;
+  const build =
+    stored.status === 'COMPLETED'
+      ? taskCompleted
+      : stored.status === 'CANCELLED'
+        ? taskCancelled
+        : taskFailed;
+  const time = stored.finishedAt ?? deps.clock.now().toISOString();
+  await deps.events.publish([
+    build({ runId: meta.runId, target: deps.target, time, task: stored, attempt: stored.attempts }),
+  ]);
+  return deps.journal.countAnswer(meta.runId, command.commandId);
 }
 
 type TaskResult = Parameters<Deps['journal']['recordTaskResult']>[1];

@@ -74,8 +74,9 @@ export interface JournalRepo {
   listCommands(runId: string): Promise<CommandSummary[]>;
   setCommandProviderIds(runId: string, commandId: string, providerIds: readonly string[]): Promise<void>;
   /**
-   * Records one host's outcome on the command, once (condition: that host has no outcome yet), and counts
-   * it. Returns how many hosts have answered, or undefined when the outcome was already recorded.
+   * Records one host's outcome on a command that is not a repetition (a repetition's outcomes are its
+   * tasks, recorded by recordTaskResult), once (condition: that host has no outcome yet), and counts it.
+   * Returns how many hosts have answered, or undefined when the outcome was already recorded.
    */
   recordHostOutcome(
     runId: string,
@@ -83,6 +84,8 @@ export interface JournalRepo {
     hostId: string,
     outcome: HostOutcome,
   ): Promise<{ answered: number; hostCount: number } | undefined>;
+  /** Counts one more host answer (after recordTaskResult applied a repetition's result). */
+  countAnswer(runId: string, commandId: string): Promise<{ answered: number; hostCount: number }>;
   /**
    * Counts the recorded outcomes again and raises the answered count to it: the repair for an outcome
    * recorded by a process that died before counting it. Undefined when there is no such command.

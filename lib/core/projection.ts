@@ -701,19 +701,23 @@ export function dynamoRequests(
         containers,
       );
     }
+    // A repetition's outcomes are its tasks; other steps write one outcome item per host.
+    const outcomes = step.phase === 'repetition' ? H * b.taskCompleted : H * b.outcome;
+    const outcomesQuery = step.phase === 'repetition' ? 'Query TASK# of the repetition' : 'Query CMDO#';
     for (let i = 0; i < H; i += 1) {
       if (step.phase === 'repetition') {
         add('on-invocation-status', 'journal UpdateItem TASK# result', { w: writeUnits(b.taskCompleted) });
         completed += 1;
+      } else {
+        add('on-invocation-status', 'journal PutItem CMDO# (outcome)', { w: writeUnits(b.outcome) });
       }
-      add('on-invocation-status', 'journal PutItem CMDO# (outcome)', { w: writeUnits(b.outcome) });
       add('on-invocation-status', 'journal UpdateItem CMD# answered', { w: writeUnits(header) });
     }
     // ... the last one reads the outcomes, closes the command and, for a repetition, adds to the counts.
     add(
       'on-invocation-status',
-      'completeStep: journal GetItem CMD# + Query CMDO#',
-      { r: readUnits(header) + readUnits(H * b.outcome) },
+      `completeStep: journal GetItem CMD# + ${outcomesQuery}`,
+      { r: readUnits(header) + readUnits(outcomes) },
       2,
     );
     add('on-invocation-status', 'completeStep: journal UpdateItem CMD# DONE', { w: writeUnits(header) });
@@ -727,8 +731,8 @@ export function dynamoRequests(
     // the per-command status events (one per SSM command, i.e. per batch) read the command back.
     add(
       'on-invocation-status',
-      'command event: journal GetItem CMD# + Query CMDO#',
-      { r: batches * (readUnits(header) + readUnits(H * b.outcome)) },
+      `command event: journal GetItem CMD# + ${outcomesQuery}`,
+      { r: batches * (readUnits(header) + readUnits(outcomes)) },
       2 * batches,
     );
     doneCommands += 1;

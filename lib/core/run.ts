@@ -115,6 +115,31 @@ export type CommandRecord = CommandSummary & {
   readonly outcomes: Readonly<Record<string, HostOutcome>>;
 };
 
+/**
+ * A repetition's task as its host's outcome on the command: the task item is the outcome (a repetition
+ * writes no outcome item of its own). Undefined while the task has no result under that command.
+ */
+export function taskOutcome(task: TaskRecord, commandId: string): HostOutcome | undefined {
+  if (task.commandId !== commandId) return undefined;
+  const status: InvocationStatus | undefined =
+    task.status === 'COMPLETED'
+      ? 'Success'
+      : task.status === 'CANCELLED'
+        ? 'Cancelled'
+        : task.status === 'FAILED'
+          ? task.errorType === 'TIMEOUT'
+            ? 'TimedOut'
+            : 'Failed'
+          : undefined;
+  if (status === undefined) return undefined;
+  return {
+    status,
+    ...(task.exitCode !== undefined ? { exitCode: task.exitCode } : {}),
+    ...(task.error !== undefined ? { error: task.error } : {}),
+    task: { from: task.previousStatus ?? 'PENDING', to: task.status },
+  };
+}
+
 /** The attempt a command id belongs to (`a2.repetition.cpu.1` → 2): ids are made by commandIdFor. */
 export function commandAttempt(commandId: string): number | undefined {
   const match = /^a(\d+)\./.exec(commandId);

@@ -5,8 +5,9 @@
  *
  * A command is several items, so that no item grows with the fleet: `CMD#<id>` (its summary and the count
  * of hosts that answered, updated once per answer), `CMDH#<id>#<part:04>` (its hosts, ≤ 50 per item,
- * written once) and `CMDO#<id>#<hostId>` (one host's outcome, written once). Each answer then writes two
- * small items instead of rewriting one item that holds the whole fleet.
+ * written once) and, for steps other than repetitions, `CMDO#<id>#<hostId>` (one host's outcome, written
+ * once); a repetition's outcomes are its `TASK#` items. Each answer then writes one or two small items
+ * instead of rewriting one item that holds the whole fleet.
  *
  * Every single-item write carries its condition here, next to the operation it protects: a COMPLETED
  * task never regresses, a late or duplicate status event is a no-op, a command is closed once, an ephemeral
@@ -32,15 +33,16 @@ import {
   planHostMove,
 } from '../../core/host-lifecycle.js';
 import type { JournalRepo } from '../../core/ports.js';
-import type {
-  CommandRecord,
-  CommandSpec,
-  CommandSummary,
-  Host,
-  HostOutcome,
-  RunMeta,
-  StateRecord,
-  TaskRecord,
+import {
+  type CommandRecord,
+  type CommandSpec,
+  type CommandSummary,
+  type Host,
+  type HostOutcome,
+  type RunMeta,
+  type StateRecord,
+  type TaskRecord,
+  taskOutcome,
 } from '../../core/run.js';
 import { assertTaskTransition, type TaskStatus } from '../../core/task-state.js';
 import { setAssignments } from './update-expression.js';
@@ -338,12 +340,17 @@ export class DynamoJournalRepo implements JournalRepo {
     const summary = await this.#get<CommandSummary>(runId, commandSortKey(commandId));
     if (summary === undefined) return undefined;
     const cached = this.#specs.get(`${runId}\0${commandId}`);
-    const [hosts, outcomes] = await Promise.all([
+    const [hosts, recorded] = await Promise.all([
       cached?.hosts ?? this.#commandHosts(runId, commandId),
-      this.#queryPrefix<{ hostId: string; outcome: HostOutcome }>(runId, commandOutcomesPrefix(commandId)),
+      this.#recordedOutcomes(runId, summary),
     ]);
     if (cached === undefined) this.#specOf(summary, hosts);
-    return { ...summary, hosts, outcomes: Object.fromEntries(outcomes.map((o) => [o.hostId, o.outcome])) };
+    const outcomes: Record<string, HostOutcome> = {};
+    for (const host of hosts) {
+      const outcome = recorded.get(summary.phase === 'repetition' ? host.name : host.id);
+      if (outcome !== undefined) outcomes[host.id] = outcome;
+    }
+    return { ...summary, hosts, outcomes };
   }
 
   async listCommands(runId: string): Promise<CommandSummary[]> {
@@ -394,42 +401,37 @@ export class DynamoJournalRepo implements JournalRepo {
       throw err;
     }
     // Counted only by the writer whose outcome was new, so each host counts once (see recountHostOutcomes).
-    const out = await this.#client.send(
-      new UpdateCommand({
-        TableName: this.#table,
-        Key: { pk, sk: commandSortKey(commandId) },
-        UpdateExpression: 'ADD answered :one',
-        ConditionExpression: 'attribute_exists(pk)',
-        ExpressionAttributeValues: { ':one': 1 },
-        ReturnValues: 'ALL_NEW',
-      }),
-    );
-    return answers(out.Attributes);
+    return this.countAnswer(runId, commandId);
+  }
+
+  async countAnswer(runId: string, commandId: string): Promise<{ answered: number; hostCount: number }> {
+    try {
+      const out = await this.#client.send(
+        new UpdateCommand({
+          TableName: this.#table,
+          Key: { pk: runPartitionKey(runId), sk: commandSortKey(commandId) },
+          UpdateExpression: 'ADD answered :one',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeValues: { ':one': 1 },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return answers(out.Attributes) ?? { answered: 0, hostCount: 0 };
+    } catch (err) {
+      if (isConditionFailure(err)) {
+        throw new ConflictError(`command ${commandId} of run ${runId} does not exist`, { cause: err });
+      }
+      throw err;
+    }
   }
 
   async recountHostOutcomes(
     runId: string,
     commandId: string,
   ): Promise<{ answered: number; hostCount: number } | undefined> {
-    let recorded = 0;
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const out = await this.#client.send(
-        new QueryCommand({
-          TableName: this.#table,
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-          ExpressionAttributeValues: {
-            ':pk': runPartitionKey(runId),
-            ':prefix': commandOutcomesPrefix(commandId),
-          },
-          Select: 'COUNT',
-          ConsistentRead: true,
-          ...(startKey === undefined ? {} : { ExclusiveStartKey: startKey }),
-        }),
-      );
-      recorded += out.Count ?? 0;
-      startKey = out.LastEvaluatedKey;
-    } while (startKey !== undefined);
+    const summary = await this.#get<CommandSummary>(runId, commandSortKey(commandId));
+    if (summary === undefined) return undefined;
+    const recorded = (await this.#recordedOutcomes(runId, summary)).size;
     try {
       const out = await this.#client.send(
         new UpdateCommand({
@@ -478,6 +480,27 @@ export class DynamoJournalRepo implements JournalRepo {
       if (isConditionFailure(err)) return false;
       throw err;
     }
+  }
+
+  /**
+   * The outcomes recorded for a command: a repetition's by host name (its tasks with a result under the
+   * command), any other step's by host id (its `CMDO#` items).
+   */
+  async #recordedOutcomes(runId: string, summary: CommandSummary): Promise<Map<string, HostOutcome>> {
+    if (summary.phase === 'repetition' && summary.workload !== undefined && summary.rep !== undefined) {
+      const tasks = await this.listTasks(runId, { workload: summary.workload, rep: summary.rep });
+      const recorded = new Map<string, HostOutcome>();
+      for (const task of tasks) {
+        const outcome = taskOutcome(task, summary.commandId);
+        if (outcome !== undefined) recorded.set(task.host, outcome);
+      }
+      return recorded;
+    }
+    const items = await this.#queryPrefix<{ hostId: string; outcome: HostOutcome }>(
+      runId,
+      commandOutcomesPrefix(summary.commandId),
+    );
+    return new Map(items.map((o) => [o.hostId, o.outcome]));
   }
 
   /** A command's hosts, in the order it was sent with, from its `CMDH#` parts. */

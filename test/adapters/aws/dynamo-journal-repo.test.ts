@@ -68,13 +68,13 @@ function tasksFor(workloads: readonly string[], reps: number, hosts: number): Ta
   );
 }
 
+/** A workload setup: its outcomes are `CMDO#` items (a repetition's are its tasks, tested below). */
 function command(runId: string, commandId: string, hostCount = 2): CommandSpec {
   return {
     runId,
     commandId,
-    phase: 'repetition',
+    phase: 'setup',
     workload: 'cpu',
-    rep: 1,
     hosts: Array.from({ length: hostCount }, (_, i) => ({ id: `w${i + 1}`, name: `host-${i + 1}` })),
     taskToken: 'token',
     cancellable: true,
@@ -538,6 +538,36 @@ describe('Class: DynamoJournalRepo', () => {
         hostCount: 3,
       });
       expect(await db.journal.recountHostOutcomes(runId, 'cmd-9')).toBeUndefined();
+    });
+
+    it("reads a repetition's outcomes from its tasks, and counts its answers", async () => {
+      const runId = newRunId();
+      const spec: CommandSpec = { ...command(runId, 'cmd-1'), phase: 'repetition', rep: 1 };
+      const tasks = [task('cpu', 1, 'host-1'), task('cpu', 1, 'host-2')];
+      await db.journal.putTasks(runId, tasks);
+      await db.journal.putCommand(spec);
+      await db.journal.markRunning(runId, tasks, 'cmd-1', '2026-01-01T00:01:00.000Z');
+
+      await db.journal.recordTaskResult(runId, {
+        workload: 'cpu',
+        rep: 1,
+        host: 'host-1',
+        status: 'FAILED',
+        errorType: 'TIMEOUT',
+        error: 'timed out after 5s',
+        commandId: 'cmd-1',
+      });
+      const counted = await db.journal.countAnswer(runId, 'cmd-1');
+
+      expect(counted).toStrictEqual({ answered: 1, hostCount: 2 });
+      expect((await db.journal.getCommand(runId, 'cmd-1'))?.outcomes).toStrictEqual({
+        w1: { status: 'TimedOut', error: 'timed out after 5s', task: { from: 'PENDING', to: 'FAILED' } },
+      });
+      expect(await db.journal.recountHostOutcomes(runId, 'cmd-1')).toStrictEqual({
+        answered: 1,
+        hostCount: 2,
+      });
+      await expect(db.journal.countAnswer(runId, 'cmd-9')).rejects.toBeInstanceOf(ConflictError);
     });
 
     it('closes a command once, with the hosts that failed and the hosts that never answered', async () => {

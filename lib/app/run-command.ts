@@ -25,6 +25,8 @@ export type RunCommandInput = {
   readonly phase: Phase;
   readonly workload?: string;
   readonly rep?: number;
+  /** Free strategy: the step is this host's alone (its own command); absent, the step runs on every host. */
+  readonly host?: string;
   readonly taskToken: string;
 };
 
@@ -32,15 +34,24 @@ export type RunCommandOutput =
   | { readonly commandId: string; readonly hosts: number }
   | { readonly commandId: null; readonly skipped: string };
 
-/** Deterministic per attempt, so a retried invocation finds the command it already created. */
-export function commandIdFor(attempt: number, phase: Phase, workload?: string, rep?: number): string {
-  return [`a${attempt}`, phase, workload, rep].filter((p) => p !== undefined).join('.');
+/**
+ * Deterministic per attempt, so a retried invocation finds the command it already created; a host's own step
+ * (free) names the host, so every host's step is a distinct command.
+ */
+export function commandIdFor(
+  attempt: number,
+  phase: Phase,
+  workload?: string,
+  rep?: number,
+  host?: string,
+): string {
+  return [`a${attempt}`, phase, workload, rep, host].filter((p) => p !== undefined).join('.');
 }
 
 export async function runCommand(deps: Deps, input: RunCommandInput): Promise<RunCommandOutput> {
   const { meta, entry } = await loadRun(deps, input.runId);
   await enterPhase(deps, entry, input.phase, input.workload);
-  const commandId = commandIdFor(meta.attempt, input.phase, input.workload, input.rep);
+  const commandId = commandIdFor(meta.attempt, input.phase, input.workload, input.rep, input.host);
   const commands = (await deps.journal.listCommands(meta.runId)).filter((c) =>
     c.commandId.startsWith(`a${meta.attempt}.`),
   );
@@ -171,7 +182,9 @@ function refuseAfterPolicyFailure(
     if (verdict.ok) continue;
     if (verdict.failFast)
       throw new FailFastError(`${verdict.reason ?? 'a task failed'}; ${input.phase} not started`);
-    if (input.phase === 'repetition' && c.workload === input.workload) {
+    // In free, maxFailedPercent applies to each host's own steps: another host's failures end nothing here.
+    const sameHosts = input.host === undefined || c.hosts.some((h) => h.name === input.host);
+    if (input.phase === 'repetition' && c.workload === input.workload && sameHosts) {
       throw new StepFailedError(`workload ${c.workload} ended: ${verdict.reason ?? 'too many hosts failed'}`);
     }
   }
@@ -191,7 +204,9 @@ async function prepareStep(
   // Hosts that failed global setup sit out the workloads (their tasks are already SKIPPED); teardowns still visit them.
   const globalSetup = thisAttempt.find((c) => c.phase === 'globalSetup');
   const failedGlobal = globalSetup ? failedHostNames(globalSetup) : new Set<string>();
-  const active = reachable.filter((h) => !failedGlobal.has(h.name));
+  const active = reachable.filter(
+    (h) => !failedGlobal.has(h.name) && (input.host === undefined || h.name === input.host),
+  );
   const baseEnv = { ...plan.env, FLEETBENCH_RUN_ID: meta.runId };
   const hostEnv = (hosts: readonly Host[]) =>
     Object.fromEntries(hosts.map((h) => [h.id, { FLEETBENCH_HOST: h.name }]));
@@ -222,7 +237,12 @@ async function prepareStep(
     case 'teardown': {
       const w = requireWorkload(workload);
       // Tear down only what was started: a workload that a stop prevented from starting has nothing to undo.
-      const started = thisAttempt.some((c) => c.workload === w.name && c.phase !== 'teardown');
+      const started = thisAttempt.some(
+        (c) =>
+          c.workload === w.name &&
+          c.phase !== 'teardown' &&
+          (input.host === undefined || c.hosts.some((h) => h.name === input.host)),
+      );
       if (!started) return { skipped: `workload ${w.name} did not start` };
       return shellStep(w.teardown, active, 'no workload teardown', {
         env: { ...baseEnv, FLEETBENCH_WORKLOAD: w.name },

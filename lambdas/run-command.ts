@@ -13,17 +13,18 @@ const payloadSchema = z.object({
   runId: z.string().min(1),
   workload: z.string().min(1).optional(),
   rep: z.number().int().positive().optional(),
+  host: z.string().min(1).optional(),
   taskToken: z.string().min(1),
 });
 
 export function createRunCommandHandler(runtime: () => Pick<AwsRuntime, 'deps'>) {
   return async (event: unknown): Promise<RunCommandOutput> => {
-    const { phase, runId, workload, rep, taskToken } = parseInput(
+    const { phase, runId, workload, rep, host, taskToken } = parseInput(
       payloadSchema,
       event,
       'Run command payload',
     );
-    return runCommand(runtime().deps, { phase, runId, taskToken, ...defined({ workload, rep }) });
+    return runCommand(runtime().deps, { phase, runId, taskToken, ...defined({ workload, rep, host }) });
   };
 }
 

@@ -33,6 +33,7 @@ export async function costFigure(
 ): Promise<FigureResult> {
   const shape = shapeOf(1000, 10, 5);
   const cost = projectCost(shape);
+  const free = projectCost(shape, 'free');
   const u = cost.usage;
   const per = (n: number) => n / u.hostTasks;
   const lambdaInvocations = Object.values(u.lambda.invocations).reduce((n, x) => n + x, 0);
@@ -74,6 +75,13 @@ export async function costFigure(
     measurements: [
       measured('$ per 1,000 host-tasks (1,000 hosts × 10 × 5)', cost.usdPerThousandHostTasks, '$', TARGET),
       measured('$ per run (50,000 host-tasks)', cost.totalUsd, '$'),
+      measured(
+        'free: $ per 1,000 host-tasks (1,000 hosts × 10 × 5)',
+        free.usdPerThousandHostTasks,
+        '$',
+        TARGET,
+        `$${free.totalUsd.toFixed(2)} a run; state transitions of the 1,000 host executions $${(free.lines.find((l) => l.price === 'stateTransition')?.usd ?? 0).toFixed(2)}; other requests modelled as lockstep`,
+      ),
       ...scaling
         .filter((s) => s.hosts !== 1000)
         .map((s) =>

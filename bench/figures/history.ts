@@ -11,24 +11,37 @@ import {
   HISTORY_EVENT_LIMIT,
   type HistoryCount,
   HistoryCounter,
+  type HistoryProjection,
   projectHistory,
   type RunShape,
 } from '../../lib/core/projection.js';
-import { type FigureResult, measured, unavailable } from '../lib/report.js';
+import { type FigureResult, measured } from '../lib/report.js';
 import { round } from '../lib/stats.js';
 
 /** SendCommand takes ≤ 50 instances: the runner's batches, invisible to the workflow. */
 const SSM_BATCH = 50;
 
+export type InstantRun = HistoryCount & {
+  /** The run's own execution, and in free each host's child execution (in host order). */
+  readonly parent: HistoryCount;
+  readonly children: readonly HistoryCount[];
+  readonly sendCommands: number;
+  readonly wallMs: number;
+};
+
 /**
  * Runs the workflow for `workloads` × `reps` with instant Task states. run-command's effect is reduced to
- * what the workflow sees (the step completes) plus the number of SSM commands it would send.
+ * what the workflow sees (the step completes) plus the number of SSM commands it would send. In free the
+ * hosts' child executions run one at a time, so the counter can attribute every event to its execution.
  */
 export async function instantRun(
   hosts: number,
   workloads: number,
   reps: number,
-): Promise<HistoryCount & { sendCommands: number; wallMs: number }> {
+  strategy: 'lockstep' | 'free' = 'lockstep',
+  /** free: hosts at once. Counts do not depend on it; the interpreter is ~4× faster one host at a time. */
+  hostConcurrency = 1,
+): Promise<InstantRun> {
   const definition = loadRunDefinition();
   let sendCommands = 0;
   const handlers: Record<string, (input: { Payload: Record<string, unknown> }) => unknown> = {};
@@ -39,10 +52,21 @@ export async function instantRun(
           name: `w${w + 1}`,
           reps: Array.from({ length: reps }, (_, r) => r + 1),
         }));
-        return { Payload: { runId: 'bench', attempt: 1, workloads: items } };
+        const names = strategy === 'free' ? Array.from({ length: hosts }, (_, h) => `host-${h + 1}`) : [];
+        return {
+          Payload: {
+            runId: 'bench',
+            attempt: 1,
+            workloads: items,
+            strategy,
+            hosts: names,
+            hostConcurrency,
+          },
+        };
       }
       if (fn.includes('FinalizeRun')) return { Payload: { state: 'FINISHED', counts: {} } };
-      if (Payload.phase === 'repetition') sendCommands += Math.ceil(hosts / SSM_BATCH);
+      // lockstep: one command per batch of ≤ 50 hosts; free: one per host's repetition.
+      if (Payload.phase === 'repetition') sendCommands += Payload.host ? 1 : Math.ceil(hosts / SSM_BATCH);
       return {};
     };
   }
@@ -57,7 +81,7 @@ export async function instantRun(
   const counter = new HistoryCounter(definition as never);
   for await (const event of execution.eventLogs) counter.add(event);
   await execution.result;
-  return { ...counter.count(), sendCommands, wallMs: performance.now() - start };
+  return { ...counter.count(), ...counter.executions(), sendCommands, wallMs: performance.now() - start };
 }
 
 export async function historyFigure(): Promise<FigureResult> {
@@ -65,27 +89,36 @@ export async function historyFigure(): Promise<FigureResult> {
   const workloads = 10;
   const reps = 5;
   const count = await instantRun(hosts, workloads, reps);
+  const free = await instantRun(hosts, workloads, reps, 'free');
   const shape: RunShape = {
     hosts,
     globalSetup: 0,
     globalTeardown: 0,
     workloads: Array.from({ length: workloads }, () => ({ reps, setup: 0, teardown: 0 })),
   };
-  const projected = projectHistory(shape, 'lockstep');
-  if (!projected.implemented) throw new Error('lockstep must be implemented');
+  const projected = implemented(projectHistory(shape, 'lockstep'));
+  const freeProjected = implemented(projectHistory(shape, 'free'));
   const hostTasks = hosts * workloads * reps;
-  // The largest lockstep plan (one workload) that stays within the budget.
-  const perRep = projectHistory({ ...shape, workloads: [{ reps: 2, setup: 0, teardown: 0 }] }, 'lockstep');
-  const oneRep = projectHistory({ ...shape, workloads: [{ reps: 1, setup: 0, teardown: 0 }] }, 'lockstep');
-  const maxReps =
-    perRep.implemented && oneRep.implemented
-      ? 1 +
-        Math.floor(
-          (HISTORY_EVENT_BUDGET - oneRep.largest.historyEvents) /
-            (perRep.largest.historyEvents - oneRep.largest.historyEvents),
-        )
-      : 0;
-  const free = projectHistory(shape, 'free');
+  // The execution that grows with repetitions: lockstep's only one, free's host child.
+  const oneWorkload = (n: number, strategy: 'lockstep' | 'free') => {
+    const p = implemented(
+      projectHistory({ ...shape, workloads: [{ reps: n, setup: 0, teardown: 0 }] }, strategy),
+    );
+    return (p.child ?? p.parent).historyEvents;
+  };
+  // The most repetitions of one workload that stay within the budget: events grow linearly with repetitions.
+  const maxReps = (strategy: 'lockstep' | 'free') =>
+    1 +
+    Math.floor(
+      (HISTORY_EVENT_BUDGET - oneWorkload(1, strategy)) /
+        (oneWorkload(2, strategy) - oneWorkload(1, strategy)),
+    );
+  const childEvents = free.children.map((c) => c.historyEvents);
+  const largestChild = free.children.reduce<HistoryCount | undefined>(
+    (max, c) => (max === undefined || c.historyEvents > max.historyEvents ? c : max),
+    undefined,
+  );
+  const freeLargest = Math.max(free.parent.historyEvents, ...childEvents);
   const limit = { comparator: '<=', value: HISTORY_EVENT_LIMIT, unit: 'events' } as const;
   const budget = { comparator: '<=', value: HISTORY_EVENT_BUDGET, unit: 'events' } as const;
   return {
@@ -93,8 +126,9 @@ export async function historyFigure(): Promise<FigureResult> {
     title: 'Step Functions history budget',
     method:
       'run.asl.json executed by aws-local-stepfunctions for 1,000 hosts × 10 workloads × 5 repetitions with ' +
-      'instant Task states; every interpreter event mapped to AWS Standard history events (STATE_HISTORY and EXECUTION_HISTORY in ' +
-      'lib/core/projection.ts) and counted.',
+      'instant Task states, in lockstep and in free; every interpreter event mapped to AWS Standard history events ' +
+      '(STATE_HISTORY, EXECUTION_HISTORY and CHILD_EXECUTION_HISTORY in lib/core/projection.ts) and counted per ' +
+      "execution: in free the run's execution and each host's child execution of the Distributed Map.",
     measurements: [
       measured(
         'lockstep: history events in the largest execution (vs the 25,000 limit)',
@@ -120,13 +154,41 @@ export async function historyFigure(): Promise<FigureResult> {
         projected.largest.historyEvents / count.historyEvents,
         '×',
       ),
-      measured('lockstep: most repetitions of one workload within 20,000 events', maxReps, 'reps'),
-      unavailable(
-        'free: history events in the largest execution',
+      measured(
+        'lockstep: most repetitions of one workload within 20,000 events',
+        maxReps('lockstep'),
+        'reps',
+      ),
+      measured(
+        'free: history events in the largest execution (vs the 20,000 target)',
+        freeLargest,
         'events',
-        'not implemented',
-        free.implemented ? '' : free.reason,
         budget,
+      ),
+      measured("free: history events in the run's own execution", free.parent.historyEvents, 'events'),
+      measured(
+        "free: history events in each host's child execution (largest; smallest)",
+        largestChild?.historyEvents ?? null,
+        'events',
+        undefined,
+        `smallest ${Math.min(...childEvents)}, ${free.children.length} child executions`,
+      ),
+      measured(
+        'free: history events per host-task, all executions',
+        free.historyEvents / hostTasks,
+        'events',
+      ),
+      measured('free: state transitions, all executions', free.stateTransitions, 'transitions'),
+      measured('free: state transitions per host-task', free.stateTransitions / hostTasks, 'transitions'),
+      measured(
+        'free: projection ÷ interpreter count (largest execution)',
+        freeProjected.largest.historyEvents / freeLargest,
+        '×',
+      ),
+      measured(
+        'free: most repetitions of one workload within 20,000 events per host',
+        maxReps('free'),
+        'reps',
       ),
     ],
     details: {
@@ -134,15 +196,33 @@ export async function historyFigure(): Promise<FigureResult> {
       workloads,
       reps,
       hostTasks,
-      executions: 1,
-      sendCommandsPerRun: count.sendCommands,
-      interpreter: {
-        historyEvents: count.historyEvents,
-        stateTransitions: count.stateTransitions,
-        byType: count.byType,
-        wallMs: round(count.wallMs, 1),
+      lockstep: {
+        executions: 1,
+        sendCommandsPerRun: count.sendCommands,
+        interpreter: {
+          historyEvents: count.historyEvents,
+          stateTransitions: count.stateTransitions,
+          byType: count.byType,
+          wallMs: round(count.wallMs, 1),
+        },
+        projected: projected.largest,
       },
-      projected: projected.largest,
+      free: {
+        executions: 1 + free.children.length,
+        sendCommandsPerRun: free.sendCommands,
+        interpreter: {
+          parent: free.parent,
+          largestChild,
+          total: { historyEvents: free.historyEvents, stateTransitions: free.stateTransitions },
+          wallMs: round(free.wallMs, 1),
+        },
+        projected: { parent: freeProjected.parent, child: freeProjected.child, total: freeProjected.total },
+      },
     },
   };
+}
+
+function implemented(p: HistoryProjection): Extract<HistoryProjection, { implemented: true }> {
+  if (!p.implemented) throw new Error(p.reason);
+  return p;
 }

@@ -38,13 +38,17 @@ export function resultsToApply(
 
 /**
  * The catalog mark (CatalogEntry.policyFailures) of a repetition the failure policy ended: fail-fast ends
- * every cancellable step of the attempt, otherwise the rest of that workload. Other phases leave no mark.
+ * every cancellable step of the attempt (`a<n>.*`), otherwise the rest of that workload (`a<n>.<workload>`),
+ * in free only on the step's host (`a<n>.<workload>.<host>`). Other phases leave no mark.
+ * Workload names have no dot, so the marks cannot collide.
  */
 export function policyFailureMark(
   attempt: number,
   command: Pick<CommandSpec, 'phase' | 'workload'>,
   failFast: boolean,
+  host?: string,
 ): string | undefined {
   if (command.phase !== 'repetition') return undefined;
-  return failFast ? `a${attempt}.*` : `a${attempt}.${command.workload ?? ''}`;
+  if (failFast) return `a${attempt}.*`;
+  return `a${attempt}.${command.workload ?? ''}${host === undefined ? '' : `.${host}`}`;
 }

@@ -231,7 +231,9 @@ async function completeStep(deps: Deps, meta: RunMeta, commandId: string): Promi
     return true;
   }
   // Kept on the run so that no later repetition starts, whatever the engine does with the failed step.
-  const mark = policyFailureMark(meta.attempt, command, verdict.failFast);
+  // In free each host runs its own steps: the policy ends the workload on that host only.
+  const host = meta.plan.strategy === 'free' ? command.hosts[0]?.name : undefined;
+  const mark = policyFailureMark(meta.attempt, command, verdict.failFast, host);
   if (mark !== undefined) await deps.catalog.recordPolicyFailure(meta.runId, mark);
   await deps.callbacks.failure(
     command.taskToken,

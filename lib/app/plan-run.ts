@@ -1,8 +1,9 @@
 /**
  * PlanRun, the first step of every execution: validate the plan (or load the stored one on resume),
  * resolve the hosts and check they answer (the seed's ConnectivityService), and write the catalog entry
- * and the journal. Its output is all the workflow needs to iterate: the run id and, per workload, the
- * repetitions to run — never the plan itself, which stays in the journal.
+ * and the journal. Its output is all the workflow needs to iterate: the run id, per workload the
+ * repetitions to run, the strategy and, for free, the host names — never the plan itself, which stays in the
+ * journal.
  *
  * Ephemeral hosts (`hosts: {provision}`) are launched here and never outlive a failure: if the run cannot
  * start, PlanRun terminates them itself (the workflow goes straight to "Run could not start", without
@@ -43,10 +44,36 @@ export type PlanRunOutput = {
   readonly runId: string;
   readonly attempt: number;
   readonly workloads: readonly WorkloadItem[];
+  /** The workflow's Choice between one execution for all hosts (lockstep) and one child execution per host (free). */
+  readonly strategy: Plan['strategy'];
+  /** What the free strategy's Distributed Map iterates: the names of the hosts that can take commands; empty in lockstep. */
+  readonly hosts: readonly string[];
+  /** How many hosts run their own sequence at once in free: the plan's `concurrency`, else FREE_HOST_CONCURRENCY. */
+  readonly hostConcurrency: number;
 };
+
+/**
+ * Hosts running at once in free when the plan sets no `concurrency`. Each running host holds a child execution
+ * and sends its own SSM commands, so a fleet of thousands would otherwise hit SendCommand's request rate and the
+ * account's Lambda concurrency at every step; later hosts start as soon as earlier ones finish.
+ */
+export const FREE_HOST_CONCURRENCY = 100;
 
 export async function planRun(deps: Deps, input: PlanRunInput): Promise<PlanRunOutput> {
   return input.resume ? resumeExisting(deps, input, input.resume) : startNew(deps, input);
+}
+
+/** What the workflow needs besides the workloads; the host list only when free iterates it, to keep the payload small. */
+function strategyFields(meta: RunMeta): Pick<PlanRunOutput, 'strategy' | 'hosts' | 'hostConcurrency'> {
+  const { strategy, concurrency } = meta.plan;
+  if (strategy !== 'free') return { strategy, hosts: [], hostConcurrency: 1 };
+  const excluded = new Set(meta.excludedHosts.map((e) => e.host.name));
+  const hosts = meta.hosts.map((h) => h.name).filter((name) => !excluded.has(name));
+  return {
+    strategy,
+    hosts,
+    hostConcurrency: concurrency ?? Math.max(1, Math.min(hosts.length, FREE_HOST_CONCURRENCY)),
+  };
 }
 
 /**
@@ -146,7 +173,7 @@ async function recordNewRun(
   ]);
   await excludeHosts(deps, meta, tasks);
   await recountTasks(deps, runId, at);
-  return { runId, attempt: 1, workloads: workloadItems(plan) };
+  return { runId, attempt: 1, workloads: workloadItems(plan), ...strategyFields(meta) };
 }
 
 /**
@@ -297,7 +324,12 @@ async function resumeExisting(
     // A new fleet is checked like a new run's: hosts that cannot take commands are left out, with the reason.
     if (renewed) await excludeHosts(deps, meta, tasks);
     await recountTasks(deps, runId, meta.updatedAt);
-    return { runId, attempt: meta.attempt, workloads: workloadItems(meta.plan, tasks, meta.onlyFailed) };
+    return {
+      runId,
+      attempt: meta.attempt,
+      workloads: workloadItems(meta.plan, tasks, meta.onlyFailed),
+      ...strategyFields(meta),
+    };
   } catch (error) {
     if (renewed)
       await releaseAfterFailure(deps, runId, meta.hosts, recordHostStates(deps, runId, 'plan-run'), error);

@@ -9,7 +9,7 @@
  */
 import { type ControllerState, isStopping, isTerminal } from '../core/controller-state.js';
 import { ConflictError, FailFastError, StepFailedError, StopRequestedError } from '../core/errors.js';
-import type { Plan, WorkloadSpec } from '../core/plan.js';
+import { type Plan, repetitionsOf, type WorkloadSpec } from '../core/plan.js';
 import { plugins } from '../core/plugins/index.js';
 import type { Deps } from '../core/ports.js';
 import type { CatalogEntry, CommandSpec, Host, Phase, RunMeta } from '../core/run.js';
@@ -23,6 +23,8 @@ export type RunCommandInput = {
   readonly phase: Phase;
   readonly workload?: string;
   readonly rep?: number;
+  /** Free strategy: the step is this host's alone (its own command); absent, the step runs on every host. */
+  readonly host?: string;
   readonly taskToken: string;
 };
 
@@ -30,15 +32,24 @@ export type RunCommandOutput =
   | { readonly commandId: string; readonly hosts: number }
   | { readonly commandId: null; readonly skipped: string };
 
-/** Deterministic per attempt, so a retried invocation finds the command it already created. */
-export function commandIdFor(attempt: number, phase: Phase, workload?: string, rep?: number): string {
-  return [`a${attempt}`, phase, workload, rep].filter((p) => p !== undefined).join('.');
+/**
+ * Deterministic per attempt, so a retried invocation finds the command it already created; a host's own step
+ * (free) names the host, so every host's step is a distinct command.
+ */
+export function commandIdFor(
+  attempt: number,
+  phase: Phase,
+  workload?: string,
+  rep?: number,
+  host?: string,
+): string {
+  return [`a${attempt}`, phase, workload, rep, host].filter((p) => p !== undefined).join('.');
 }
 
 export async function runCommand(deps: Deps, input: RunCommandInput): Promise<RunCommandOutput> {
   const { meta, entry } = await loadRun(deps, input.runId);
   await enterPhase(deps, entry, input.phase, input.workload);
-  const commandId = commandIdFor(meta.attempt, input.phase, input.workload, input.rep);
+  const commandId = commandIdFor(meta.attempt, input.phase, input.workload, input.rep, input.host);
   if (isCancellable(input.phase)) refuseAfterPolicyFailure(meta, entry, input);
   const step = await prepareStep(deps, meta, input, commandId);
   if ('skipped' in step) {
@@ -147,7 +158,9 @@ function refuseAfterPolicyFailure(meta: RunMeta, entry: CatalogEntry, input: Run
   const marks = new Set(entry.policyFailures ?? []);
   if (marks.has(`a${meta.attempt}.*`))
     throw new FailFastError(`fail-fast: a task failed earlier; ${PHASE_LABEL[input.phase]} not started`);
-  if (input.phase === 'repetition' && marks.has(`a${meta.attempt}.${input.workload ?? ''}`)) {
+  // In free, maxFailedPercent applies to each host's own steps: another host's failures end nothing here.
+  const workloadMark = `a${meta.attempt}.${input.workload ?? ''}${input.host === undefined ? '' : `.${input.host}`}`;
+  if (input.phase === 'repetition' && marks.has(workloadMark)) {
     throw new StepFailedError(
       `workload ${input.workload} ended: too many hosts failed an earlier repetition (maxFailedPercent ${meta.plan.failurePolicy.maxFailedPercent})`,
     );
@@ -166,14 +179,14 @@ async function prepareStep(
   const reachable = meta.hosts.filter((h) => !excluded.has(h.name));
   // Hosts that failed global setup sit out the workloads (their tasks are already SKIPPED, so repetitions
   // leave them out without reading the commands); workload setups and teardowns read who failed it.
-  const thisAttempt =
+  const [globalSetup] =
     input.phase === 'setup' || input.phase === 'teardown'
-      ? (await deps.journal.listCommands(meta.runId)).filter((c) =>
-          c.commandId.startsWith(`a${meta.attempt}.`),
-        )
+      ? await deps.journal.getCommandSummaries(meta.runId, [commandIdFor(meta.attempt, 'globalSetup')])
       : [];
-  const failedGlobal = new Set(thisAttempt.find((c) => c.phase === 'globalSetup')?.failedHosts ?? []);
-  const active = reachable.filter((h) => !failedGlobal.has(h.name));
+  const failedGlobal = new Set(globalSetup?.failedHosts ?? []);
+  const active = reachable.filter(
+    (h) => !failedGlobal.has(h.name) && (input.host === undefined || h.name === input.host),
+  );
   const baseEnv = { ...plan.env, FLEETBENCH_RUN_ID: meta.runId };
   const hostEnv = (hosts: readonly Host[]) =>
     Object.fromEntries(hosts.map((h) => [h.id, { FLEETBENCH_HOST: h.name }]));
@@ -204,7 +217,14 @@ async function prepareStep(
     case 'teardown': {
       const w = requireWorkload(workload);
       // Tear down only what was started: a workload that a stop prevented from starting has nothing to undo.
-      const started = thisAttempt.some((c) => c.workload === w.name && c.phase !== 'teardown');
+      // Its commands' ids are known (setup, each repetition, on this host in free): read just those.
+      const ids = [
+        commandIdFor(meta.attempt, 'setup', w.name, undefined, input.host),
+        ...Array.from({ length: repetitionsOf(plan, w) }, (_, i) =>
+          commandIdFor(meta.attempt, 'repetition', w.name, i + 1, input.host),
+        ),
+      ];
+      const started = (await deps.journal.getCommandSummaries(meta.runId, ids)).length > 0;
       if (!started) return { skipped: `workload ${w.name} did not start` };
       return shellStep(w.teardown, active, 'no workload teardown', {
         env: { ...baseEnv, FLEETBENCH_WORKLOAD: w.name },

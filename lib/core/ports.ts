@@ -72,6 +72,8 @@ export interface JournalRepo {
   getCommand(runId: string, commandId: string): Promise<CommandRecord | undefined>;
   /** Every command of the run, without hosts and outcomes. */
   listCommands(runId: string): Promise<CommandSummary[]>;
+  /** The commands among `commandIds` that exist, without hosts and outcomes. */
+  getCommandSummaries(runId: string, commandIds: readonly string[]): Promise<CommandSummary[]>;
   setCommandProviderIds(runId: string, commandId: string, providerIds: readonly string[]): Promise<void>;
   /**
    * Records one host's outcome on a command that is not a repetition (a repetition's outcomes are its

@@ -30,6 +30,13 @@ export const HISTORY_EVENT_BUDGET = 20_000;
 export type InterpreterEvent = {
   readonly type: string;
   readonly state?: { readonly name: string; readonly type: string };
+  /** MapIteration* events: the Map state the iteration belongs to. */
+  readonly parentState?: { readonly name: string };
+  /** The iteration index: for a state inside nested Maps, the interpreter leaves the outermost Map's. */
+  readonly index?: number;
+  /** MapIterationStarted: the iteration's input; MapIterationSucceeded: its output. */
+  readonly input?: unknown;
+  readonly output?: unknown;
 };
 
 /**
@@ -46,6 +53,7 @@ export type StateKind =
   | 'Succeed'
   | 'Fail'
   | 'Map'
+  | 'Map:distributed'
   | 'Parallel';
 
 type Events = readonly string[];
@@ -100,12 +108,30 @@ export const STATE_HISTORY: Readonly<
     failed: ['MapStateFailed'],
     exitedAfterFailure: ['MapStateExited'],
   },
+  // A Distributed Map records its Map Run in the parent; each iteration is a child execution with its own
+  // history (ExecutionStarted … ExecutionSucceeded), none of it in the parent's.
+  'Map:distributed': {
+    entered: ['MapStateEntered', 'MapStateStarted', 'MapRunStarted'],
+    exited: ['MapRunSucceeded', 'MapStateSucceeded', 'MapStateExited'],
+    failed: ['MapRunFailed', 'MapStateFailed'],
+    exitedAfterFailure: ['MapStateExited'],
+  },
   Parallel: {
     entered: ['ParallelStateEntered', 'ParallelStateStarted'],
     exited: ['ParallelStateSucceeded', 'ParallelStateExited'],
     failed: ['ParallelStateFailed'],
     exitedAfterFailure: ['ParallelStateExited'],
   },
+};
+
+/**
+ * What a Distributed Map's iteration events stand for: its child execution's start and end, recorded in the
+ * child's own history. (The interpreter runs the child inline and reports it as a Map iteration.)
+ */
+export const CHILD_EXECUTION_HISTORY: Readonly<Record<string, Events>> = {
+  MapIterationStarted: ['ExecutionStarted'],
+  MapIterationSucceeded: ['ExecutionSucceeded'],
+  MapIterationFailed: ['ExecutionFailed'],
 };
 
 /** Interpreter events that stand for AWS events whatever the state (or that have no state). */
@@ -142,6 +168,12 @@ export function historyMappingRows(): { interpreter: string; state: string; aws:
         aws: h.exitedAfterFailure.join(', '),
       });
   }
+  for (const [interpreter, aws] of Object.entries(CHILD_EXECUTION_HISTORY))
+    rows.push({
+      interpreter,
+      state: 'iteration of Map:distributed',
+      aws: `${aws.join(', ')} (in the child)`,
+    });
   rows.push({
     interpreter: 'StateRetried',
     state: 'Task:*',
@@ -157,7 +189,10 @@ export type AslStates = Readonly<
     {
       readonly Type: string;
       readonly Resource?: string;
-      readonly ItemProcessor?: { readonly States: AslStates };
+      readonly ItemProcessor?: {
+        readonly States: AslStates;
+        readonly ProcessorConfig?: { readonly Mode?: string };
+      };
       readonly Iterator?: { readonly States: AslStates };
       readonly Branches?: readonly { readonly States: AslStates }[];
     }
@@ -169,7 +204,7 @@ export function stateKinds(definition: { readonly States: AslStates }): Map<stri
   const kinds = new Map<string, StateKind>();
   const walk = (states: AslStates) => {
     for (const [name, state] of Object.entries(states)) {
-      kinds.set(name, kindOf(state.Type, state.Resource));
+      kinds.set(name, kindOf(state.Type, state.Resource, state.ItemProcessor?.ProcessorConfig?.Mode));
       const inner = state.ItemProcessor ?? state.Iterator;
       if (inner) walk(inner.States);
       for (const branch of state.Branches ?? []) walk(branch.States);
@@ -179,7 +214,8 @@ export function stateKinds(definition: { readonly States: AslStates }): Map<stri
   return kinds;
 }
 
-function kindOf(type: string, resource: string | undefined): StateKind {
+function kindOf(type: string, resource: string | undefined, mode?: string): StateKind {
+  if (type === 'Map' && mode === 'DISTRIBUTED') return 'Map:distributed';
   if (type === 'Task') {
     if (resource?.endsWith('.waitForTaskToken')) return 'Task:waitForTaskToken';
     if (resource !== undefined && /\.sync(:\d+)?$/.test(resource)) return 'Task:sync';
@@ -196,44 +232,157 @@ export type HistoryCount = {
   readonly byType: Readonly<Record<string, number>>;
 };
 
-/**
- * Counts the AWS history of an interpreter run, event by event. Stateful because a `StateExited` means
- * something else after a caught failure; it tracks states by name, which is exact for the inline Maps of
- * run.asl.json (their iterations run one at a time).
- * @example
- * const counter = new HistoryCounter(definition);
- * for await (const event of execution.eventLogs) counter.add(event);
- * counter.count(); // { historyEvents: 654, stateTransitions: 108, byType: { TaskSubmitted: 72, … } }
- */
-export class HistoryCounter {
-  readonly #kinds: Map<string, StateKind>;
-  readonly #failed = new Set<string>();
-  readonly #byType = new Map<string, number>();
-  #events = 0;
-  #transitions = 0;
-
-  constructor(definition: { readonly States: AslStates }) {
-    this.#kinds = stateKinds(definition);
+/** Each state inside a Distributed Map's ItemProcessor (at any depth), with the name of that Map. */
+function childStates(states: AslStates, inside?: string, found = new Map<string, string>()) {
+  for (const [name, state] of Object.entries(states)) {
+    if (inside !== undefined) found.set(name, inside);
+    const inner = state.ItemProcessor ?? state.Iterator;
+    const distributed = state.ItemProcessor?.ProcessorConfig?.Mode === 'DISTRIBUTED';
+    if (inner) childStates(inner.States, distributed ? name : inside, found);
+    for (const branch of state.Branches ?? []) childStates(branch.States, inside, found);
   }
+  return found;
+}
 
-  /** The AWS history events one interpreter event stands for (and counts them). */
-  add(event: InterpreterEvent): readonly string[] {
-    const mapped = this.#map(event);
-    for (const type of mapped) this.#byType.set(type, (this.#byType.get(type) ?? 0) + 1);
-    this.#events += mapped.length;
-    if (event.type === 'StateEntered' || event.type === 'StateRetried') this.#transitions += 1;
-    return mapped;
+const isTransition = (event: InterpreterEvent) =>
+  event.type === 'StateEntered' || event.type === 'StateRetried';
+
+/** The host an iteration event names: run.asl.json passes `host` into every iteration of a host's execution. */
+function hostOf(event: InterpreterEvent): string | undefined {
+  const named = (value: unknown) =>
+    typeof value === 'object' && value !== null && 'host' in value && typeof value.host === 'string'
+      ? value.host
+      : undefined;
+  return named(event.input) ?? named(event.output);
+}
+
+/** One execution's tally. */
+class ExecutionTally {
+  readonly byType = new Map<string, number>();
+  events = 0;
+  transitions = 0;
+
+  add(mapped: Events, transition: boolean): void {
+    for (const type of mapped) this.byType.set(type, (this.byType.get(type) ?? 0) + 1);
+    this.events += mapped.length;
+    if (transition) this.transitions += 1;
   }
 
   count(): HistoryCount {
     return {
-      historyEvents: this.#events,
-      stateTransitions: this.#transitions,
-      byType: Object.fromEntries([...this.#byType].sort(([a], [b]) => a.localeCompare(b))),
+      historyEvents: this.events,
+      stateTransitions: this.transitions,
+      byType: Object.fromEntries([...this.byType].sort(([a], [b]) => a.localeCompare(b))),
     };
   }
+}
 
-  #map(event: InterpreterEvent): Events {
+/**
+ * Counts the AWS history of an interpreter run, event by event, per execution. Stateful because a
+ * `StateExited` means something else after a caught failure; it tracks states by name within an execution,
+ * which is exact for the inline Maps of run.asl.json (their iterations run one at a time).
+ *
+ * A Distributed Map's iterations are child executions: their events count in the child's history, not the
+ * parent's. A state event inside a child carries the child's iteration index (the interpreter leaves the
+ * outermost Map's index on nested events). A nested Map's own iteration events do not, so they are
+ * attributed by the `host` that run.asl.json passes into every iteration; failing that, to the one child
+ * with an iteration of that Map open. Anything else throws rather than miscount.
+ * @example
+ * const counter = new HistoryCounter(definition);
+ * for await (const event of execution.eventLogs) counter.add(event);
+ * counter.count(); // { historyEvents: 656, stateTransitions: 109, byType: { TaskSubmitted: 72, … } }
+ */
+export class HistoryCounter {
+  readonly #kinds: Map<string, StateKind>;
+  readonly #childStates: Map<string, string>;
+  readonly #failed = new Set<string>();
+  readonly #parent = new ExecutionTally();
+  /** Child executions by iteration index of their Distributed Map. */
+  readonly #children = new Map<number, ExecutionTally & { host?: string; open: Map<string, number> }>();
+  readonly #byHost = new Map<string, number>();
+
+  constructor(definition: { readonly States: AslStates }) {
+    this.#kinds = stateKinds(definition);
+    this.#childStates = childStates(definition.States);
+  }
+
+  /** The AWS history events one interpreter event stands for (and counts them). */
+  add(event: InterpreterEvent): readonly string[] {
+    const iterationOf = event.parentState?.name;
+    if (iterationOf !== undefined && this.#kinds.get(iterationOf) === 'Map:distributed') {
+      return this.#childBoundary(event, iterationOf);
+    }
+    const owner = event.state?.name ?? iterationOf;
+    if (owner === undefined || !this.#childStates.has(owner)) {
+      const mapped = this.#map(event, 'parent');
+      this.#parent.add(mapped, isTransition(event));
+      return mapped;
+    }
+    const index = event.state !== undefined ? event.index : this.#nestedIterationChild(event, owner);
+    const child = index === undefined ? undefined : this.#children.get(index);
+    if (index === undefined || child === undefined) {
+      throw new Error(`${event.type} of ${owner} cannot be attributed to a child execution`);
+    }
+    const mapped = this.#map(event, String(index));
+    child.add(mapped, isTransition(event));
+    return mapped;
+  }
+
+  /** Every execution together: what a run is billed for. */
+  count(): HistoryCount {
+    const all = new ExecutionTally();
+    for (const tally of [this.#parent, ...this.#children.values()]) {
+      all.events += tally.events;
+      all.transitions += tally.transitions;
+      for (const [type, n] of tally.byType) all.byType.set(type, (all.byType.get(type) ?? 0) + n);
+    }
+    return all.count();
+  }
+
+  /** The parent execution and each child execution (a Distributed Map iteration), by iteration index. */
+  executions(): { readonly parent: HistoryCount; readonly children: readonly HistoryCount[] } {
+    const children = [...this.#children].sort(([a], [b]) => a - b).map(([, c]) => c.count());
+    return { parent: this.#parent.count(), children };
+  }
+
+  #childBoundary(event: InterpreterEvent, map: string): Events {
+    const mapped = CHILD_EXECUTION_HISTORY[event.type];
+    if (mapped === undefined || event.index === undefined) {
+      throw new Error(`no history mapping for ${event.type} of ${map}`);
+    }
+    if (event.type === 'MapIterationStarted') {
+      const host = hostOf(event);
+      const child = Object.assign(
+        new ExecutionTally(),
+        { open: new Map<string, number>() },
+        host ? { host } : {},
+      );
+      this.#children.set(event.index, child);
+      if (host !== undefined) this.#byHost.set(host, event.index);
+    }
+    const child = this.#children.get(event.index);
+    if (child === undefined) throw new Error(`${event.type} of ${map} without its start`);
+    child.add(mapped, false);
+    return mapped;
+  }
+
+  /** Which child a nested Map's iteration event belongs to (see the class comment). */
+  #nestedIterationChild(event: InterpreterEvent, map: string): number | undefined {
+    const host = hostOf(event);
+    let index = host === undefined ? undefined : this.#byHost.get(host);
+    if (index === undefined) {
+      const open = [...this.#children].filter(([, c]) => (c.open.get(map) ?? 0) > 0);
+      index = open.length === 1 ? open[0]?.[0] : undefined;
+    }
+    const child = index === undefined ? undefined : this.#children.get(index);
+    if (child !== undefined) {
+      const delta = event.type === 'MapIterationStarted' ? 1 : -1;
+      child.open.set(map, (child.open.get(map) ?? 0) + delta);
+    }
+    return index;
+  }
+
+  #map(event: InterpreterEvent, execution: string): Events {
     const fixed = EXECUTION_HISTORY[event.type];
     if (fixed !== undefined) return fixed;
     const name = event.state?.name;
@@ -242,14 +391,15 @@ export class HistoryCounter {
       throw new Error(`no history mapping for ${event.type} of ${name ?? 'no state'}`);
     }
     const h = STATE_HISTORY[kind];
+    const key = `${execution}\0${name}`;
     switch (event.type) {
       case 'StateEntered':
         return h.entered;
       case 'StateFailed':
-        this.#failed.add(name);
+        this.#failed.add(key);
         return h.failed;
       case 'StateExited':
-        return this.#failed.delete(name) ? h.exitedAfterFailure : h.exited;
+        return this.#failed.delete(key) ? h.exitedAfterFailure : h.exited;
       case 'StateRetried':
         return h.entered.slice(1);
       default:
@@ -291,17 +441,23 @@ export type HistoryProjection =
   | {
       readonly strategy: Plan['strategy'];
       readonly implemented: true;
-      readonly executions: number;
+      /** 1 in lockstep; in free the parent and one child per host (undefined while the hosts are unknown). */
+      readonly executions: number | undefined;
       /** The largest single execution: what the 25,000-event limit applies to. */
       readonly largest: HistoryTotals;
+      /** The run's own execution; in lockstep the only one. */
+      readonly parent: HistoryTotals;
+      /** free: the largest host's child execution (every host runs the same steps, so all are this size). */
+      readonly child: HistoryTotals | undefined;
+      /** Every execution together (in free with unknown hosts, as if there were one): what is billed. */
       readonly total: HistoryTotals;
       readonly hostTasks: number | undefined;
       readonly perHostTask: HistoryTotals | undefined;
     }
   | { readonly strategy: Plan['strategy']; readonly implemented: false; readonly reason: string };
 
-/** Strategies run.asl.json implements; any other runs as lockstep today. */
-export const WORKFLOW_STRATEGIES: readonly Plan['strategy'][] = ['lockstep'];
+/** Strategies run.asl.json implements. */
+export const WORKFLOW_STRATEGIES: readonly Plan['strategy'][] = ['lockstep', 'free'];
 
 const size = (kind: StateKind): HistoryTotals => ({
   historyEvents: STATE_HISTORY[kind].entered.length + STATE_HISTORY[kind].exited.length,
@@ -318,104 +474,124 @@ const times = (n: number, t: HistoryTotals): HistoryTotals => ({
 const ITERATION: HistoryTotals = { historyEvents: 2, stateTransitions: 0 };
 const EXECUTION: HistoryTotals = { historyEvents: 2, stateTransitions: 0 };
 
+/** The states every run passes whatever its strategy, with ExecutionStarted/Succeeded. */
+const COMMON = sum(
+  EXECUTION,
+  size('Task:requestResponse'), // Plan run
+  size('Pass'), // Prepare run
+  size('Task:waitForTaskToken'), // Run global setup
+  size('Choice'), // Lockstep or free?
+  size('Task:waitForTaskToken'), // Run global teardown
+  size('Task:requestResponse'), // Finalize run
+  size('Choice'), // Did the run finish?
+  size('Succeed'), // Run finished
+);
+
+/** One workload's iteration, on every host (lockstep) or on one host (free): Set up, the repetitions' Map, Tear down, Check, done. */
+const PER_WORKLOAD = sum(
+  ITERATION,
+  size('Task:waitForTaskToken'),
+  size('Map'),
+  size('Task:waitForTaskToken'),
+  size('Choice'),
+  size('Succeed'),
+);
+/** One repetition's iteration: its one Task. */
+const PER_REPETITION = sum(ITERATION, size('Task:waitForTaskToken'));
+
+const workloadsOf = (shape: RunShape): HistoryTotals =>
+  sum(...shape.workloads.map((w) => sum(PER_WORKLOAD, times(w.reps, PER_REPETITION))));
+
 /**
- * run.asl.json on its happy path, state by state (the test runs the real interpreter to keep this true).
+ * run.asl.json on its happy path, state by state (the tests run the real interpreter to keep this true).
  * Lockstep: one "Run repetition" Task per (workload, repetition) whatever the number of hosts, because
  * run-command sends one command per step and the runner splits it into batches of ≤ 50 hosts.
+ * Free: the parent runs "Run hosts" (Distributed Map) and "Did a host end early?" in place of the workloads;
+ * each host's child execution runs "Run host's workloads" (Map) and "Host done", and the same per-workload
+ * and per-repetition states as lockstep for that host alone: its history grows with the plan's steps, never
+ * with the fleet.
  */
-const LOCKSTEP = {
-  // Plan run, Prepare run, Run global setup, Run workloads (Map), Run global teardown, Finalize run,
-  // Did the run finish?, Run finished; plus ExecutionStarted/Succeeded.
-  fixed: sum(
-    EXECUTION,
-    size('Task:requestResponse'),
-    size('Pass'),
-    size('Task:waitForTaskToken'),
-    size('Map'),
-    size('Task:waitForTaskToken'),
-    size('Task:requestResponse'),
-    size('Choice'),
-    size('Succeed'),
-  ),
-  // One "Run workloads" iteration: Set up workload, Run repetitions (Map), Tear down workload,
-  // Check workload outcome, Workload done.
-  perWorkload: sum(
-    ITERATION,
-    size('Task:waitForTaskToken'),
-    size('Map'),
-    size('Task:waitForTaskToken'),
-    size('Choice'),
-    size('Succeed'),
-  ),
-  // One "Run repetitions" iteration: Run repetition.
-  perRepetition: sum(ITERATION, size('Task:waitForTaskToken')),
-};
+function historyOf(
+  shape: RunShape,
+  strategy: Plan['strategy'],
+): { parent: HistoryTotals; child?: HistoryTotals } {
+  if (strategy === 'lockstep') return { parent: sum(COMMON, size('Map'), workloadsOf(shape)) };
+  return {
+    parent: sum(COMMON, size('Map:distributed'), size('Choice')),
+    child: sum(EXECUTION, size('Map'), size('Pass'), workloadsOf(shape)),
+  };
+}
 
 /**
  * The history a run records, projected from its shape.
  * @example
  * projectHistory({ hosts: 1000, globalSetup: 0, globalTeardown: 0, workloads: Array(10).fill({ reps: 5, setup: 0, teardown: 0 }) }, 'lockstep');
- * // { implemented: true, executions: 1, largest: { historyEvents: 654, stateTransitions: 108 }, … }
+ * // { implemented: true, executions: 1, largest: { historyEvents: 656, stateTransitions: 109 }, … }
  */
 export function projectHistory(shape: RunShape, strategy: Plan['strategy']): HistoryProjection {
   if (!WORKFLOW_STRATEGIES.includes(strategy)) {
-    return {
-      strategy,
-      implemented: false,
-      reason: `strategy ${strategy} is not implemented in run.asl.json yet (it runs as lockstep)`,
-    };
+    return { strategy, implemented: false, reason: `strategy ${strategy} is not in run.asl.json` };
   }
-  const largest = sum(
-    LOCKSTEP.fixed,
-    ...shape.workloads.map((w) => sum(LOCKSTEP.perWorkload, times(w.reps, LOCKSTEP.perRepetition))),
-  );
+  const { parent, child } = historyOf(shape, strategy);
+  const largest = child !== undefined && child.historyEvents > parent.historyEvents ? child : parent;
+  const total = child === undefined ? parent : sum(parent, times(shape.hosts ?? 1, child));
   const hostTasks =
     shape.hosts === undefined ? undefined : shape.hosts * shape.workloads.reduce((n, w) => n + w.reps, 0);
   return {
     strategy,
     implemented: true,
-    executions: 1,
+    executions: child === undefined ? 1 : shape.hosts === undefined ? undefined : 1 + shape.hosts,
     largest,
-    total: largest,
+    parent,
+    child,
+    total,
     hostTasks,
     perHostTask:
-      hostTasks === undefined
+      hostTasks === undefined || hostTasks === 0
         ? undefined
         : {
-            historyEvents: largest.historyEvents / hostTasks,
-            stateTransitions: largest.stateTransitions / hostTasks,
+            historyEvents: total.historyEvents / hostTasks,
+            stateTransitions: total.stateTransitions / hostTasks,
           },
   };
 }
 
-/** The projection of the workflow that will actually run the plan: an unimplemented strategy runs as lockstep. */
-export function projectRunHistory(plan: Plan): Extract<HistoryProjection, { implemented: true }> & {
-  readonly note?: string;
-} {
+/** The projection of the workflow that will run the plan. */
+export function projectRunHistory(plan: Plan): Extract<HistoryProjection, { implemented: true }> {
   const projected = projectHistory(runShape(plan), plan.strategy);
-  if (projected.implemented) return projected;
-  const asLockstep = projectHistory(runShape(plan), 'lockstep');
-  if (!asLockstep.implemented) throw new Error('lockstep must be implemented');
-  return { ...asLockstep, note: projected.reason };
+  if (!projected.implemented) throw new Error(projected.reason);
+  return projected;
 }
 
 /**
- * Refuses a plan whose largest execution would record more than HISTORY_EVENT_BUDGET events.
+ * Refuses a plan whose largest execution would record more than HISTORY_EVENT_BUDGET events, saying by how
+ * much and what would fit: in lockstep, strategy free when each host's execution would fit; in free, whose
+ * executions are one per host, only a shorter sequence of steps.
  * @throws PlanValidationError (exit 2) naming the number and the fix
  * @example
  * assertHistoryBudget(plan, 'plan.yaml'); // throws for 1 workload × 3,000 repetitions
  */
 export function assertHistoryBudget(plan: Plan, source: string): void {
-  const { largest, note } = projectRunHistory(plan);
+  const { largest } = projectRunHistory(plan);
   if (largest.historyEvents <= HISTORY_EVENT_BUDGET) return;
+  const count = (n: number) => n.toLocaleString('en-US');
+  const limit = `(limit ${count(HISTORY_EVENT_BUDGET)})`;
+  if (plan.strategy === 'free') {
+    throw new PlanValidationError(
+      `plan projects ${count(largest.historyEvents)} history events in each host's execution ${limit}: one host's sequence of steps is too long`,
+      source,
+      { hint: 'use fewer repetitions or workloads per plan, or split the plan' },
+    );
+  }
+  const free = projectHistory(runShape(plan), 'free');
+  const freeFits = free.implemented && free.largest.historyEvents <= HISTORY_EVENT_BUDGET;
   throw new PlanValidationError(
-    `plan projects ${largest.historyEvents.toLocaleString('en-US')} history events in one execution (limit ${HISTORY_EVENT_BUDGET.toLocaleString('en-US')})`,
+    `plan projects ${count(largest.historyEvents)} history events in one execution ${limit}`,
     source,
     {
-      hint:
-        note === undefined
-          ? 'use strategy: free, fewer repetitions, or split the plan'
-          : `${note}: use fewer repetitions, or split the plan`,
+      hint: freeFits
+        ? `use strategy: free (one execution per host, the largest ${count(free.largest.historyEvents)} events), fewer repetitions, or split the plan`
+        : 'use fewer repetitions, or split the plan',
     },
   );
 }
@@ -776,12 +952,18 @@ export type RunUsage = {
   readonly xrayTraces: number;
 };
 
-/** Counts what a run bills (lockstep, happy path, first attempt). */
-export function projectUsage(shape: RunShape & { readonly hosts: number }): RunUsage {
+/**
+ * Counts what a run bills (happy path, first attempt). The strategy sets the state transitions and history
+ * (free: every host's child execution); every other line is lockstep's request model.
+ */
+export function projectUsage(
+  shape: RunShape & { readonly hosts: number },
+  strategy: Plan['strategy'] = 'lockstep',
+): RunUsage {
   const a = COST_ASSUMPTIONS;
   const H = shape.hosts;
-  const history = projectHistory(shape, 'lockstep');
-  if (!history.implemented) throw new Error('lockstep must be implemented');
+  const history = projectHistory(shape, strategy);
+  if (!history.implemented) throw new Error(history.reason);
   const all = steps(shape);
   const sending = all.filter((s) => s.sends);
   const repetitions = all.filter((s) => s.phase === 'repetition').length;
@@ -855,8 +1037,11 @@ export const COST_EXCLUSIONS: readonly string[] = [
  * const cost = projectCost({ hosts: 1000, globalSetup: 0, globalTeardown: 0, workloads: [{ reps: 5, setup: 0, teardown: 0 }] });
  * cost.usdPerThousandHostTasks; // dollars per 1,000 host-tasks
  */
-export function projectCost(shape: RunShape & { readonly hosts: number }): CostProjection {
-  const usage = projectUsage(shape);
+export function projectCost(
+  shape: RunShape & { readonly hosts: number },
+  strategy: Plan['strategy'] = 'lockstep',
+): CostProjection {
+  const usage = projectUsage(shape, strategy);
   const p = AWS_PRICES.items;
   const line = (service: string, quantity: number, price: PriceKey): CostLine => ({
     service,

@@ -9,6 +9,11 @@
  *    **Run repetitions** (Map, one at a time: **Run repetition**) → **Tear down workload**) →
  *    **Run global teardown**. Each step is run-command with `.waitForTaskToken`: the function sends the
  *    SSM command and returns; on-invocation-status (or stop-run) completes the token.
+ *    With `strategy: free`, **Lockstep or free?** sends the run to **Run hosts** instead: a Distributed Map
+ *    whose every iteration is a child execution of this state machine (STANDARD, its own history) running
+ *    one host's workloads (**Run host's workloads** → **Set up workload on host** → **Run repetition on
+ *    host** … → **Tear down workload on host**); the role may therefore start executions of this state
+ *    machine and describe and stop their child executions.
  * 3. **Finalize run** (finalize-run) — decides FINISHED / FAILED / ABORTED / STOP_FAILED from the journal.
  *
  * Error routing: every stage that can fail or be stopped is caught into `$.error` and goes on to the
@@ -17,13 +22,14 @@
  * and never stops Finalize. Lambda service errors are retried with jittered backoff before any Catch.
  */
 import { readFileSync } from 'node:fs';
-import { RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { ArnFormat, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { PROJECT_ROOT } from './fleetbench-function.js';
+import { acknowledgeWildcards } from './nag.js';
 
 /** The workflow definition shared by both targets. */
 export const RUN_DEFINITION_PATH = `${PROJECT_ROOT}statemachines/run.asl.json`;
@@ -83,6 +89,36 @@ export class RunWorkflow extends Construct {
         actions: ['lambda:InvokeFunction'],
         resources: functions.map((f) => f.functionArn),
       }),
+    );
+    // free's Distributed Map starts child executions of this very state machine and watches them (AWS's
+    // "IAM policies for using Distributed Map states"). ARNs come from the name: referencing the state machine's
+    // own ARN in its role's policy would be a circular dependency.
+    const stack = Stack.of(this);
+    const self = stack.formatArn({
+      service: 'states',
+      resource: 'stateMachine',
+      resourceName: props.stateMachineName,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+    const children = stack.formatArn({
+      service: 'states',
+      resource: 'execution',
+      resourceName: `${props.stateMachineName}/*`,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+    this.stateMachine.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['states:StartExecution'], resources: [self] }),
+    );
+    this.stateMachine.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['states:DescribeExecution', 'states:StopExecution'],
+        resources: [children],
+      }),
+    );
+    acknowledgeWildcards(
+      this.stateMachine.role,
+      [children],
+      "A Distributed Map's child executions are named by Step Functions at run time (<state machine>/<map run>:<id>); the wildcard covers only this state machine's children.",
     );
     Validations.of(this.stateMachine.role).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',

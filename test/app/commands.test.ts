@@ -58,4 +58,11 @@ describe('Function: policyFailureMark', () => {
   ] as const)('marks a failed %s (fail-fast %s) as %s', (phase, failFast, mark) => {
     expect(policyFailureMark(2, { phase, workload: 'cpu' }, failFast)).toBe(mark);
   });
+
+  it("scopes a free host's mark to that host, but not fail-fast", () => {
+    expect(policyFailureMark(2, { phase: 'repetition', workload: 'cpu' }, false, 'host-2')).toBe(
+      'a2.cpu.host-2',
+    );
+    expect(policyFailureMark(2, { phase: 'repetition', workload: 'cpu' }, true, 'host-2')).toBe('a2.*');
+  });
 });

@@ -20,15 +20,26 @@ const definition = loadRunDefinition();
 
 /**
  * Runs the real run.asl.json in the local interpreter with Task states that complete at once, and counts
- * the AWS history its events map to. `failRep` makes that repetition fail with a stop, as stop-run does.
+ * the AWS history its events map to, per execution. `failRep` makes that repetition fail with a stop, as
+ * stop-run does.
  */
-async function interpreterHistory(reps: number[], failRep?: number) {
+async function interpreterHistory(
+  reps: number[],
+  failRep?: number,
+  free?: { hosts: number; concurrency: number },
+) {
   const handlers: Record<string, (input: { Payload: Record<string, unknown> }) => Promise<unknown>> = {};
   for (const [state, fn] of taskFunctions(definition)) {
     handlers[state] = async ({ Payload }) => {
       if (fn.includes('PlanRun'))
         return {
-          Payload: { runId: 'r', workloads: reps.map((n, i) => ({ name: `w${i}`, reps: range(n) })) },
+          Payload: {
+            runId: 'r',
+            workloads: reps.map((n, i) => ({ name: `w${i}`, reps: range(n) })),
+            strategy: free ? 'free' : 'lockstep',
+            hosts: range(free?.hosts ?? 0).map((h) => `host-${h}`),
+            hostConcurrency: free?.concurrency ?? 1,
+          },
         };
       if (fn.includes('FinalizeRun')) return { Payload: { state: 'FINISHED', counts: {} } };
       if (Payload.phase === 'repetition' && Payload.rep === failRep) {
@@ -47,7 +58,7 @@ async function interpreterHistory(reps: number[], failRep?: number) {
   const counter = new HistoryCounter(definition as never);
   for await (const event of execution.eventLogs) counter.add(event);
   await execution.result;
-  return counter.count();
+  return { ...counter.count(), ...counter.executions() };
 }
 
 function range(n: number): number[] {
@@ -73,8 +84,9 @@ describe('Function: HistoryCounter', () => {
     const count = await interpreterHistory([1, 3]);
 
     expect(count.byType).toEqual({
-      ChoiceStateEntered: 3,
-      ChoiceStateExited: 3,
+      // Lockstep or free?, Did the run finish?, and one Check workload outcome per workload
+      ChoiceStateEntered: 4,
+      ChoiceStateExited: 4,
       ExecutionStarted: 1,
       ExecutionSucceeded: 1,
       MapIterationStarted: 6,
@@ -95,8 +107,62 @@ describe('Function: HistoryCounter', () => {
       TaskSubmitted: 10,
       TaskSucceeded: 12,
     });
-    expect(count.historyEvents).toBe(110);
-    expect(count.stateTransitions).toBe(22);
+    expect(count.historyEvents).toBe(112);
+    expect(count.stateTransitions).toBe(23);
+    expect(count.children).toEqual([]);
+  });
+
+  it('records 8 history events per lockstep repetition whatever the fleet: at most 8 per (workload, rep, 50-host batch)', async () => {
+    const [one, two, five] = await Promise.all([
+      interpreterHistory([1]),
+      interpreterHistory([2]),
+      interpreterHistory([5]),
+    ]);
+
+    expect(two.historyEvents - one.historyEvents).toBe(8);
+    expect(five.historyEvents - one.historyEvents).toBe(4 * 8);
+    // The interpreter never sees the batches (run-command splits a step into ⌈hosts / 50⌉ SSM commands), so
+    // a repetition's 8 events are shared by all its batches: 8 at 1 to 50 hosts, 0.4 per batch at 1,000.
+    for (const hosts of [1, 50, 1000]) {
+      const projected = implemented(projectHistory(shape([2], hosts), 'lockstep'));
+      expect(projected.largest.historyEvents - one.historyEvents).toBe(8);
+    }
+  });
+
+  it.each([
+    [[1], 1, 1],
+    [[2, 3], 3, 3],
+    [[3, 1, 2], 4, 2],
+  ])('counts free per execution, the run and each host child, as projectHistory does (workloads %j, %i hosts, %i at once)', async (reps, hosts, concurrency) => {
+    const measured = await interpreterHistory(reps, undefined, { hosts, concurrency });
+    const projected = implemented(projectHistory(shape(reps, hosts), 'free'));
+    const totals = (c: { historyEvents: number; stateTransitions: number }) => ({
+      historyEvents: c.historyEvents,
+      stateTransitions: c.stateTransitions,
+    });
+
+    expect(measured.children).toHaveLength(hosts);
+    expect(totals(measured.parent)).toEqual(projected.parent);
+    for (const child of measured.children) expect(totals(child)).toEqual(projected.child);
+    expect(totals(measured)).toEqual(projected.total);
+    expect(projected.executions).toBe(1 + hosts);
+  });
+
+  it("maps free's Distributed Map: a Map Run in the run's history, ExecutionStarted…Succeeded in each child's", async () => {
+    const count = await interpreterHistory([2], undefined, { hosts: 2, concurrency: 2 });
+
+    expect(count.parent.byType).toMatchObject({ MapRunStarted: 1, MapRunSucceeded: 1, ExecutionStarted: 1 });
+    expect(count.parent.byType.MapIterationStarted).toBeUndefined();
+    expect(count.parent.byType.TaskSubmitted).toBe(2); // global setup and teardown only
+    for (const child of count.children) {
+      expect(child.byType).toMatchObject({
+        ExecutionStarted: 1,
+        ExecutionSucceeded: 1,
+        TaskSubmitted: 4, // setup, 2 repetitions, teardown of this host
+        MapIterationStarted: 3,
+      });
+      expect(child.byType.MapRunStarted).toBeUndefined();
+    }
   });
 
   it.each([
@@ -141,17 +207,28 @@ describe('Function: projectHistory', () => {
   it('projects the 1,000-host × 10-workload × 5-repetition lockstep plan far under the limit', () => {
     const projected = implemented(projectHistory(shape(Array(10).fill(5), 1000), 'lockstep'));
 
-    expect(projected.largest).toEqual({ historyEvents: 654, stateTransitions: 108 });
+    expect(projected.largest).toEqual({ historyEvents: 656, stateTransitions: 109 });
+    expect(projected.executions).toBe(1);
     expect(projected.hostTasks).toBe(50_000);
-    expect(projected.perHostTask?.historyEvents).toBeCloseTo(0.01308, 5);
+    expect(projected.perHostTask?.historyEvents).toBeCloseTo(0.01312, 5);
   });
 
-  it('reports strategy free as not implemented', () => {
-    expect(projectHistory(shape([5]), 'free')).toEqual({
-      strategy: 'free',
-      implemented: false,
-      reason: 'strategy free is not implemented in run.asl.json yet (it runs as lockstep)',
-    });
+  it('projects the same plan in free under the limit in every execution: the run and 1,000 host children', () => {
+    const projected = implemented(projectHistory(shape(Array(10).fill(5), 1000), 'free'));
+
+    expect(projected.parent).toEqual({ historyEvents: 40, stateTransitions: 10 });
+    expect(projected.child).toEqual({ historyEvents: 628, stateTransitions: 102 });
+    expect(projected.largest).toEqual(projected.child);
+    expect(projected.executions).toBe(1001);
+    expect(projected.total).toEqual({ historyEvents: 628_040, stateTransitions: 102_010 });
+  });
+
+  it("sizes a free host's execution by the plan's steps, never by the fleet", () => {
+    const small = implemented(projectHistory(shape([5, 5], 3), 'free'));
+    const large = implemented(projectHistory(shape([5, 5], 5000), 'free'));
+
+    expect(large.largest).toEqual(small.largest);
+    expect(large.total.stateTransitions).toBeGreaterThan(small.total.stateTransitions);
   });
 });
 
@@ -161,8 +238,8 @@ describe('Function: projectCost', () => {
 
     expect(cost.usage).toMatchObject({
       hostTasks: 2,
-      stateTransitions: 14,
-      historyEvents: 64,
+      stateTransitions: 15,
+      historyEvents: 66,
       lambda: {
         invocations: { 'plan-run': 1, 'run-command': 5, 'on-invocation-status': 3, 'finalize-run': 1 },
       },
@@ -171,15 +248,25 @@ describe('Function: projectCost', () => {
       ssmInvocations: 2,
       s3Puts: 4,
       s3Gets: 4,
-      logBytes: 76_000,
+      logBytes: 78_000,
       xrayTraces: 2,
     });
     expect(cost.usage.lambda.gbSeconds).toBeCloseTo(0.94517, 5);
-    // 14 transitions, 10 requests, 0.94517 GB-s, 32 WRU, 37 RRU, 8 events, 4 PUT, 4 GET, 76,000 log bytes, 2 traces
-    expect(cost.totalUsd).toBeCloseTo(0.00046422, 8);
-    expect(cost.usdPerThousandHostTasks).toBeCloseTo(0.2321088, 6);
+    // 15 transitions, 10 requests, 0.94517 GB-s, 32 WRU, 37 RRU, 8 events, 4 PUT, 4 GET, 78,000 log bytes, 2 traces
+    expect(cost.totalUsd).toBeCloseTo(0.00049015, 8);
+    expect(cost.usdPerThousandHostTasks).toBeCloseTo(0.2450745, 6);
     expect(cost.lines.find((l) => l.price === 'ssmRunCommand')?.usd).toBe(0);
     expect(AWS_PRICES.region).toBe('us-east-1');
+  });
+
+  it("bills free for its host executions' state transitions and history", () => {
+    const lockstep = projectCost({ ...shape([1]), hosts: 2 });
+    const free = projectCost({ ...shape([1]), hosts: 2 }, 'free');
+
+    // the run's 10 transitions and 8 in each host's execution; 40 + 2 × 38 history events
+    expect(free.usage).toMatchObject({ stateTransitions: 26, historyEvents: 116, logBytes: 128_000 });
+    expect(free.usage.dynamo).toEqual(lockstep.usage.dynamo);
+    expect(free.totalUsd - lockstep.totalUsd).toBeCloseTo(11 * 0.000025 + (50_000 / 1024 ** 3) * 0.5, 10);
   });
 });
 
@@ -191,21 +278,42 @@ describe('Function: assertHistoryBudget', () => {
       plugins,
     );
 
-  it('accepts the largest plan within 20,000 events and refuses the next, naming the number and the fix', () => {
-    expect(() => assertHistoryBudget(plan(2493), 'plan.yaml')).not.toThrow();
-    expect(() => assertHistoryBudget(plan(2494), 'plan.yaml')).toThrow(
+  const free = (reps: number) => ({ ...plan(reps), strategy: 'free' as const });
+
+  it('accepts the largest lockstep plan within 20,000 events and refuses the next, pointing to free where it fits', () => {
+    expect(() => assertHistoryBudget(plan(2492), 'plan.yaml')).not.toThrow();
+    expect(() => assertHistoryBudget(plan(2493), 'plan.yaml')).toThrow(
       new PlanValidationError(
-        'plan projects 20,008 history events in one execution (limit 20,000)',
+        'plan projects 20,002 history events in one execution (limit 20,000)',
         'plan.yaml',
-        { hint: 'use strategy: free, fewer repetitions, or split the plan' },
+        {
+          hint: 'use strategy: free (one execution per host, the largest 19,974 events), fewer repetitions, or split the plan',
+        },
+      ),
+    );
+    expect(() => assertHistoryBudget(free(2493), 'plan.yaml')).not.toThrow();
+  });
+
+  it('does not point a lockstep plan to free when free would not fit either', () => {
+    expect(() => assertHistoryBudget(plan(3000), 'plan.yaml')).toThrow(
+      new PlanValidationError(
+        'plan projects 24,058 history events in one execution (limit 20,000)',
+        'plan.yaml',
+        { hint: 'use fewer repetitions, or split the plan' },
       ),
     );
   });
 
-  it('projects a free plan as the lockstep workflow it runs as today', () => {
-    const free = { ...plan(3000), strategy: 'free' as const };
-    expect(() => assertHistoryBudget(free, 'plan.yaml')).toThrow(/24,056 history events/);
-    expect(runShape(free).workloads).toEqual([{ reps: 3000, setup: 0, teardown: 0 }]);
+  it("refuses a free plan whose host sequence is too long, with the number per host's execution and the fix", () => {
+    expect(() => assertHistoryBudget(free(2496), 'plan.yaml')).not.toThrow();
+    expect(() => assertHistoryBudget(free(2497), 'plan.yaml')).toThrow(
+      new PlanValidationError(
+        "plan projects 20,006 history events in each host's execution (limit 20,000): one host's sequence of steps is too long",
+        'plan.yaml',
+        { hint: 'use fewer repetitions or workloads per plan, or split the plan' },
+      ),
+    );
+    expect(runShape(free(3000)).workloads).toEqual([{ reps: 3000, setup: 0, teardown: 0 }]);
   });
 });
 
@@ -228,8 +336,48 @@ describe('Command: validate', () => {
     expect(r.stdout).toBe('');
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).toContain(
-      'plan projects 24,056 history events in one execution (limit 20,000) (use strategy: free, fewer repetitions, or split the plan)',
+      'plan projects 24,058 history events in one execution (limit 20,000) (use fewer repetitions, or split the plan)',
     );
+  });
+
+  it.each([
+    ['lockstep', 2493, 'in one execution (limit 20,000) (use strategy: free (one execution per host'],
+    ['free', 3000, "24,030 history events in each host's execution (limit 20,000): one host's sequence"],
+  ])('rejects an oversized %s plan: exit 2, one line with the number and the fix', async (strategy, reps, text) => {
+    const path = await cli.writePlan(
+      `over-${strategy}.yaml`,
+      `name: over\nhosts: { local: 2 }\nstrategy: ${strategy}\nrepetitions: ${reps}\nworkloads:\n  - { name: a, plugin: shell, options: { command: "true" } }\n`,
+    );
+    const r = await cli.run('validate', path);
+
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toContain(text);
+  });
+
+  it("prints free's events per execution, the run's and each host's, and its cost", async () => {
+    const path = await cli.writePlan(
+      'free.yaml',
+      'name: ok\nhosts: { local: 3 }\nstrategy: free\nworkloads:\n  - { name: a, plugin: shell, options: { command: "true" } }\n',
+    );
+    const text = await cli.run('validate', path);
+    const json = JSON.parse((await cli.run('validate', '--json', path)).stdout) as {
+      projection: { history: Record<string, number | null>; cost: { usd: number } };
+    };
+
+    expect(text.stdout).toMatch(
+      /projected Step Functions history: 40 events in the run's execution, 38 in each host's \(3 child executions\), 34 state transitions in all/,
+    );
+    expect(json.projection.history).toMatchObject({
+      executions: 4,
+      // a one-repetition host's execution is smaller than the run's
+      historyEvents: 40,
+      parentHistoryEvents: 40,
+      childHistoryEvents: 38,
+      stateTransitions: 34,
+    });
+    expect(json.projection.cost.usd).toBeGreaterThan(0);
   });
 
   it('prints the projected history and cost, also as JSON', async () => {
@@ -242,9 +390,11 @@ describe('Command: validate', () => {
       projection: { history: { historyEvents: number }; cost: { usd: number } };
     };
 
-    expect(text.stdout).toMatch(/projected Step Functions history: 64 events and 14 state transitions/);
+    expect(text.stdout).toMatch(
+      /projected Step Functions history: 66 events in 1 execution, 15 state transitions in all/,
+    );
     expect(text.stdout).toMatch(/projected AWS cost: \$\S+ per run, \$\S+ per 1,000 host-tasks/);
-    expect(json.projection.history.historyEvents).toBe(64);
+    expect(json.projection.history.historyEvents).toBe(66);
     expect(json.projection.cost.usd).toBeGreaterThan(0);
   });
 });

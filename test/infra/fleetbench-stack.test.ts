@@ -502,6 +502,75 @@ describe('FleetbenchStack', () => {
       });
     });
 
+    it("may start its own executions and describe and stop their children, as free's Distributed Map needs", () => {
+      const [[roleId]] = Object.entries(template.findResources('AWS::StepFunctions::StateMachine')).map(
+        ([, m]) => [(m as Resource).Properties.RoleArn as { 'Fn::GetAtt': [string, string] }],
+      ) as [[{ 'Fn::GetAtt': [string, string] }]];
+      const role = JSON.stringify(roleId['Fn::GetAtt'][0]);
+      const statements = (Object.values(template.findResources('AWS::IAM::Policy')) as Resource[])
+        .filter((p) => JSON.stringify(p.Properties.Roles).includes(role))
+        .flatMap((p) => (p.Properties.PolicyDocument as { Statement: Statement[] }).Statement);
+      const arn = (resource: string) => ({
+        'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:states:us-east-1:123456789012:${resource}`]],
+      });
+
+      expect(statements).toEqual(
+        expect.arrayContaining([
+          { Effect: 'Allow', Action: 'states:StartExecution', Resource: arn('stateMachine:Fleetbench-run') },
+          {
+            Effect: 'Allow',
+            Action: ['states:DescribeExecution', 'states:StopExecution'],
+            Resource: arn('execution:Fleetbench-run/*'),
+          },
+        ]),
+      );
+      // Nothing broader: no other state machine, no other execution.
+      const states = statements.filter((s) => actions(s).some((a) => a.startsWith('states:')));
+      expect(states).toHaveLength(2);
+    });
+
+    it('runs each host of a free run as a STANDARD child execution of a Distributed Map', () => {
+      const definition = JSON.parse(readFileSync(RUN_DEFINITION_PATH, 'utf8')) as {
+        States: Record<string, Record<string, unknown>>;
+      };
+      const choice = definition.States['Lockstep or free?'];
+      const map = definition.States['Run hosts'];
+
+      expect(definition.States['Run global setup']?.Next).toBe('Lockstep or free?');
+      expect(choice).toMatchObject({
+        Type: 'Choice',
+        Comment: expect.stringMatching(/slow host/),
+        Default: 'Run workloads',
+        Choices: [expect.objectContaining({ Next: 'Run hosts' })],
+      });
+      expect(map).toMatchObject({
+        Type: 'Map',
+        ItemsPath: '$.hosts',
+        MaxConcurrencyPath: '$.hostConcurrency',
+        ItemSelector: { 'runId.$': '$.runId', 'host.$': '$$.Map.Item.Value', 'workloads.$': '$.workloads' },
+        ItemProcessor: {
+          ProcessorConfig: { Mode: 'DISTRIBUTED', ExecutionType: 'STANDARD' },
+          StartAt: "Run host's workloads",
+        },
+        Catch: [expect.objectContaining({ ErrorEquals: ['States.ALL'], Next: 'Run global teardown' })],
+      });
+      // Every run-command step inside a host's execution is scoped to that host.
+      const payloads: Record<string, unknown>[] = [];
+      const walk = (states: Record<string, Record<string, unknown>>) => {
+        for (const state of Object.values(states)) {
+          const payload = (state.Parameters as { Payload?: Record<string, unknown> } | undefined)?.Payload;
+          if (payload && 'phase' in payload) payloads.push(payload);
+          const inner = state.ItemProcessor as
+            | { States: Record<string, Record<string, unknown>> }
+            | undefined;
+          if (inner) walk(inner.States);
+        }
+      };
+      walk((map?.ItemProcessor as { States: Record<string, Record<string, unknown>> }).States);
+      expect(payloads.map((p) => p.phase)).toEqual(['setup', 'repetition', 'teardown']);
+      for (const p of payloads) expect(p['host.$']).toBe('$.host');
+    });
+
     it('may invoke exactly the three workflow functions', () => {
       template.hasResourceProperties('AWS::IAM::Policy', {
         PolicyDocument: {

@@ -16,6 +16,7 @@
  * whose callers own the tasks they write (a new run's tasks; the tasks a command is about to run).
  */
 import {
+  BatchGetCommand,
   BatchWriteCommand,
   type BatchWriteCommandInput,
   type DynamoDBDocumentClient,
@@ -52,12 +53,13 @@ type TaskRef = Pick<TaskRecord, 'workload' | 'rep' | 'host'>;
 type TaskResult = Parameters<JournalRepo['recordTaskResult']>[1];
 type WriteRequests = NonNullable<BatchWriteCommandInput['RequestItems']>[string];
 
-/** BatchWriteItem takes at most 25 requests. */
+/** BatchWriteItem takes at most 25 requests, BatchGetItem 100 keys. */
 const BATCH_SIZE = 25;
+const BATCH_GET_SIZE = 100;
 /** Batches sent at once by putTasks/markRunning, and conditional updates at once by setTasksStatus. */
 const BATCH_CONCURRENCY = 4;
 const UPDATE_CONCURRENCY = 16;
-/** Attempts of one batch while DynamoDB returns UnprocessedItems (throttling), with exponential backoff. */
+/** Attempts of one batch while DynamoDB returns unprocessed items or keys (throttling), with exponential backoff. */
 const BATCH_ATTEMPTS = 8;
 const BACKOFF_BASE_MS = 50;
 const BACKOFF_MAX_MS = 2_000;
@@ -355,6 +357,35 @@ export class DynamoJournalRepo implements JournalRepo {
 
   async listCommands(runId: string): Promise<CommandSummary[]> {
     return this.#queryPrefix<CommandSummary>(runId, 'CMD#');
+  }
+
+  async getCommandSummaries(runId: string, commandIds: readonly string[]): Promise<CommandSummary[]> {
+    const pk = runPartitionKey(runId);
+    const found: CommandSummary[] = [];
+    for (let i = 0; i < commandIds.length; i += BATCH_GET_SIZE) {
+      let keys: Item[] = commandIds
+        .slice(i, i + BATCH_GET_SIZE)
+        .map((id) => ({ pk, sk: commandSortKey(id) }));
+      for (let attempt = 1; keys.length > 0; attempt += 1) {
+        const out = await this.#client.send(
+          new BatchGetCommand({ RequestItems: { [this.#table]: { Keys: keys, ConsistentRead: true } } }),
+        );
+        for (const item of out.Responses?.[this.#table] ?? []) found.push(withoutKeys<CommandSummary>(item));
+        keys = out.UnprocessedKeys?.[this.#table]?.Keys ?? [];
+        if (keys.length > 0) {
+          if (attempt >= BATCH_ATTEMPTS) {
+            throw new EngineError(
+              `DynamoDB left ${keys.length} command reads unprocessed after ${attempt} attempts`,
+              {
+                hint: 'the table is throttled; retry the command (completed tasks are kept)',
+              },
+            );
+          }
+          await backoff(attempt);
+        }
+      }
+    }
+    return found;
   }
 
   async setCommandProviderIds(
@@ -690,14 +721,18 @@ export class DynamoJournalRepo implements JournalRepo {
           { hint: 'the table is throttled; retry the command (completed tasks are kept)' },
         );
       }
-      const ceiling = Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** (attempt - 1));
-      await new Promise((resolve) => setTimeout(resolve, ceiling / 2 + Math.random() * (ceiling / 2)));
+      await backoff(attempt);
       pending = unprocessed as WriteRequests;
     }
   }
 }
 
-/** The stored item as the record it holds: without the table's key attributes. */
+/** Exponential backoff with jitter before re-sending what DynamoDB left unprocessed. */
+async function backoff(attempt: number): Promise<void> {
+  const ceiling = Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** (attempt - 1));
+  await new Promise((resolve) => setTimeout(resolve, ceiling / 2 + Math.random() * (ceiling / 2)));
+}
+
 /** Keeps at most `limit` entries, forgetting the oldest. */
 function remember<V>(cache: Map<string, V>, key: string, value: V, limit: number): void {
   cache.delete(key);
@@ -713,6 +748,7 @@ function answers(item: Item | undefined): { answered: number; hostCount: number 
   return { answered: Number(item.answered ?? 0), hostCount: Number(item.hostCount ?? 0) };
 }
 
+/** The stored item as the record it holds: without the table's key attributes. */
 function withoutKeys<T>(item: Item): T {
   const record = { ...item };
   delete record.pk;

@@ -32,17 +32,19 @@ export function registerValidateCommand(program: Command, io: Io): void {
       const estimate = estimatePlan(plan);
       const history = projectRunHistory(plan);
       const shape = runShape(plan);
-      const cost = shape.hosts === undefined ? undefined : projectCost({ ...shape, hosts: shape.hosts });
+      const cost =
+        shape.hosts === undefined ? undefined : projectCost({ ...shape, hosts: shape.hosts }, plan.strategy);
       if (opts.json) {
         const projection = {
           history: {
             strategy: history.strategy,
-            executions: history.executions,
+            executions: history.executions ?? null,
             historyEvents: history.largest.historyEvents,
+            parentHistoryEvents: history.parent.historyEvents,
+            childHistoryEvents: history.child?.historyEvents ?? null,
             stateTransitions: history.total.stateTransitions,
             limit: HISTORY_EVENT_LIMIT,
             budget: HISTORY_EVENT_BUDGET,
-            ...(history.note === undefined ? {} : { note: history.note }),
           },
           cost:
             cost === undefined
@@ -64,13 +66,19 @@ export function registerValidateCommand(program: Command, io: Io): void {
         `Plan "${plan.name}" is valid.\n` +
           `  ${estimate.workloads} workload(s), ${estimate.hosts} host(s), ${estimate.tasks} task(s)\n` +
           `  estimated duration: ~${formatDuration(estimate.seconds)} (${plan.strategy}, ${plan.concurrency ?? 'all'} host(s) at once)\n` +
-          `  projected Step Functions history: ${count(history.largest.historyEvents)} events and ${count(history.total.stateTransitions)} state transitions in ${history.executions} execution(s) (limit ${count(HISTORY_EVENT_LIMIT)} events, fleetbench allows ${count(HISTORY_EVENT_BUDGET)})\n` +
-          (history.note === undefined ? '' : `  note: ${history.note}\n`) +
+          `  projected Step Functions history: ${perExecution(history, count)}, ${count(history.total.stateTransitions)} state transitions in all (limit ${count(HISTORY_EVENT_LIMIT)} events per execution, fleetbench allows ${count(HISTORY_EVENT_BUDGET)})\n` +
           (cost === undefined
             ? '  projected AWS cost: depends on how many hosts the tags select\n'
             : `  projected AWS cost: ${usd(cost.totalUsd)} per run, ${usd(cost.usdPerThousandHostTasks)} per 1,000 host-tasks (${AWS_PRICES.region} list prices of ${AWS_PRICES.readOn}; EC2 time excluded)\n`),
       );
     });
+}
+
+/** Events per execution: the one execution of lockstep; free's parent and its largest child (one per host). */
+function perExecution(history: ReturnType<typeof projectRunHistory>, count: (n: number) => string): string {
+  if (history.child === undefined) return `${count(history.parent.historyEvents)} events in 1 execution`;
+  const children = history.executions === undefined ? 'one per host' : count(history.executions - 1);
+  return `${count(history.parent.historyEvents)} events in the run's execution, ${count(history.child.historyEvents)} in each host's (${children} child executions)`;
 }
 
 /** Dollars with enough digits to show cents and fractions of a cent. */

@@ -1,0 +1,122 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { onInvocationStatus } from '../../lib/app/on-invocation-status.js';
+import { planRun } from '../../lib/app/plan-run.js';
+import { commandIdFor, runCommand } from '../../lib/app/run-command.js';
+import { StepFailedError } from '../../lib/core/errors.js';
+import type { CommandRequest } from '../../lib/core/ports.js';
+import { startTestDynalite, type TestDynalite } from '../support/dynalite.js';
+import { fakeDeps } from '../support/fake-deps.js';
+
+const HOSTS = ['host-1', 'host-2', 'host-3'];
+
+let db: TestDynalite;
+let runs = 0;
+
+beforeAll(async () => {
+  db = await startTestDynalite();
+});
+afterAll(async () => db.stop());
+
+/** A planned free run on three hosts whose global setup is done; every SSM-like request is recorded. */
+async function freeRun(failurePolicy: { failFast?: boolean; maxFailedPercent?: number }) {
+  runs += 1;
+  const runId = `free-20261123-100000-${runs.toString(36).padStart(4, '0')}`;
+  const { deps } = fakeDeps(db);
+  const sent: CommandRequest[] = [];
+  const full = {
+    ...deps,
+    hosts: {
+      resolve: async () => HOSTS.map((h) => ({ id: h, name: h })),
+      checkConnectivity: async (hs: readonly { id: string; name: string }[]) => ({
+        reachable: [...hs],
+        unreachable: [],
+      }),
+    },
+    runner: {
+      ...deps.runner,
+      send: async (request: CommandRequest) => {
+        sent.push(request);
+        return { providerIds: [request.commandId] };
+      },
+    },
+  };
+  const planned = await planRun(full, {
+    runId,
+    plan: {
+      name: 'free',
+      hosts: { local: HOSTS },
+      strategy: 'free',
+      repetitions: 2,
+      failurePolicy,
+      workloads: [{ name: 'w', plugin: 'shell', options: { command: 'bench' } }],
+    },
+  });
+  await runCommand(full, { runId, phase: 'globalSetup', taskToken: 'setup' });
+  /** Runs one host's repetition and reports its result. */
+  const repetition = async (host: string, rep: number, status: 'Success' | 'Failed') => {
+    const out = await runCommand(full, {
+      runId,
+      phase: 'repetition',
+      workload: 'w',
+      rep,
+      host,
+      taskToken: `${host}-${rep}`,
+    });
+    await onInvocationStatus(full, {
+      runId,
+      commandId: commandIdFor(1, 'repetition', 'w', rep, host),
+      hostId: host,
+      status,
+      exitCode: status === 'Success' ? 0 : 3,
+    });
+    return out;
+  };
+  return { runId, planned, sent, deps: full, repetition };
+}
+
+describe('Use case: runCommand (strategy free)', () => {
+  it('hands the workflow the strategy, the hosts to iterate and how many at once', async () => {
+    const { planned } = await freeRun({});
+
+    expect(planned).toMatchObject({ strategy: 'free', hosts: HOSTS, hostConcurrency: 3 });
+  });
+
+  it("sends a host's step to that host alone, as a command of its own", async () => {
+    const { sent, repetition } = await freeRun({});
+
+    await repetition('host-2', 1, 'Success');
+    await repetition('host-3', 1, 'Success');
+
+    expect(sent.slice(-2).map((r) => [r.commandId, r.hosts.map((h) => h.name)])).toEqual([
+      ['a1.repetition.w.1.host-2', ['host-2']],
+      ['a1.repetition.w.1.host-3', ['host-3']],
+    ]);
+  });
+
+  it("applies maxFailedPercent per host: another host's failure ends nothing here, its own ends its workload", async () => {
+    const { repetition } = await freeRun({ maxFailedPercent: 50 });
+
+    await repetition('host-1', 1, 'Failed');
+    await expect(repetition('host-2', 1, 'Success')).resolves.toMatchObject({
+      commandId: 'a1.repetition.w.1.host-2',
+    });
+    await expect(repetition('host-2', 2, 'Success')).resolves.toMatchObject({
+      commandId: 'a1.repetition.w.2.host-2',
+    });
+    await expect(repetition('host-1', 2, 'Success')).rejects.toBeInstanceOf(StepFailedError);
+  });
+
+  it('tears down on a host only the workloads that started there', async () => {
+    const { runId, deps, repetition } = await freeRun({});
+    await repetition('host-1', 1, 'Success');
+    const teardown = (host: string) =>
+      runCommand(deps, { runId, phase: 'teardown', workload: 'w', host, taskToken: `td-${host}` });
+
+    await expect(teardown('host-2')).resolves.toEqual({
+      commandId: null,
+      skipped: 'workload w did not start',
+    });
+    // The plan has no workload teardown: a started workload's teardown is skipped for that reason instead.
+    await expect(teardown('host-1')).resolves.toEqual({ commandId: null, skipped: 'no workload teardown' });
+  });
+});

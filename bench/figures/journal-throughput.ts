@@ -1,7 +1,8 @@
 /**
  * Figure 5 — journal throughput: DynamoJournalRepo.recordTaskResult (the conditional UpdateItem every task
- * result costs) on RUNNING tasks against dynalite persisted on disk, as the local engine runs it; one at a
- * time, then 8 at a time.
+ * result costs) on RUNNING tasks against dynalite persisted on disk, as the local engine runs it (in-process,
+ * no socket); one at a time, then 8 at a time. The same over loopback HTTP, as another process reaches the
+ * engine's database, and in memory, for comparison.
  */
 import { join } from 'node:path';
 import { DynamoJournalRepo } from '../../lib/adapters/aws/dynamo-journal-repo.js';

@@ -13,7 +13,15 @@ const [hosts = 10, reps = 100] = process.argv.slice(2).map(Number);
 const MB = 1024 * 1024;
 const peak = { rss: 0, heapUsed: 0, heapTotal: 0, external: 0, arrayBuffers: 0 };
 /** RSS and heap every ~5 s, to tell a leak (heap grows with tasks) from allocator growth (only RSS does). */
-const series: { s: number; rssMB: number; heapUsedMB: number; externalMB: number }[] = [];
+const series: {
+  s: number;
+  rssMB: number;
+  heapUsedMB: number;
+  heapTotalMB: number;
+  externalMB: number;
+  anonMB: number | null;
+  fileMB: number | null;
+}[] = [];
 const began = performance.now();
 let ticks = 0;
 const sample = () => {
@@ -24,9 +32,21 @@ const sample = () => {
       s: Math.round((performance.now() - began) / 1000),
       rssMB: Math.round(usage.rss / MB),
       heapUsedMB: Math.round(usage.heapUsed / MB),
+      heapTotalMB: Math.round(usage.heapTotal / MB),
       externalMB: Math.round(usage.external / MB),
+      ...rssSplitMB(),
     });
 };
+
+/** RSS split into anonymous memory (heaps, native allocations) and mapped files (LevelDB tables, code). */
+function rssSplitMB(): { anonMB: number | null; fileMB: number | null } {
+  const status = readFileSync('/proc/self/status', 'utf8');
+  const mb = (field: string) => {
+    const kB = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1];
+    return kB === undefined ? null : Math.round(Number(kB) / 1024);
+  };
+  return { anonMB: mb('RssAnon'), fileMB: mb('RssFile') };
+}
 sample();
 const sampler = setInterval(sample, 50);
 const startRss = process.memoryUsage().rss;

@@ -1,7 +1,8 @@
 /**
  * Figure 5 — journal throughput: DynamoJournalRepo.recordTaskResult (the conditional UpdateItem every task
- * result costs) on RUNNING tasks against dynalite persisted on disk, as the local engine runs it; one at a
- * time, then 8 at a time.
+ * result costs) on RUNNING tasks against dynalite persisted on disk, as the local engine runs it (in-process,
+ * no socket); one at a time, then 8 at a time. The same over loopback HTTP, as another process reaches the
+ * engine's database, and in memory, for comparison.
  */
 import { join } from 'node:path';
 import { DynamoJournalRepo } from '../../lib/adapters/aws/dynamo-journal-repo.js';
@@ -64,10 +65,20 @@ async function recordAll(
   return performance.now() - start;
 }
 
-/** Updates per second, sequential and 8 at a time, on dynalite on disk (`dir`) or in memory. */
-async function throughput(n: number, dir: string | undefined): Promise<Record<string, number>> {
+/**
+ * Updates per second, sequential and 8 at a time, on dynalite on disk (`dir`) or in memory; `http` goes
+ * over loopback HTTP as another process would, instead of in-process as the engine that serves it does.
+ */
+async function throughput(
+  n: number,
+  dir: string | undefined,
+  via: 'in-process' | 'http' = 'in-process',
+): Promise<Record<string, number>> {
   const server = await startDynalite(dir === undefined ? {} : { path: join(dir, 'db') });
-  const { client, doc } = createLocalClients(server.endpoint);
+  const { client, doc } = createLocalClients(
+    server.endpoint,
+    via === 'in-process' ? { requestHandler: server.inProcess } : {},
+  );
   try {
     await ensureTables(client, LOCAL_TABLES);
     const journal = new DynamoJournalRepo({ client: doc, tableName: LOCAL_TABLES.journal });
@@ -91,6 +102,7 @@ async function throughput(n: number, dir: string | undefined): Promise<Record<st
 
 export async function journalFigure(n: number): Promise<FigureResult> {
   const disk = await withDataDir((dir) => throughput(n, dir));
+  const http = await withDataDir((dir) => throughput(n, dir, 'http'));
   const memory = await throughput(n, undefined);
   const rate = (ms: Record<string, number>, label: string) => n / ((ms[label] ?? Number.NaN) / 1000);
   return {
@@ -98,7 +110,8 @@ export async function journalFigure(n: number): Promise<FigureResult> {
     title: 'Journal throughput',
     method:
       `recordTaskResult (conditional UpdateItem: RUNNING under this command → COMPLETED) on ${n} RUNNING tasks, ` +
-      'against dynalite persisted on disk (LevelDB) as the local engine runs it, and in memory for comparison.',
+      'against dynalite persisted on disk (LevelDB), called in-process as the engine that serves it does; ' +
+      'for comparison over loopback HTTP (as another process reaches it, e.g. `fleetbench stop`) and in memory.',
     measurements: [
       measured('task status updates per second, sequential (disk)', rate(disk, 'sequential'), 'updates/s'),
       measured(
@@ -107,6 +120,7 @@ export async function journalFigure(n: number): Promise<FigureResult> {
         'updates/s',
       ),
       measured('ms per update, sequential (disk)', (disk.sequential ?? 0) / n, 'ms'),
+      measured('ms per update, sequential (disk, over loopback HTTP)', (http.sequential ?? 0) / n, 'ms'),
       measured(
         'task status updates per second, sequential (in memory)',
         rate(memory, 'sequential'),
@@ -121,6 +135,7 @@ export async function journalFigure(n: number): Promise<FigureResult> {
     details: {
       tasks: n,
       diskMs: Object.fromEntries(Object.entries(disk).map(([k, v]) => [k, round(v, 1)])),
+      diskHttpMs: Object.fromEntries(Object.entries(http).map(([k, v]) => [k, round(v, 1)])),
       memoryMs: Object.fromEntries(Object.entries(memory).map(([k, v]) => [k, round(v, 1)])),
     },
   };

@@ -21,6 +21,8 @@ type ChildReport = {
   peakHeapTotalBytes: number;
   peakExternalBytes: number;
   vmHwmBytes: number | null;
+  rssAnonBytes: number | null;
+  rssFileBytes: number | null;
   series: unknown[];
   queries: Record<string, { count: number; itemsRead: number; ms: number }>;
 };
@@ -72,6 +74,9 @@ export function memoryFigure(hosts: number, reps: number, quick: boolean): Figur
       peakHeapUsedMB: round(report.peakHeapUsedBytes / MB, 1),
       peakHeapTotalMB: round(report.peakHeapTotalBytes / MB, 1),
       peakExternalMB: round(report.peakExternalBytes / MB, 1),
+      /** At the end: anonymous memory (heaps, native) and mapped files (LevelDB tables, code) in RSS. */
+      endRssAnonMB: report.rssAnonBytes === null ? null : round(report.rssAnonBytes / MB, 1),
+      endRssFileMB: report.rssFileBytes === null ? null : round(report.rssFileBytes / MB, 1),
       series: report.series,
       queries: report.queries,
     },

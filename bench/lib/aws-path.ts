@@ -64,7 +64,7 @@ export async function awsPathRun(
   options: { dbPath?: string } = {},
 ): Promise<AwsPathUsage> {
   const server = await startDynalite(options.dbPath === undefined ? {} : { path: options.dbPath });
-  const { client, doc } = createLocalClients(server.endpoint);
+  const { client, doc } = createLocalClients(server.endpoint, { requestHandler: server.inProcess });
   try {
     await ensureTables(client, LOCAL_TABLES);
     const byOperation: AwsPathUsage['dynamo']['byOperation'] = {};

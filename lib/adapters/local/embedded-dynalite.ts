@@ -21,6 +21,7 @@ import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { EngineError } from '../../core/errors.js';
 import { createDocumentClient, ensureTables } from '../aws/tables.js';
+import { InProcessDynaliteHandler, localRequestSigner } from './in-process-dynalite-handler.js';
 import { isPidAlive } from './process-alive.js';
 
 /** Table names in the local database. */
@@ -40,7 +41,12 @@ export type LocalDatabase = {
 export type DatabaseLock = { readonly pid: number; readonly endpoint: string; readonly startedAt: string };
 
 /** A dynalite server listening on a loopback port. */
-export type DynaliteServer = { readonly endpoint: string; close(): Promise<void> };
+export type DynaliteServer = {
+  readonly endpoint: string;
+  /** Reaches the server from this process without a socket (see in-process-dynalite-handler.ts). */
+  readonly inProcess: InProcessDynaliteHandler;
+  close(): Promise<void>;
+};
 
 type DynaliteOptions = {
   path?: string;
@@ -86,13 +92,13 @@ async function acquire(dataDir: string, options: { timeoutMs?: number }): Promis
   let holder: DatabaseLock | undefined;
   for (;;) {
     const live = await liveLock(dataDir);
-    if (live !== undefined) return connect(live.endpoint, false, async () => {});
+    if (live !== undefined) return connect(live.endpoint, false, undefined, async () => {});
     holder = await readLock(dataDir);
     if (await claimStarting(dataDir)) {
       try {
         // Someone may have finished starting between our look at the lock and our claim.
         const started = await liveLock(dataDir);
-        if (started !== undefined) return connect(started.endpoint, false, async () => {});
+        if (started !== undefined) return connect(started.endpoint, false, undefined, async () => {});
         if (await levelDbIsFree(join(dataDir, 'db'))) return await serve(dataDir);
       } finally {
         await rm(join(dataDir, STARTING_FILE), { force: true });
@@ -130,6 +136,7 @@ export async function startDynalite(options: { path?: string } = {}): Promise<Dy
   const { port } = server.address() as AddressInfo;
   return {
     endpoint: `http://127.0.0.1:${port}`,
+    inProcess: new InProcessDynaliteHandler(server),
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.close((err?: Error) => (err ? reject(err) : resolve()));
@@ -139,8 +146,28 @@ export async function startDynalite(options: { path?: string } = {}): Promise<Dy
   };
 }
 
-/** SDK clients for a local endpoint: dummy credentials, region `local`, 3 attempts. */
-export function createLocalClients(endpoint: string): {
+/**
+ * SDK middleware that costs per request and does nothing for dynalite: the logger filters every input and
+ * output for a logger that is a no-op, the user agent header is built for AWS's telemetry, recursion
+ * detection forwards a Lambda's X-Ray trace id.
+ */
+const LOCAL_UNUSED_MIDDLEWARE = [
+  'loggerMiddleware',
+  'getUserAgentMiddleware',
+  'recursionDetectionMiddleware',
+];
+
+/**
+ * SDK clients for a local endpoint: dummy credentials, region `local`, 3 attempts, no SigV4 (dynalite
+ * does not verify signatures), none of LOCAL_UNUSED_MIDDLEWARE. Pass the server's `inProcess` handler when this process serves it.
+ * @example
+ * const server = await startDynalite();
+ * const { doc } = createLocalClients(server.endpoint, { requestHandler: server.inProcess });
+ */
+export function createLocalClients(
+  endpoint: string,
+  options: { requestHandler?: InProcessDynaliteHandler } = {},
+): {
   client: DynamoDBClient;
   doc: DynamoDBDocumentClient;
 } {
@@ -148,14 +175,17 @@ export function createLocalClients(endpoint: string): {
     endpoint,
     region: 'local',
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    signer: localRequestSigner,
     maxAttempts: 3,
+    ...(options.requestHandler ? { requestHandler: options.requestHandler } : {}),
   });
+  for (const name of LOCAL_UNUSED_MIDDLEWARE) client.middlewareStack.remove(name);
   return { client, doc: createDocumentClient(client) };
 }
 
 async function serve(dataDir: string): Promise<LocalDatabase> {
   const server = await startDynalite({ path: join(dataDir, 'db') });
-  const db = connect(server.endpoint, true, async () => {
+  const db = connect(server.endpoint, true, server.inProcess, async () => {
     const lock = await readLock(dataDir);
     if (lock?.pid === process.pid && lock.endpoint === server.endpoint) {
       await rm(join(dataDir, LOCK_FILE), { force: true });
@@ -179,8 +209,13 @@ async function serve(dataDir: string): Promise<LocalDatabase> {
   return db;
 }
 
-function connect(endpoint: string, owner: boolean, stop: () => Promise<void>): LocalDatabase {
-  const { client, doc } = createLocalClients(endpoint);
+function connect(
+  endpoint: string,
+  owner: boolean,
+  inProcess: InProcessDynaliteHandler | undefined,
+  stop: () => Promise<void>,
+): LocalDatabase {
+  const { client, doc } = createLocalClients(endpoint, inProcess ? { requestHandler: inProcess } : {});
   let closing: Promise<void> | undefined;
   return {
     client,

@@ -13,6 +13,7 @@ import {
   type LocalDatabase,
   openLocalDatabase,
 } from '../../../lib/adapters/local/embedded-dynalite.js';
+import { InProcessDynaliteHandler } from '../../../lib/adapters/local/in-process-dynalite-handler.js';
 import { EngineError } from '../../../lib/core/errors.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -140,6 +141,17 @@ describe('Function: openLocalDatabase', () => {
     await other.close();
     expect(await readItem(owner, 'from-other')).toBeDefined();
     expect(await exists(join(dir, 'db.lock.json'))).toBe(true);
+  });
+
+  it('serves its own requests in-process and a second opener over loopback HTTP', async () => {
+    const owner = await open();
+    const other = await open();
+
+    await writeItem(owner, 'in-process');
+
+    expect(owner.client.config.requestHandler).toBeInstanceOf(InProcessDynaliteHandler);
+    expect(other.client.config.requestHandler).not.toBeInstanceOf(InProcessDynaliteHandler);
+    expect(await readItem(other, 'in-process')).toMatchObject({ pk: 'in-process', by: process.pid });
   });
 
   it('keeps a connected reader working after the serving process closes: it serves the database itself', async () => {

@@ -43,6 +43,17 @@ describe('Class: LocalOutputStore', () => {
       await mkdir(ref);
 
       await expect(store.read(ref)).rejects.toBeInstanceOf(OutputReadError);
+      await expect(store.read(ref, 1024)).rejects.toBeInstanceOf(OutputReadError);
+    });
+
+    it('reads the tail of an empty file as empty, and a tail that starts mid-character from the next line', async () => {
+      const empty = join(dir, 'empty.stdout');
+      const accents = join(dir, 'accents.stdout');
+      await writeFile(empty, '');
+      await writeFile(accents, 'a\u00e9\nlast\n');
+
+      await expect(store.read(empty, 1024)).resolves.toBe('');
+      await expect(store.read(accents, 7)).resolves.toBe('last\n');
     });
   });
 });

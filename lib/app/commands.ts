@@ -8,7 +8,7 @@ export function isFailedOutcome(outcome: HostOutcome): boolean {
 }
 
 /** Names of hosts whose outcome on this command is a failure (hosts not yet answered are not counted). */
-export function failedHostNames(command: CommandRecord): Set<string> {
+export function failedHostNames(command: Pick<CommandRecord, 'hosts' | 'outcomes'>): Set<string> {
   const names = new Set<string>();
   for (const host of command.hosts) {
     const outcome = command.outcomes[host.id];
@@ -18,7 +18,7 @@ export function failedHostNames(command: CommandRecord): Set<string> {
 }
 
 /** Hosts that have not reported an outcome (still running, or never confirmed a stop). */
-export function silentHosts(command: CommandRecord): CommandRecord['hosts'] {
+export function silentHosts(command: Pick<CommandRecord, 'hosts' | 'outcomes'>): CommandRecord['hosts'] {
   return command.hosts.filter((h) => command.outcomes[h.id] === undefined);
 }
 

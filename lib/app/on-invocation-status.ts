@@ -201,8 +201,10 @@ function lastLines(text: string, n: number): string {
 /** Every host answered: close the command once and resume the workflow as the failure policy says. */
 async function completeStep(deps: Deps, meta: RunMeta, commandId: string): Promise<boolean> {
   const doneAt = deps.clock.now().toISOString();
-  const command = await deps.journal.getCommand(meta.runId, commandId);
-  if (command?.status !== 'SENT') return false;
+  // What the command is (cached) and who answered: closeCommand's condition guards against a second close.
+  const spec = await deps.journal.getCommandSpec(meta.runId, commandId);
+  if (!spec) return false;
+  const command = { ...spec, outcomes: await deps.journal.getHostOutcomes(spec) };
   const failed = failedHostNames(command);
   const found = { failedHosts: [...failed], silentHosts: silentHosts(command).map((h) => h.name) };
   if (!(await deps.journal.closeCommand(meta.runId, commandId, doneAt, found))) return false;
@@ -262,7 +264,7 @@ function countsMoved(outcomes: readonly HostOutcome[]): Partial<TaskCounts> {
 async function skipAfterFailedSetup(
   deps: Deps,
   meta: RunMeta,
-  command: CommandRecord,
+  command: CommandSpec & Pick<CommandRecord, 'outcomes'>,
   failed: ReadonlySet<string>,
 ): Promise<void> {
   if (failed.size === 0) return;

@@ -89,7 +89,7 @@ export async function runCommand(deps: Deps, input: RunCommandInput): Promise<Ru
     timeoutSeconds: step.timeoutSeconds,
     ...(meta.plan.concurrency !== undefined ? { maxConcurrency: meta.plan.concurrency } : {}),
   });
-  await deps.journal.setCommandProviderIds(meta.runId, commandId, providerIds);
+  if (providerIds.length > 0) await deps.journal.setCommandProviderIds(meta.runId, commandId, providerIds);
   return { commandId, hosts: step.hosts.length };
 }
 

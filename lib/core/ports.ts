@@ -70,6 +70,8 @@ export interface JournalRepo {
   getCommandSpec(runId: string, commandId: string): Promise<CommandSpec | undefined>;
   /** The command with its hosts and every outcome recorded so far. */
   getCommand(runId: string, commandId: string): Promise<CommandRecord | undefined>;
+  /** Every outcome recorded so far for the command, by host id. */
+  getHostOutcomes(spec: CommandSpec): Promise<Record<string, HostOutcome>>;
   /** Every command of the run, without hosts and outcomes. */
   listCommands(runId: string): Promise<CommandSummary[]>;
   /** The commands among `commandIds` that exist, without hosts and outcomes. */
@@ -170,7 +172,11 @@ export type CommandRequest = {
  * delivered to the on-invocation-status use case (SSM → EventBridge on aws; the engine locally).
  */
 export interface CommandRunner {
-  /** Sends the command; returns provider ids. Results are reported only after this resolves. */
+  /**
+   * Sends the command; returns the ids the provider gave it (SSM CommandIds), which cancel and poll need;
+   * none when the runner finds its commands by run and command id (locally). Results are reported only
+   * after this resolves.
+   */
   send(request: CommandRequest): Promise<{ providerIds: string[] }>;
   /** Cancels a running command on the given hosts (SIGTERM then SIGKILL locally; CancelCommand on aws). */
   cancel(

@@ -342,17 +342,18 @@ export class DynamoJournalRepo implements JournalRepo {
     const summary = await this.#get<CommandSummary>(runId, commandSortKey(commandId));
     if (summary === undefined) return undefined;
     const cached = this.#specs.get(`${runId}\0${commandId}`);
-    const [hosts, recorded] = await Promise.all([
-      cached?.hosts ?? this.#commandHosts(runId, commandId),
-      this.#recordedOutcomes(runId, summary),
-    ]);
-    if (cached === undefined) this.#specOf(summary, hosts);
+    const spec = cached ?? this.#specOf(summary, await this.#commandHosts(runId, commandId));
+    return { ...summary, hosts: spec.hosts, outcomes: await this.getHostOutcomes(spec) };
+  }
+
+  async getHostOutcomes(spec: CommandSpec): Promise<Record<string, HostOutcome>> {
+    const recorded = await this.#recordedOutcomes(spec.runId, spec);
     const outcomes: Record<string, HostOutcome> = {};
-    for (const host of hosts) {
-      const outcome = recorded.get(summary.phase === 'repetition' ? host.name : host.id);
+    for (const host of spec.hosts) {
+      const outcome = recorded.get(spec.phase === 'repetition' ? host.name : host.id);
       if (outcome !== undefined) outcomes[host.id] = outcome;
     }
-    return { ...summary, hosts, outcomes };
+    return outcomes;
   }
 
   async listCommands(runId: string): Promise<CommandSummary[]> {
@@ -517,7 +518,10 @@ export class DynamoJournalRepo implements JournalRepo {
    * The outcomes recorded for a command: a repetition's by host name (its tasks with a result under the
    * command), any other step's by host id (its `CMDO#` items).
    */
-  async #recordedOutcomes(runId: string, summary: CommandSummary): Promise<Map<string, HostOutcome>> {
+  async #recordedOutcomes(
+    runId: string,
+    summary: Pick<CommandSpec, 'commandId' | 'phase' | 'workload' | 'rep'>,
+  ): Promise<Map<string, HostOutcome>> {
     if (summary.phase === 'repetition' && summary.workload !== undefined && summary.rep !== undefined) {
       const tasks = await this.listTasks(runId, { workload: summary.workload, rep: summary.rep });
       const recorded = new Map<string, HostOutcome>();

@@ -136,7 +136,8 @@ export class LocalCommandRunner implements CommandRunner {
       this.dispatch(command);
     }
     setImmediate(() => this.release(command));
-    return { providerIds: [request.commandId] };
+    // Found again by run and command id (cancel): no provider id to record.
+    return { providerIds: [] };
   }
 
   async cancel(

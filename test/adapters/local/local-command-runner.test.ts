@@ -60,7 +60,7 @@ describe('Class: LocalCommandRunner', () => {
       );
 
       const [result] = await results.waitFor(1);
-      expect(sent).toEqual({ providerIds: ['run-1#setup#1'] });
+      expect(sent).toEqual({ providerIds: [] });
       expect(result).toMatchObject({
         runId: 'run-1',
         commandId: 'run-1#setup#1',
@@ -258,7 +258,7 @@ describe('Class: LocalCommandRunner', () => {
       expect(runner.runningProcessGroups()).toContain(pgid);
 
       const cancelledAt = Date.now();
-      await runner.cancel({ ...req, providerIds: [req.commandId] }, [host('host-1')]);
+      await runner.cancel({ ...req, providerIds: [] }, [host('host-1')]);
 
       await until(() => results.results.length === 1, { what: 'the cancelled result' });
       expect(results.get('host-1')).toMatchObject({ status: 'Cancelled' });
@@ -275,7 +275,7 @@ describe('Class: LocalCommandRunner', () => {
       const pgid = await pgidOf(pidFile);
 
       const cancelledAt = Date.now();
-      await runner.cancel({ ...req, providerIds: [req.commandId] }, [host('host-1')]);
+      await runner.cancel({ ...req, providerIds: [] }, [host('host-1')]);
 
       const [result] = await results.waitFor(1);
       expect(result).toMatchObject({ status: 'Cancelled', exitCode: 137 });
@@ -287,7 +287,7 @@ describe('Class: LocalCommandRunner', () => {
       const req = request({ hosts: HOSTS, script: 'sleep 30', maxConcurrency: 1 });
       await runner.send(req);
 
-      await runner.cancel({ ...req, providerIds: [req.commandId] }, HOSTS);
+      await runner.cancel({ ...req, providerIds: [] }, HOSTS);
 
       await results.waitFor(3);
       expect(results.results.map((r) => r.status)).toEqual(['Cancelled', 'Cancelled', 'Cancelled']);
@@ -299,7 +299,7 @@ describe('Class: LocalCommandRunner', () => {
       await runner.send(req);
       await results.waitFor(1);
 
-      await runner.cancel({ ...req, providerIds: [req.commandId] }, [host('host-1')]);
+      await runner.cancel({ ...req, providerIds: [] }, [host('host-1')]);
 
       expect(results.results.map((r) => r.status)).toEqual(['Success']);
     });

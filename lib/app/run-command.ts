@@ -12,7 +12,7 @@ import { ConflictError, FailFastError, StepFailedError, StopRequestedError } fro
 import { type Plan, repetitionsOf, type WorkloadSpec } from '../core/plan.js';
 import { plugins } from '../core/plugins/index.js';
 import type { Deps } from '../core/ports.js';
-import type { CatalogEntry, CommandSpec, Host, Phase, RunMeta } from '../core/run.js';
+import type { CatalogEntry, CommandSpec, Host, Phase, RunMeta, TaskRecord } from '../core/run.js';
 import { argvToScript } from '../core/shell.js';
 import { runnableStatuses } from '../core/task-state.js';
 import { changeState } from './controller.js';
@@ -177,16 +177,16 @@ async function prepareStep(
   const workload = input.workload === undefined ? undefined : findWorkload(plan, input.workload);
   const excluded = new Set(meta.excludedHosts.map((e) => e.host.name));
   const reachable = meta.hosts.filter((h) => !excluded.has(h.name));
-  // Hosts that failed global setup sit out the workloads (their tasks are already SKIPPED, so repetitions
-  // leave them out without reading the commands); workload setups and teardowns read who failed it.
-  const [globalSetup] =
-    input.phase === 'setup' || input.phase === 'teardown'
-      ? await deps.journal.getCommandSummaries(meta.runId, [commandIdFor(meta.attempt, 'globalSetup')])
-      : [];
-  const failedGlobal = new Set(globalSetup?.failedHosts ?? []);
-  const active = reachable.filter(
-    (h) => !failedGlobal.has(h.name) && (input.host === undefined || h.name === input.host),
-  );
+  const ofThisStep = reachable.filter((h) => input.host === undefined || h.name === input.host);
+  // Hosts that failed global setup sit out the workloads. Repetitions leave them out without reading the
+  // commands (their tasks are already SKIPPED); workload setups and teardowns read who failed it.
+  const withoutFailedGlobalSetup = async (): Promise<Host[]> => {
+    const [globalSetup] = await deps.journal.getCommandSummaries(meta.runId, [
+      commandIdFor(meta.attempt, 'globalSetup'),
+    ]);
+    const failed = new Set(globalSetup?.failedHosts ?? []);
+    return ofThisStep.filter((h) => !failed.has(h.name));
+  };
   const baseEnv = { ...plan.env, FLEETBENCH_RUN_ID: meta.runId };
   const hostEnv = (hosts: readonly Host[]) =>
     Object.fromEntries(hosts.map((h) => [h.id, { FLEETBENCH_HOST: h.name }]));
@@ -207,15 +207,19 @@ async function prepareStep(
         timeoutSeconds,
         stopOnError: false,
       });
-    case 'setup':
-      return shellStep(requireWorkload(workload).setup, active, 'no workload setup', {
-        env: { ...baseEnv, FLEETBENCH_WORKLOAD: requireWorkload(workload).name },
+    case 'setup': {
+      const w = requireWorkload(workload);
+      if (w.setup.length === 0) return { skipped: 'no workload setup' };
+      return shellStep(w.setup, await withoutFailedGlobalSetup(), 'no workload setup', {
+        env: { ...baseEnv, FLEETBENCH_WORKLOAD: w.name },
         hostEnv,
         timeoutSeconds,
         stopOnError: true,
       });
+    }
     case 'teardown': {
       const w = requireWorkload(workload);
+      if (w.teardown.length === 0) return { skipped: 'no workload teardown' };
       // Tear down only what was started: a workload that a stop prevented from starting has nothing to undo.
       // Its commands' ids are known (setup, each repetition, on this host in free): read just those.
       const ids = [
@@ -226,7 +230,7 @@ async function prepareStep(
       ];
       const started = (await deps.journal.getCommandSummaries(meta.runId, ids)).length > 0;
       if (!started) return { skipped: `workload ${w.name} did not start` };
-      return shellStep(w.teardown, active, 'no workload teardown', {
+      return shellStep(w.teardown, await withoutFailedGlobalSetup(), 'no workload teardown', {
         env: { ...baseEnv, FLEETBENCH_WORKLOAD: w.name },
         hostEnv,
         timeoutSeconds,
@@ -237,9 +241,18 @@ async function prepareStep(
       const w = requireWorkload(workload);
       const rep = input.rep ?? 1;
       const statuses = runnableStatuses({ onlyFailed: meta.onlyFailed === true });
-      const activeNames = new Set(active.map((h) => h.name));
-      const tasks = (await deps.journal.listTasks(meta.runId, { workload: w.name, rep })).filter(
-        (t) => statuses.includes(t.status) && activeNames.has(t.host) && t.commandId !== commandId,
+      const activeNames = new Set(ofThisStep.map((h) => h.name));
+      // In free a step is one host's: read its task, not the whole fleet's repetition.
+      const candidates =
+        input.host === undefined
+          ? await deps.journal.listTasks(meta.runId, { workload: w.name, rep })
+          : [await deps.journal.getTask(meta.runId, { workload: w.name, rep, host: input.host })];
+      const tasks = candidates.filter(
+        (t): t is TaskRecord =>
+          t !== undefined &&
+          statuses.includes(t.status) &&
+          activeNames.has(t.host) &&
+          t.commandId !== commandId,
       );
       if (tasks.length === 0) return { skipped: `nothing to run for ${w.name} repetition ${rep}` };
       const byName = new Map(meta.hosts.map((h) => [h.name, h]));

@@ -744,6 +744,8 @@ type Step = {
   readonly sends: boolean;
   /** The controller state moves at this step (RUNNING_GLOBAL_SETUP, RUNNING_WORKLOADS, RUNNING_GLOBAL_TEARDOWN). */
   readonly changesState: boolean;
+  /** A workload teardown: the ids of the workload's commands it looks up (setup and each repetition). */
+  readonly lookups?: { readonly ids: number; readonly found: number };
 };
 
 /** The workflow's run-command steps, in order. */
@@ -752,7 +754,12 @@ function steps(shape: RunShape): Step[] {
   shape.workloads.forEach((w, i) => {
     list.push({ phase: 'setup', sends: w.setup > 0, changesState: i === 0 });
     for (let r = 0; r < w.reps; r += 1) list.push({ phase: 'repetition', sends: true, changesState: false });
-    list.push({ phase: 'teardown', sends: w.teardown > 0, changesState: false });
+    list.push({
+      phase: 'teardown',
+      sends: w.teardown > 0,
+      changesState: false,
+      lookups: { ids: 1 + w.reps, found: (w.setup > 0 ? 1 : 0) + w.reps },
+    });
   });
   list.push({ phase: 'globalTeardown', sends: shape.globalTeardown > 0, changesState: true });
   return list;
@@ -836,10 +843,20 @@ export function dynamoRequests(
     // run-command
     loadRun('run-command');
     if (step.changesState) changeState('run-command');
-    if (step.phase === 'setup' || step.phase === 'teardown') {
-      add('run-command', 'journal Query CMD# (commands of the attempt)', {
-        r: readUnits(doneCommands * header),
-      });
+    // A workload setup or teardown that sends reads who failed global setup; a teardown also looks up the
+    // workload's commands by id (BatchGetItem: 1 read unit per item found).
+    if ((step.phase === 'setup' || step.phase === 'teardown') && step.sends) {
+      add('run-command', 'journal BatchGetItem CMD# (global setup)', { r: shape.globalSetup > 0 ? 1 : 0 });
+    }
+    if (step.phase === 'teardown' && step.sends && step.lookups) {
+      add(
+        'run-command',
+        "journal BatchGetItem CMD# (the workload's commands)",
+        {
+          r: step.lookups.found,
+        },
+        Math.ceil(step.lookups.ids / 100),
+      );
     }
     if (step.phase === 'repetition') {
       add('run-command', 'journal Query TASK# of the repetition', { r: readUnits(H * b.taskPending) });

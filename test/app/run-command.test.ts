@@ -48,7 +48,9 @@ async function freeRun(failurePolicy: { failFast?: boolean; maxFailedPercent?: n
       strategy: 'free',
       repetitions: 2,
       failurePolicy,
-      workloads: [{ name: 'w', plugin: 'shell', options: { command: 'bench' } }],
+      workloads: [
+        { name: 'w', plugin: 'shell', options: { command: 'bench' }, teardown: ['rm -rf scratch'] },
+      ],
     },
   });
   await runCommand(full, { runId, phase: 'globalSetup', taskToken: 'setup' });
@@ -116,7 +118,6 @@ describe('Use case: runCommand (strategy free)', () => {
       commandId: null,
       skipped: 'workload w did not start',
     });
-    // The plan has no workload teardown: a started workload's teardown is skipped for that reason instead.
-    await expect(teardown('host-1')).resolves.toEqual({ commandId: null, skipped: 'no workload teardown' });
+    await expect(teardown('host-1')).resolves.toEqual({ commandId: 'a1.teardown.w.host-1', hosts: 1 });
   });
 });

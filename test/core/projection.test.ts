@@ -243,7 +243,7 @@ describe('Function: projectCost', () => {
       lambda: {
         invocations: { 'plan-run': 1, 'run-command': 5, 'on-invocation-status': 3, 'finalize-run': 1 },
       },
-      dynamo: { readUnits: 37, writeUnits: 32 },
+      dynamo: { readUnits: 35, writeUnits: 32 },
       putEventsEntries: 8,
       ssmInvocations: 2,
       s3Puts: 4,
@@ -252,9 +252,9 @@ describe('Function: projectCost', () => {
       xrayTraces: 2,
     });
     expect(cost.usage.lambda.gbSeconds).toBeCloseTo(0.94517, 5);
-    // 15 transitions, 10 requests, 0.94517 GB-s, 32 WRU, 37 RRU, 8 events, 4 PUT, 4 GET, 78,000 log bytes, 2 traces
-    expect(cost.totalUsd).toBeCloseTo(0.00049015, 8);
-    expect(cost.usdPerThousandHostTasks).toBeCloseTo(0.2450745, 6);
+    // 15 transitions, 10 requests, 0.94517 GB-s, 32 WRU, 35 RRU, 8 events, 4 PUT, 4 GET, 78,000 log bytes, 2 traces
+    expect(cost.totalUsd).toBeCloseTo(0.0004899, 8);
+    expect(cost.usdPerThousandHostTasks).toBeCloseTo(0.2449495, 6);
     expect(cost.lines.find((l) => l.price === 'ssmRunCommand')?.usd).toBe(0);
     expect(AWS_PRICES.region).toBe('us-east-1');
   });

@@ -461,9 +461,9 @@ export class DynamoJournalRepo implements JournalRepo {
     runId: string,
     commandId: string,
   ): Promise<{ answered: number; hostCount: number } | undefined> {
-    const summary = await this.#get<CommandSummary>(runId, commandSortKey(commandId));
-    if (summary === undefined) return undefined;
-    const recorded = (await this.#recordedOutcomes(runId, summary)).size;
+    const spec = await this.getCommandSpec(runId, commandId);
+    if (spec === undefined) return undefined;
+    const recorded = (await this.#recordedOutcomes(runId, spec)).size;
     try {
       const out = await this.#client.send(
         new UpdateCommand({
@@ -520,10 +520,17 @@ export class DynamoJournalRepo implements JournalRepo {
    */
   async #recordedOutcomes(
     runId: string,
-    summary: Pick<CommandSpec, 'commandId' | 'phase' | 'workload' | 'rep'>,
+    summary: Pick<CommandSpec, 'commandId' | 'phase' | 'workload' | 'rep' | 'hosts'>,
   ): Promise<Map<string, HostOutcome>> {
     if (summary.phase === 'repetition' && summary.workload !== undefined && summary.rep !== undefined) {
-      const tasks = await this.listTasks(runId, { workload: summary.workload, rep: summary.rep });
+      const { workload, rep } = summary;
+      // One host's step (strategy free) reads its task, not the whole fleet's repetition.
+      const tasks =
+        summary.hosts.length === 1
+          ? [await this.getTask(runId, { workload, rep, host: summary.hosts[0]?.name ?? '' })].filter(
+              (t): t is TaskRecord => t !== undefined,
+            )
+          : await this.listTasks(runId, { workload, rep });
       const recorded = new Map<string, HostOutcome>();
       for (const task of tasks) {
         const outcome = taskOutcome(task, summary.commandId);

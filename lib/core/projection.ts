@@ -777,22 +777,23 @@ const writeUnits = (bytes: number) => Math.max(1, Math.ceil(bytes / 1024));
 export function dynamoRequests(
   shape: RunShape & { readonly hosts: number },
   itemBytes: ItemBytes = COST_ASSUMPTIONS.itemBytes,
+  strategy: Plan['strategy'] = 'lockstep',
 ): DynamoRequest[] {
   const b = itemBytes;
   const H = shape.hosts;
   const totalTasks = H * shape.workloads.reduce((n, w) => n + w.reps, 0);
   const meta = b.metaBase + H * (b.host + b.planHostId);
   const catalog = b.catalogBase + H * b.catalogPerHost;
-  const batches = Math.ceil(H / COST_ASSUMPTIONS.ssmBatchSize);
   const containers = Math.min(H, COST_ASSUMPTIONS.statusContainers);
-  /** CMD#: the summary, with its provider ids once sent; its hosts and outcomes are items of their own. */
-  const header = b.commandBase + b.taskToken + batches * b.providerId;
-  const hostParts = Math.ceil(H / COST_ASSUMPTIONS.ssmBatchSize);
-  /** Write units of the `CMDH#` parts: 50 hosts each, the last one the rest. */
-  let hostPartUnits = 0;
-  for (let first = 0; first < H; first += COST_ASSUMPTIONS.ssmBatchSize) {
-    hostPartUnits += writeUnits(Math.min(COST_ASSUMPTIONS.ssmBatchSize, H - first) * b.host);
-  }
+  /** A command for `n` hosts: its SSM batches, its `CMD#` summary (with provider ids) and `CMDH#` parts. */
+  const commandOf = (n: number) => {
+    const batches = Math.ceil(n / COST_ASSUMPTIONS.ssmBatchSize);
+    let partUnits = 0;
+    for (let first = 0; first < n; first += COST_ASSUMPTIONS.ssmBatchSize) {
+      partUnits += writeUnits(Math.min(COST_ASSUMPTIONS.ssmBatchSize, n - first) * b.host);
+    }
+    return { batches, header: b.commandBase + b.taskToken + batches * b.providerId, partUnits };
+  };
   const rows = new Map<string, { calls: number; readUnits: number; writeUnits: number; index: number }>();
   const add = (
     useCase: string,
@@ -824,8 +825,16 @@ export function dynamoRequests(
     add(useCase, 'loadRun: journal GetItem META', { r: calls * readUnits(meta) }, calls);
     add(useCase, 'loadRun: catalog GetItem', { r: calls * readUnits(catalog) }, calls);
   };
+  let completed = 0;
+  const runTasks = () => completed * b.taskCompleted + (totalTasks - completed) * b.taskPending;
+  /** recountTasks: every task of the run read back, the counts set on the catalog. */
+  const recount = (useCase: string, request: string, times = 1) => {
+    add(useCase, `${request} (Query all TASK#)`, { r: times * readUnits(runTasks()) }, times);
+    add(useCase, 'catalog UpdateItem counts', { w: writeUnits(catalog), gsi: writeUnits(catalog) });
+  };
 
-  // plan-run: META, catalog entry, first audit record, every task PENDING (BatchWriteItem, ≥ 1 unit per item).
+  // plan-run: META, catalog entry, first audit record, every task PENDING (BatchWriteItem, ≥ 1 unit per item),
+  // then the counts.
   add('plan-run', 'journal PutItem META', { w: writeUnits(meta) });
   add('plan-run', 'catalog PutItem', { w: writeUnits(catalog), gsi: writeUnits(catalog) });
   add('plan-run', 'journal PutItem STATE#', { w: writeUnits(b.stateRecord) });
@@ -835,56 +844,70 @@ export function dynamoRequests(
     { w: totalTasks * writeUnits(b.taskPending) },
     Math.ceil(totalTasks / 25),
   );
+  recount('plan-run', 'recountTasks');
 
   let doneCommands = 0;
-  let completed = 0;
-  const runTasks = () => completed * b.taskCompleted + (totalTasks - completed) * b.taskPending;
+  let doneHeaders = 0;
   for (const step of steps(shape)) {
+    // In free a workload's steps are each host's own: H one-host commands instead of one for the fleet.
+    const perHost = strategy === 'free' && step.phase !== 'globalSetup' && step.phase !== 'globalTeardown';
+    const commands = perHost ? H : 1;
+    const n = perHost ? 1 : H;
+    const { batches, header, partUnits } = commandOf(n);
     // run-command
-    loadRun('run-command');
+    loadRun('run-command', commands);
     if (step.changesState) changeState('run-command');
     // A workload setup or teardown that sends reads who failed global setup; a teardown also looks up the
     // workload's commands by id (BatchGetItem: 1 read unit per item found).
     if ((step.phase === 'setup' || step.phase === 'teardown') && step.sends) {
-      add('run-command', 'journal BatchGetItem CMD# (global setup)', { r: shape.globalSetup > 0 ? 1 : 0 });
+      add(
+        'run-command',
+        'journal BatchGetItem CMD# (global setup)',
+        { r: commands * (shape.globalSetup > 0 ? 1 : 0) },
+        commands,
+      );
     }
     if (step.phase === 'teardown' && step.sends && step.lookups) {
+      const calls = commands * Math.ceil(step.lookups.ids / 100);
       add(
         'run-command',
         "journal BatchGetItem CMD# (the workload's commands)",
         {
-          r: step.lookups.found,
+          r: commands * step.lookups.found,
         },
-        Math.ceil(step.lookups.ids / 100),
+        calls,
       );
     }
     if (step.phase === 'repetition') {
-      add('run-command', 'journal Query TASK# of the repetition', { r: readUnits(H * b.taskPending) });
+      if (perHost) add('run-command', "journal GetItem TASK# (the host's)", { r: commands }, commands);
+      else add('run-command', 'journal Query TASK# of the repetition', { r: readUnits(H * b.taskPending) });
     }
     if (!step.sends) continue;
-    add('run-command', 'journal PutItem CMD#', { w: writeUnits(header) });
+    add('run-command', 'journal PutItem CMD#', { w: commands * writeUnits(header) }, commands);
     add(
       'run-command',
       'journal BatchWriteItem CMDH# (hosts, 50 a part)',
-      { w: hostPartUnits },
-      Math.ceil(hostParts / 25),
+      { w: commands * partUnits },
+      commands * Math.ceil(Math.ceil(n / COST_ASSUMPTIONS.ssmBatchSize) / 25),
     );
     if (step.phase === 'repetition') {
       add(
         'run-command',
         'journal BatchWriteItem TASK# (RUNNING)',
         { w: H * writeUnits(b.taskRunning) },
-        Math.ceil(H / 25),
+        commands * Math.ceil(n / 25),
       );
     }
-    add('run-command', 'journal UpdateItem CMD# providerIds', { w: writeUnits(header) });
+    add('run-command', 'journal UpdateItem CMD# providerIds', { w: commands * writeUnits(header) }, commands);
 
-    // on-invocation-status, once per host (per-instance status event), spread over warm containers
+    // on-invocation-status, once per host (per-instance status event), spread over warm containers: each
+    // reads a command's spec once (in free every command is new to it), META once per run.
+    const specReads = perHost ? commands : containers;
     add(
       'on-invocation-status',
       'journal GetItem CMD# + Query CMDH# (spec, once per container)',
-      { r: containers * (readUnits(header) + readUnits(H * b.host)) },
-      2 * containers,
+      { r: specReads * (readUnits(header) + readUnits(n * b.host)) },
+      2 * specReads,
     );
     if (doneCommands === 0) {
       add(
@@ -895,8 +918,13 @@ export function dynamoRequests(
       );
     }
     // A repetition's outcomes are its tasks; other steps write one outcome item per host.
-    const outcomes = step.phase === 'repetition' ? H * b.taskCompleted : H * b.outcome;
-    const outcomesQuery = step.phase === 'repetition' ? 'Query TASK# of the repetition' : 'Query CMDO#';
+    const outcomes = step.phase === 'repetition' ? n * b.taskCompleted : n * b.outcome;
+    const outcomesRead =
+      step.phase !== 'repetition'
+        ? 'Query CMDO#'
+        : perHost
+          ? "GetItem TASK# (the host's)"
+          : 'Query TASK# of the repetition';
     for (let i = 0; i < H; i += 1) {
       if (step.phase === 'repetition') {
         add('on-invocation-status', 'journal UpdateItem TASK# result', { w: writeUnits(b.taskCompleted) });
@@ -906,36 +934,50 @@ export function dynamoRequests(
       }
       add('on-invocation-status', 'journal UpdateItem CMD# answered', { w: writeUnits(header) });
     }
-    // ... the last one reads the outcomes, closes the command and, for a repetition, adds to the counts.
+    // ... the last host of each command reads the outcomes (its spec is cached), closes the command and, for
+    // a repetition, adds to the counts.
     add(
       'on-invocation-status',
-      `completeStep: journal GetItem CMD# + ${outcomesQuery}`,
-      { r: readUnits(header) + readUnits(outcomes) },
-      2,
+      `completeStep: journal ${outcomesRead}`,
+      { r: commands * readUnits(outcomes) },
+      commands,
     );
-    add('on-invocation-status', 'completeStep: journal UpdateItem CMD# DONE', { w: writeUnits(header) });
-    add('on-invocation-status', 'completeStep: catalog GetItem', { r: readUnits(catalog) });
+    add(
+      'on-invocation-status',
+      'completeStep: journal UpdateItem CMD# DONE',
+      { w: commands * writeUnits(header) },
+      commands,
+    );
+    add(
+      'on-invocation-status',
+      'completeStep: catalog GetItem',
+      { r: commands * readUnits(catalog) },
+      commands,
+    );
     if (step.phase === 'repetition') {
-      add('on-invocation-status', 'completeStep: catalog UpdateItem ADD counts', {
-        w: writeUnits(catalog),
-        gsi: writeUnits(catalog),
-      });
+      add(
+        'on-invocation-status',
+        'completeStep: catalog UpdateItem ADD counts',
+        { w: commands * writeUnits(catalog), gsi: commands * writeUnits(catalog) },
+        commands,
+      );
     }
     // the per-command status events (one per SSM command, i.e. per batch) read the command back.
     add(
       'on-invocation-status',
-      `command event: journal GetItem CMD# + ${outcomesQuery}`,
-      { r: batches * (readUnits(header) + readUnits(outcomes)) },
-      2 * batches,
+      `command event: journal GetItem CMD# + ${outcomesRead}`,
+      { r: commands * batches * (readUnits(header) + readUnits(outcomes)) },
+      2 * commands * batches,
     );
-    doneCommands += 1;
+    doneCommands += commands;
+    doneHeaders += commands * header;
   }
 
   // finalize-run
   loadRun('finalize-run');
-  add('finalize-run', 'journal Query CMD#', { r: readUnits(doneCommands * header) });
-  add('finalize-run', 'journal Query all TASK# (twice)', { r: 2 * readUnits(runTasks()) }, 2);
-  add('finalize-run', 'catalog UpdateItem counts', { w: writeUnits(catalog), gsi: writeUnits(catalog) });
+  add('finalize-run', 'journal Query CMD#', { r: readUnits(doneHeaders) });
+  add('finalize-run', 'journal Query all TASK# (RUNNING left)', { r: readUnits(runTasks()) });
+  recount('finalize-run', 'recountTasks');
   changeState('finalize-run');
 
   return [...rows].map(([key, row]) => {
@@ -982,26 +1024,33 @@ export function projectUsage(
   const history = projectHistory(shape, strategy);
   if (!history.implemented) throw new Error(history.reason);
   const all = steps(shape);
-  const sending = all.filter((s) => s.sends);
   const repetitions = all.filter((s) => s.phase === 'repetition').length;
   const hostTasks = H * repetitions;
-  const batches = Math.ceil(H / a.ssmBatchSize);
+  // In free a workload's steps are each host's own one-host command; global setup and teardown stay fleet-wide.
+  const commands = all.map((step) => {
+    const perHost = strategy === 'free' && step.phase !== 'globalSetup' && step.phase !== 'globalTeardown';
+    const n = perHost ? 1 : H;
+    return { step, count: perHost ? H : 1, hosts: n, batches: Math.ceil(n / a.ssmBatchSize) };
+  });
+  const sent = commands.filter((c) => c.step.sends);
+  const sum = (list: typeof commands, f: (c: (typeof commands)[number]) => number) =>
+    list.reduce((n, c) => n + c.count * f(c), 0);
   const invocations = {
     'plan-run': 1,
-    'run-command': all.length,
+    'run-command': sum(commands, () => 1),
     // one per-instance event per host and one per-command event per batch, for every command sent
-    'on-invocation-status': sending.length * (H + batches),
+    'on-invocation-status': sum(sent, (c) => c.hosts + c.batches),
     'finalize-run': 1,
   };
   const ms =
     a.lambdaMs.planRunBase +
     a.lambdaMs.planRunPerTask * hostTasks +
-    all.length * a.lambdaMs.runCommandBase +
-    sending.length * (a.lambdaMs.runCommandPerBatch * batches + a.lambdaMs.runCommandPerHost * H) +
-    sending.length * (H * a.lambdaMs.onInvocationStatus + batches * a.lambdaMs.onCommandStatus) +
+    sum(commands, () => a.lambdaMs.runCommandBase) +
+    sum(sent, (c) => a.lambdaMs.runCommandPerBatch * c.batches + a.lambdaMs.runCommandPerHost * c.hosts) +
+    sum(sent, (c) => c.hosts * a.lambdaMs.onInvocationStatus + c.batches * a.lambdaMs.onCommandStatus) +
     a.lambdaMs.finalizeRunBase +
     a.lambdaMs.finalizeRunPerTask * hostTasks;
-  const dynamo = dynamoRequests(shape);
+  const dynamo = dynamoRequests(shape, COST_ASSUMPTIONS.itemBytes, strategy);
   const invocationCount = Object.values(invocations).reduce((n, x) => n + x, 0);
   // run.started, 4 state changes (3 phases + the final state), task.completed per task, run.finished
   const putEventsEntries = 1 + 4 + hostTasks + 1;
@@ -1016,8 +1065,8 @@ export function projectUsage(
       requests: dynamo.reduce((n, r) => n + r.calls, 0),
     },
     putEventsEntries,
-    ssmInvocations: sending.length * H,
-    s3Puts: sending.length * H * a.s3PutsPerInvocation,
+    ssmInvocations: sum(sent, (c) => c.hosts),
+    s3Puts: sum(sent, (c) => c.hosts * a.s3PutsPerInvocation),
     s3Gets: hostTasks * a.s3GetsPerRepetitionResult,
     logBytes:
       invocationCount * a.logBytesPerInvocation + history.total.historyEvents * a.logBytesPerHistoryEvent,

@@ -7,6 +7,8 @@ import { plugins } from '../../lib/core/plugins/index.js';
 import {
   AWS_PRICES,
   assertHistoryBudget,
+  COST_ASSUMPTIONS,
+  dynamoRequests,
   HistoryCounter,
   type HistoryProjection,
   projectCost,
@@ -243,7 +245,7 @@ describe('Function: projectCost', () => {
       lambda: {
         invocations: { 'plan-run': 1, 'run-command': 5, 'on-invocation-status': 3, 'finalize-run': 1 },
       },
-      dynamo: { readUnits: 35, writeUnits: 32 },
+      dynamo: { readUnits: 35, writeUnits: 34 },
       putEventsEntries: 8,
       ssmInvocations: 2,
       s3Puts: 4,
@@ -252,21 +254,32 @@ describe('Function: projectCost', () => {
       xrayTraces: 2,
     });
     expect(cost.usage.lambda.gbSeconds).toBeCloseTo(0.94517, 5);
-    // 15 transitions, 10 requests, 0.94517 GB-s, 32 WRU, 35 RRU, 8 events, 4 PUT, 4 GET, 78,000 log bytes, 2 traces
-    expect(cost.totalUsd).toBeCloseTo(0.0004899, 8);
-    expect(cost.usdPerThousandHostTasks).toBeCloseTo(0.2449495, 6);
+    // 15 transitions, 10 requests, 0.94517 GB-s, 34 WRU, 35 RRU, 8 events, 4 PUT, 4 GET, 78,000 log bytes, 2 traces
+    expect(cost.totalUsd).toBeCloseTo(0.00049115, 8);
+    expect(cost.usdPerThousandHostTasks).toBeCloseTo(0.2455745, 6);
     expect(cost.lines.find((l) => l.price === 'ssmRunCommand')?.usd).toBe(0);
     expect(AWS_PRICES.region).toBe('us-east-1');
   });
 
-  it("bills free for its host executions' state transitions and history", () => {
+  it("bills free for its host executions and for each host's one-host commands", () => {
     const lockstep = projectCost({ ...shape([1]), hosts: 2 });
     const free = projectCost({ ...shape([1]), hosts: 2 }, 'free');
 
     // the run's 10 transitions and 8 in each host's execution; 40 + 2 × 38 history events
-    expect(free.usage).toMatchObject({ stateTransitions: 26, historyEvents: 116, logBytes: 128_000 });
-    expect(free.usage.dynamo).toEqual(lockstep.usage.dynamo);
-    expect(free.totalUsd - lockstep.totalUsd).toBeCloseTo(11 * 0.000025 + (50_000 / 1024 ** 3) * 0.5, 10);
+    expect(free.usage).toMatchObject({ stateTransitions: 26, historyEvents: 116, ssmInvocations: 2 });
+    // run-command: global setup and teardown once, each host's setup, repetition and teardown;
+    // on-invocation-status: each host's repetition is its own command (one host event, one command event)
+    expect(free.usage.lambda.invocations).toEqual({
+      'plan-run': 1,
+      'run-command': 8,
+      'on-invocation-status': 4,
+      'finalize-run': 1,
+    });
+    const freeRows = dynamoRequests({ ...shape([1]), hosts: 2 }, COST_ASSUMPTIONS.itemBytes, 'free');
+    expect(freeRows.find((r) => r.request === 'journal PutItem CMD#')?.calls).toBe(2);
+    expect(freeRows.find((r) => r.request === "journal GetItem TASK# (the host's)")?.calls).toBe(2);
+    expect(free.usage.dynamo.requests).toBeGreaterThan(lockstep.usage.dynamo.requests);
+    expect(free.totalUsd).toBeGreaterThan(lockstep.totalUsd);
   });
 });
 

@@ -134,15 +134,20 @@ export async function startDynalite(options: { path?: string } = {}): Promise<Dy
     });
   });
   const { port } = server.address() as AddressInfo;
+  const inProcess = new InProcessDynaliteHandler(server);
   return {
     endpoint: `http://127.0.0.1:${port}`,
-    inProcess: new InProcessDynaliteHandler(server),
-    close: () =>
-      new Promise<void>((resolve, reject) => {
+    inProcess,
+    close: async () => {
+      // Requests of this process still in dynalite finish first: dynalite throws if its database closes
+      // under one, and a late one is refused with a clear error rather than reaching a closed database.
+      await inProcess.close();
+      await new Promise<void>((resolve, reject) => {
         server.close((err?: Error) => (err ? reject(err) : resolve()));
         // Idle keep-alive sockets of other processes must not hold the shutdown.
         server.closeIdleConnections();
-      }),
+      });
+    },
   };
 }
 

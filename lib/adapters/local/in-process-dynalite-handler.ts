@@ -12,6 +12,7 @@
 import { EventEmitter } from 'node:events';
 import type { IncomingHttpHeaders, Server } from 'node:http';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EngineError } from '../../core/errors.js';
 
 type RequestHandler = DynamoDBClient['config']['requestHandler'];
 type HttpRequest = Parameters<RequestHandler['handle']>[0];
@@ -61,6 +62,8 @@ class FakeResponse {
 export class InProcessDynaliteHandler {
   readonly metadata = { handlerProtocol: 'in-process' };
   private readonly listener: Listener;
+  private readonly pending = new Set<Promise<unknown>>();
+  private closed = false;
 
   constructor(server: Server) {
     const [listener] = server.listeners('request');
@@ -69,7 +72,25 @@ export class InProcessDynaliteHandler {
   }
 
   handle(request: HttpRequest, options?: HandlerOptions): Promise<HandlerOutput> {
+    const answer = this.answer(request, options);
+    this.pending.add(answer);
+    const forget = () => this.pending.delete(answer);
+    answer.then(forget, forget);
+    return answer;
+  }
+
+  /** Refuses new requests and waits for those dynalite is still answering. */
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.allSettled([...this.pending]);
+  }
+
+  private answer(request: HttpRequest, options?: HandlerOptions): Promise<HandlerOutput> {
     return new Promise((resolve, reject) => {
+      if (this.closed) {
+        reject(new EngineError('the local journal database is closed'));
+        return;
+      }
       if (options?.abortSignal?.aborted) {
         reject(abortError());
         return;

@@ -1,6 +1,6 @@
 import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ensureTables } from '../../../lib/adapters/aws/tables.js';
 import {
   createLocalClients,
@@ -117,5 +117,29 @@ describe('Object: localRequestSigner', () => {
       /^AWS4-HMAC-SHA256 Credential=local\/\d{8}\/local\/dynamodb\/aws4_request, SignedHeaders=host, Signature=local$/,
     );
     expect(signed.headers['x-amz-date']).toMatch(/^\d{8}T\d{6}Z$/);
+  });
+});
+
+describe('Method: close', () => {
+  it('lets the requests in flight finish, then refuses new ones with a clear error instead of crashing', async () => {
+    // Prepare: a server of its own, with a burst of writes handed to dynalite
+    const own = await startDynalite();
+    const clients = createLocalClients(own.endpoint, { requestHandler: own.inProcess });
+    await ensureTables(clients.client, LOCAL_TABLES);
+    const handle = vi.spyOn(own.inProcess, 'handle');
+    const writes = Array.from({ length: 20 }, (_, i) =>
+      clients.doc.send(new PutCommand({ TableName, Item: { pk: 'RUN#closing', sk: `TASK#${i}` } })),
+    );
+    await vi.waitFor(() => expect(handle).toHaveBeenCalledTimes(20));
+
+    // Act
+    await own.close();
+
+    // Assess
+    await expect(Promise.all(writes)).resolves.toHaveLength(20);
+    await expect(
+      clients.doc.send(new GetCommand({ TableName, Key: { pk: 'RUN#closing', sk: 'TASK#1' } })),
+    ).rejects.toThrow('the local journal database is closed');
+    clients.client.destroy();
   });
 });

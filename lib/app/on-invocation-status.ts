@@ -1,8 +1,9 @@
 /**
  * on-invocation-status: one host's result for one command (an SSM status-change event on aws, the local
- * runner's report locally). It records the task's outcome with its metrics, records the host's outcome on
- * the command, and when every host has answered, completes the workflow's task token as the failure policy
- * says. Every write is conditional, so duplicate and out-of-order events leave the journal unchanged.
+ * runner's report locally). It records the outcome once — for a repetition the task's result with its
+ * metrics, for other steps the host's outcome item — counts the answer on the command, and the answer that
+ * completes the count closes the step: the workflow's task token is completed as the failure policy says.
+ * Every write is conditional, so duplicate and out-of-order events leave the journal unchanged.
  */
 import { taskCancelled, taskCompleted, taskFailed } from '../core/cloudevents.js';
 import { isStopping } from '../core/controller-state.js';

@@ -72,8 +72,8 @@ export async function runCommand(deps: Deps, input: RunCommandInput): Promise<Ru
   } catch (error) {
     if (!(error instanceof ConflictError)) throw error;
     // A retried invocation: the command exists. Send it only if the first attempt never did.
-    const existing = await deps.journal.getCommand(meta.runId, commandId);
-    if (existing && existing.providerIds.length > 0) return { commandId, hosts: existing.hosts.length };
+    const [existing] = await deps.journal.getCommandSummaries(meta.runId, [commandId]);
+    if (existing && existing.providerIds.length > 0) return { commandId, hosts: existing.hostCount };
   }
   if (step.markRunning.length > 0) {
     await deps.journal.markRunning(meta.runId, step.markRunning, commandId, command.sentAt);
@@ -105,7 +105,6 @@ const PHASE_STATE: Record<Phase, ControllerState> = {
   globalTeardown: 'RUNNING_GLOBAL_TEARDOWN',
 };
 
-/** Records the phase in the controller state, or refuses a cancellable step when the run is stopping. */
 const PHASE_LABEL: Record<Phase, string> = {
   globalSetup: 'global setup',
   setup: 'setup',
@@ -114,6 +113,7 @@ const PHASE_LABEL: Record<Phase, string> = {
   globalTeardown: 'global teardown',
 };
 
+/** Records the phase in the controller state, or refuses a cancellable step when the run is stopping. */
 async function enterPhase(deps: Deps, entry: CatalogEntry, phase: Phase, workload?: string): Promise<void> {
   const stopping = entry.stopRequest !== undefined || isStopping(entry.state) || isTerminal(entry.state);
   if (stopping) {

@@ -563,7 +563,10 @@ export class DynamoJournalRepo implements JournalRepo {
       cancellable: summary.cancellable,
       sentAt: summary.sentAt,
     };
-    remember(this.#specs, `${summary.runId}\0${summary.commandId}`, spec, CACHED_COMMANDS);
+    // Cached once whole: a read between putCommand's two writes sees the summary before all its hosts.
+    if (hosts.length === summary.hostCount) {
+      remember(this.#specs, `${summary.runId}\0${summary.commandId}`, spec, CACHED_COMMANDS);
+    }
     return spec;
   }
 

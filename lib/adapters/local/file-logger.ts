@@ -8,7 +8,11 @@ export function fileLogger(dataDir: string, options: { echo?: boolean } = {}): L
   const path = join(dataDir, 'engine.log');
   const write = (level: string, message: string, fields?: Record<string, unknown>) => {
     const line = JSON.stringify({ time: new Date().toISOString(), level, message, ...fields });
-    appendFileSync(path, `${line}\n`);
+    try {
+      appendFileSync(path, `${line}\n`);
+    } catch {
+      // A log line must never end the run (its data directory may be gone, or the disk full).
+    }
     if (options.echo) process.stderr.write(`${line}\n`);
   };
   return {

@@ -181,7 +181,8 @@ export class LocalEngine {
     void drain(execution.eventLogs);
 
     let stopWatch: NodeJS.Timeout | undefined;
-    let coordinating = false;
+    /** The graceful stop under way, awaited before the run is reported so it never outlives the journal. */
+    let coordination: Promise<unknown> | undefined;
     let forced = false;
     let polling = false;
     const watchStops = (runId: string) => {
@@ -195,9 +196,8 @@ export class LocalEngine {
             // Also after a graceful stop is under way: a forced request escalates it.
             forced = true;
             await this.forceStop(deps, runner, runId, entry, () => execution.abort());
-          } else if (!coordinating) {
-            coordinating = true;
-            void coordinateStop(deps, runId).catch((e: unknown) =>
+          } else if (coordination === undefined) {
+            coordination = coordinateStop(deps, runId).catch((e: unknown) =>
               deps.logger.error('stop coordination failed', { runId, error: String(e) }),
             );
           }
@@ -221,7 +221,10 @@ export class LocalEngine {
           settleStarted(() => rejectStarted(new Error('the workflow ended before the run was planned')));
         await draining;
         const runId = (await started).runId;
+        // Once the workflow ended every command is closed, so the coordinator ends within a poll; a forced
+        // stop aborted the workflow and settles the run itself.
         if (forced) await settleForcedStop(deps, runId);
+        else await coordination;
         const entry = await deps.catalog.get(runId);
         if (!entry) throw new Error(`run ${runId} vanished from the catalog`);
         return entry;

@@ -80,7 +80,7 @@ export async function costFigure(
         free.usdPerThousandHostTasks,
         '$',
         TARGET,
-        `$${free.totalUsd.toFixed(2)} a run; state transitions of the 1,000 host executions $${(free.lines.find((l) => l.price === 'stateTransition')?.usd ?? 0).toFixed(2)}; other requests modelled as lockstep`,
+        `$${free.totalUsd.toFixed(2)} a run; state transitions of the 1,000 host executions $${(free.lines.find((l) => l.price === 'stateTransition')?.usd ?? 0).toFixed(2)}; each host's workload steps are one-host commands`,
       ),
       ...scaling
         .filter((s) => s.hosts !== 1000)

@@ -5,37 +5,25 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { RunView, TaskView } from '../../lib/cli/run-view.js';
-import { CliHarness } from '../support/cli.js';
-import { type EngineProcess, startEngineProcess } from '../support/engine-process.js';
+import { engineFixture } from '../support/engine-fixture.js';
+import { startEngineProcess } from '../support/engine-process.js';
 import { isPidAlive as alive, until } from '../support/processes.js';
 
 const HOSTS = ['host-1', 'host-2', 'host-3'];
 
-let cli: CliHarness;
-let engine: EngineProcess | undefined;
-
-beforeEach(async () => {
-  cli = await CliHarness.create();
-});
-
-afterEach(async () => {
-  engine?.child.kill('SIGKILL');
-  await engine?.exited;
-  engine = undefined;
-  await cli.dispose();
-});
+const t = engineFixture();
 
 async function runPlan(plan: string, ...args: string[]): Promise<{ code: number; view: RunView }> {
-  const path = await cli.writePlan('plan.yaml', plan);
-  const result = await cli.run('run', path, ...args);
+  const path = await t.cli.writePlan('plan.yaml', plan);
+  const result = await t.cli.run('run', path, ...args);
   const runId = /Started run (\S+)/.exec(result.stdout)?.[1];
   if (!runId) throw new Error(`no run id in: ${result.stdout}${result.stderr}`);
-  return { code: result.code, view: await cli.runJson<RunView>('show', runId) };
+  return { code: result.code, view: await t.cli.runJson<RunView>('show', runId) };
 }
 
-const hostWork = (host: string) => join(cli.dataDir, 'hosts', host, 'work');
+const hostWork = (host: string) => join(t.cli.dataDir, 'hosts', host, 'work');
 const marker = (host: string, file: string) => existsSync(join(hostWork(host), file));
 const task = (view: RunView, key: string): TaskView => {
   const found = view.tasks.find((t) => t.key === key);
@@ -79,7 +67,7 @@ workloads:
   });
 
   it('stops gracefully mid-run: workload commands cancelled, every teardown runs, ABORTED', async () => {
-    const path = await cli.writePlan(
+    const path = await t.cli.writePlan(
       'plan.yaml',
       `
 name: free-stop
@@ -97,8 +85,8 @@ workloads:
     options: { command: "true" }
 `,
     );
-    engine = startEngineProcess(cli.dir, cli.dataDir, ['run', path]);
-    const runId = await engine.runId;
+    t.engine = startEngineProcess(t.cli.dir, t.cli.dataDir, ['run', path]);
+    const runId = await t.engine.runId;
     const pidFile = (h: string) => join(hostWork(h), `${h}.pid`);
     await until(() => HOSTS.every((h) => existsSync(pidFile(h))), {
       what: 'every host to run the workload',
@@ -106,12 +94,12 @@ workloads:
       intervalMs: 25,
     });
 
-    const stop = await cli.run('stop', runId);
-    const exit = await engine.exited;
+    const stop = await t.cli.run('stop', runId);
+    const exit = await t.engine.exited;
 
     expect(stop.code).toBe(0);
     expect(exit.code).toBe(1);
-    const view = await cli.runJson<RunView>('show', runId);
+    const view = await t.cli.runJson<RunView>('show', runId);
     expect(view.state).toBe('ABORTED');
     expect(view.counts).toMatchObject({ cancelled: 3, completed: 0, failed: 0, pending: 9 });
     for (const h of HOSTS) {
@@ -162,8 +150,8 @@ workloads:
       expect(marker(h, 'global-teardown.marker'), h).toBe(true);
     }
 
-    const resumed = await cli.run('resume', view.runId);
-    const after = await cli.runJson<RunView>('show', view.runId);
+    const resumed = await t.cli.run('resume', view.runId);
+    const after = await t.cli.runJson<RunView>('show', view.runId);
 
     expect(resumed.code).toBe(0);
     expect(after.state).toBe('FINISHED');

@@ -5,10 +5,10 @@
 import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { RunView } from '../../lib/cli/run-view.js';
-import { CliHarness } from '../support/cli.js';
-import { type EngineProcess, startEngineProcess } from '../support/engine-process.js';
+import { engineFixture } from '../support/engine-fixture.js';
+import { startEngineProcess } from '../support/engine-process.js';
 import { until } from '../support/processes.js';
 
 const HOSTS = ['host-1', 'host-2', 'host-3'];
@@ -28,22 +28,11 @@ workloads:
         sleep 0.3
 `;
 
-let cli: CliHarness;
-let engine: EngineProcess | undefined;
+const t = engineFixture();
 
-beforeEach(async () => {
-  cli = await CliHarness.create();
-});
-
-afterEach(async () => {
-  engine?.child.kill('SIGKILL');
-  await engine?.exited;
-  await cli.dispose();
-});
-
-const show = (runId: string) => cli.runJson<RunView>('show', runId);
+const show = (runId: string) => t.cli.runJson<RunView>('show', runId);
 const onEveryHost = (file: string) => () =>
-  HOSTS.every((h) => existsSync(join(cli.dataDir, 'hosts', h, 'work', file)));
+  HOSTS.every((h) => existsSync(join(t.cli.dataDir, 'hosts', h, 'work', file)));
 
 /** Kill points: what to wait for before `kill -9`. */
 const points: [string, (runId: string) => Promise<boolean> | boolean][] = [
@@ -60,15 +49,15 @@ const points: [string, (runId: string) => Promise<boolean> | boolean][] = [
 
 describe('Resume after kill -9 of the engine', () => {
   it.each(points)('completes every task exactly once after a kill %s', async (_point, reached) => {
-    const plan = await cli.writePlan('plan.yaml', PLAN);
-    engine = startEngineProcess(cli.dir, cli.dataDir, ['run', plan]);
-    const runId = await engine.runId;
+    const plan = await t.cli.writePlan('plan.yaml', PLAN);
+    t.engine = startEngineProcess(t.cli.dir, t.cli.dataDir, ['run', plan]);
+    const runId = await t.engine.runId;
     await until(() => reached(runId), { what: 'the kill point', timeoutMs: 30_000, intervalMs: 25 });
-    engine.child.kill('SIGKILL');
-    await engine.exited;
+    t.engine.child.kill('SIGKILL');
+    await t.engine.exited;
     const before = await show(runId);
 
-    const resumed = await cli.run('resume', runId);
+    const resumed = await t.cli.run('resume', runId);
     const after = await show(runId);
 
     expect(before.state).toBe('FAILED');
@@ -87,11 +76,11 @@ describe('Resume after kill -9 of the engine', () => {
   });
 
   it('says there is nothing to resume for a run that finished with every task completed', async () => {
-    const plan = await cli.writePlan('plan.yaml', PLAN.replace('repetitions: 3', 'repetitions: 1'));
-    const first = await cli.run('run', plan);
+    const plan = await t.cli.writePlan('plan.yaml', PLAN.replace('repetitions: 3', 'repetitions: 1'));
+    const first = await t.cli.run('run', plan);
     const runId = /Started run (\S+)/.exec(first.stdout)?.[1] ?? '';
 
-    const again = await cli.run('resume', runId);
+    const again = await t.cli.run('resume', runId);
 
     expect(first.code).toBe(0);
     expect(again.code).toBe(0);
@@ -100,7 +89,7 @@ describe('Resume after kill -9 of the engine', () => {
   });
 
   it('re-runs only the failed tasks with --only-failed, and appends to the same journal', async () => {
-    const plan = await cli.writePlan(
+    const plan = await t.cli.writePlan(
       'plan.yaml',
       `
 name: flaky
@@ -115,12 +104,12 @@ workloads:
         echo '{"ok": 1}'
 `,
     );
-    const first = await cli.run('run', plan);
+    const first = await t.cli.run('run', plan);
     const runId = /Started run (\S+)/.exec(first.stdout)?.[1] ?? '';
     const failedRun = await show(runId);
-    await writeFile(join(cli.dataDir, 'hosts', 'host-2', 'work', 'healed'), '');
+    await writeFile(join(t.cli.dataDir, 'hosts', 'host-2', 'work', 'healed'), '');
 
-    const resumed = await cli.run('resume', runId, '--only-failed');
+    const resumed = await t.cli.run('resume', runId, '--only-failed');
     const after = await show(runId);
 
     expect(first.code).toBe(1);

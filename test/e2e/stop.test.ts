@@ -4,10 +4,10 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { RunView } from '../../lib/cli/run-view.js';
-import { CliHarness } from '../support/cli.js';
-import { type EngineProcess, startEngineProcess } from '../support/engine-process.js';
+import { engineFixture } from '../support/engine-fixture.js';
+import { startEngineProcess } from '../support/engine-process.js';
 import { isPidAlive as alive, until } from '../support/processes.js';
 
 /** Waits for `check` (engine processes take a few seconds to reach a point). */
@@ -17,28 +17,16 @@ const waitFor = <T>(
   timeoutMs = 20_000,
 ) => until(check, { what, timeoutMs, intervalMs: 25 });
 
-let cli: CliHarness;
-let engine: EngineProcess | undefined;
-
-beforeEach(async () => {
-  cli = await CliHarness.create();
-});
-
-afterEach(async () => {
-  engine?.child.kill('SIGKILL');
-  await engine?.exited;
-  engine = undefined;
-  await cli.dispose();
-});
+const t = engineFixture();
 
 async function start(plan: string): Promise<string> {
-  const path = await cli.writePlan('plan.yaml', plan);
-  engine = startEngineProcess(cli.dir, cli.dataDir, ['run', path]);
-  return engine.runId;
+  const path = await t.cli.writePlan('plan.yaml', plan);
+  t.engine = startEngineProcess(t.cli.dir, t.cli.dataDir, ['run', path]);
+  return t.engine.runId;
 }
 
-const show = (runId: string) => cli.runJson<RunView>('show', runId);
-const hostWork = (host: string) => join(cli.dataDir, 'hosts', host, 'work');
+const show = (runId: string) => t.cli.runJson<RunView>('show', runId);
+const hostWork = (host: string) => join(t.cli.dataDir, 'hosts', host, 'work');
 const HOSTS = ['host-1', 'host-2', 'host-3'];
 
 /** Pids a workload recorded for itself and its children, per host. */
@@ -73,10 +61,10 @@ workloads:
     const pids = recordedPids();
     expect(pids.every(alive)).toBe(true);
 
-    const stop = await cli.run('stop', runId);
+    const stop = await t.cli.run('stop', runId);
     await waitFor('the workload processes to end', () => pids.every((p) => !alive(p)), 5_000);
     const goneAt = Date.now();
-    const exit = await engine?.exited;
+    const exit = await t.engine?.exited;
 
     expect(stop.code).toBe(0);
     expect(stop.stdout).toMatch(/Stop requested for run/);
@@ -117,8 +105,8 @@ workloads:
     await waitFor('the global teardown to start', () =>
       HOSTS.every((h) => existsSync(join(hostWork(h), 'teardown.started'))),
     );
-    await cli.run('stop', runId);
-    await engine?.exited;
+    await t.cli.run('stop', runId);
+    await t.engine?.exited;
 
     for (const h of HOSTS) expect(existsSync(join(hostWork(h), 'teardown.finished'))).toBe(true);
     const view = await show(runId);
@@ -148,8 +136,8 @@ workloads:
 `);
     await waitFor('the workload to start', () => existsSync(join(hostWork('host-1'), 'main.pid')));
     const pid = Number(readFileSync(join(hostWork('host-1'), 'main.pid'), 'utf8'));
-    await cli.run('stop', runId);
-    await engine?.exited;
+    await t.cli.run('stop', runId);
+    await t.engine?.exited;
 
     expect(alive(pid)).toBe(false);
     const view = await show(runId);
@@ -174,8 +162,8 @@ workloads:
         sleep 60
 `);
     await waitFor('every host to run the workload', () => recordedPids().length === 3);
-    await cli.run('stop', runId);
-    await engine?.exited;
+    await t.cli.run('stop', runId);
+    await t.engine?.exited;
 
     const view = await show(runId);
     expect(view.state).toBe('STOP_FAILED');
@@ -196,8 +184,8 @@ workloads:
 `);
     await waitFor('every host to run the workload', () => recordedPids().length === 2);
     const pids = recordedPids();
-    const stop = await cli.run('stop', runId, '--force', '--reason', 'host maintenance');
-    const exit = await engine?.exited;
+    const stop = await t.cli.run('stop', runId, '--force', '--reason', 'host maintenance');
+    const exit = await t.engine?.exited;
 
     expect(stop.code).toBe(0);
     expect(exit?.code).toBe(1);
@@ -212,7 +200,7 @@ workloads:
   });
 
   it('rejects a stop for an unknown run and for a finished run, and records a repeated stop once', async () => {
-    const unknown = await cli.run('stop', 'nope-20260101-000000-abcd');
+    const unknown = await t.cli.run('stop', 'nope-20260101-000000-abcd');
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(/run nope-20260101-000000-abcd not found/);
 
@@ -225,11 +213,11 @@ workloads:
     options: { command: "echo $$ > main.pid; sleep 60" }
 `);
     await waitFor('the workload to start', () => existsSync(join(hostWork('host-1'), 'main.pid')));
-    const first = await cli.run('stop', runId, '--reason', 'first');
-    const second = await cli.run('stop', runId, '--reason', 'second');
+    const first = await t.cli.run('stop', runId, '--reason', 'first');
+    const second = await t.cli.run('stop', runId, '--reason', 'second');
     const afterTwo = await show(runId);
-    await engine?.exited;
-    const finished = await cli.run('stop', runId);
+    await t.engine?.exited;
+    const finished = await t.cli.run('stop', runId);
     const final = await show(runId);
 
     expect(first.code).toBe(0);
@@ -258,16 +246,16 @@ workloads:
     const runId = await start(PLAN);
     await waitFor('the workload to start', () => recordedPids().length === 2);
 
-    engine?.child.kill('SIGINT');
+    t.engine?.child.kill('SIGINT');
     const armed = await waitFor('STOP_ARMED', async () => {
       const v = await show(runId);
       return v.state === 'STOP_ARMED' ? v : false;
     });
-    engine?.child.kill('SIGINT');
-    const exit = await engine?.exited;
+    t.engine?.child.kill('SIGINT');
+    const exit = await t.engine?.exited;
 
-    expect(engine?.stderr()).toContain('Press Ctrl+C again within 5s to stop the run');
-    expect(engine?.stderr()).toContain('Stopping: cancelling workloads, then tearing down');
+    expect(t.engine?.stderr()).toContain('Press Ctrl+C again within 5s to stop the run');
+    expect(t.engine?.stderr()).toContain('Stopping: cancelling workloads, then tearing down');
     expect(armed.states.at(-1)).toMatchObject({
       from: 'RUNNING_WORKLOADS',
       to: 'STOP_ARMED',
@@ -296,18 +284,18 @@ workloads:
     );
     await waitFor('the workload to start', () => recordedPids().length === 2);
 
-    engine?.child.kill('SIGINT');
-    await waitFor('the arm', () => engine?.stderr().includes('Press Ctrl+C again'));
-    engine?.child.kill('SIGINT');
+    t.engine?.child.kill('SIGINT');
+    await waitFor('the arm', () => t.engine?.stderr().includes('Press Ctrl+C again'));
+    t.engine?.child.kill('SIGINT');
     await waitFor('the teardown to start', () =>
       ['host-1', 'host-2'].every((h) => existsSync(join(hostWork(h), 'teardown.pid'))),
     );
-    engine?.child.kill('SIGINT');
-    const exit = await engine?.exited;
+    t.engine?.child.kill('SIGINT');
+    const exit = await t.engine?.exited;
 
     expect(exit?.code).toBe(130);
-    expect(engine?.stderr()).toContain(`fleetbench stop --force ${runId}`);
-    expect(engine?.stderr()).toContain(`fleetbench resume ${runId}`);
+    expect(t.engine?.stderr()).toContain(`fleetbench stop --force ${runId}`);
+    expect(t.engine?.stderr()).toContain(`fleetbench resume ${runId}`);
     // The engine is gone mid-teardown: the next command notices, stops what it left, and the run can be resumed.
     const leftovers = recordedPids();
     expect(leftovers.some(alive)).toBe(true);
@@ -315,7 +303,7 @@ workloads:
     expect(view.state).toBe('FAILED');
     expect(view.reason).toMatch(/is gone; resume with/);
     await waitFor('the leftover processes to be stopped', () => leftovers.every((p) => !alive(p)), 5_000);
-    const cleanUp = await cli.run('stop', '--force', runId);
+    const cleanUp = await t.cli.run('stop', '--force', runId);
     expect(cleanUp.code).toBe(0);
     expect(cleanUp.stdout).toContain('already ended FAILED; nothing of it is left running');
   });

@@ -17,7 +17,7 @@ import { plugins } from '../core/plugins/index.js';
 import type { Deps, HostStateListener } from '../core/ports.js';
 import type { Host, RunMeta, TaskRecord } from '../core/run.js';
 import { newRunId, taskKey, taskSeed } from '../core/task-key.js';
-import { emptyCounts, runnableStatuses } from '../core/task-state.js';
+import { countByStatus, runnableStatuses } from '../core/task-state.js';
 import { changeState } from './controller.js';
 import { recordHostStates } from './reconcile.js';
 import { recountTasks } from './task-counts.js';
@@ -143,6 +143,10 @@ async function recordNewRun(
     updatedAt: at,
   };
   await deps.journal.createRun(meta);
+  const tasks = buildTasks(runId, plan, resolved);
+  // The counts the run starts with: every task PENDING but those of unreachable hosts (excludeHosts skips them).
+  const excluded = new Set(unreachable.map((u) => u.host.name));
+  const counts = countByStatus(tasks.map((t) => (excluded.has(t.host) ? { status: 'SKIPPED' as const } : t)));
   await deps.catalog.create({
     runId,
     name: plan.name,
@@ -150,14 +154,13 @@ async function recordNewRun(
     target: deps.target,
     hosts: resolved.map((h) => h.name),
     workloads: plan.workloads.map((w) => w.name),
-    counts: emptyCounts(),
+    counts,
     createdAt: at,
     updatedAt: at,
     ...(input.executionArn ? { executionArn: input.executionArn } : {}),
     ...(input.engine ? { engine: input.engine } : {}),
   });
   await deps.journal.appendState(runId, { at, seq: 1, from: null, to: 'INIT', reason: 'run created' });
-  const tasks = buildTasks(runId, plan, resolved);
   await deps.journal.putTasks(runId, tasks);
   await deps.events.publish([
     runStarted({
@@ -172,7 +175,6 @@ async function recordNewRun(
     }),
   ]);
   await excludeHosts(deps, meta, tasks);
-  await recountTasks(deps, runId, at);
   return { runId, attempt: 1, workloads: workloadItems(plan), ...strategyFields(meta) };
 }
 

@@ -1,7 +1,7 @@
 /**
- * The catalog's task counts, recounted from the journal. Steps move the counts by `ADD` as they close
- * (on-invocation-status); a run's start, a failed setup (which skips tasks) and its end count every task
- * again, so the counts are exact whenever the run is not mid-step.
+ * The catalog's task counts, recounted from the journal. A new run starts with counts made from the tasks it
+ * writes and steps move them by `ADD` as they close (on-invocation-status); a resume, a failed setup (which
+ * skips tasks) and the run's end count every task again, so the counts are exact whenever no step is open.
  */
 import type { Deps } from '../core/ports.js';
 import { countByStatus, type TaskCounts } from '../core/task-state.js';

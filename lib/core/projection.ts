@@ -833,8 +833,8 @@ export function dynamoRequests(
     add(useCase, 'catalog UpdateItem counts', { w: writeUnits(catalog), gsi: writeUnits(catalog) });
   };
 
-  // plan-run: META, catalog entry, first audit record, every task PENDING (BatchWriteItem, ≥ 1 unit per item),
-  // then the counts.
+  // plan-run: META, catalog entry (with the counts), first audit record, every task PENDING (BatchWriteItem,
+  // ≥ 1 unit per item).
   add('plan-run', 'journal PutItem META', { w: writeUnits(meta) });
   add('plan-run', 'catalog PutItem', { w: writeUnits(catalog), gsi: writeUnits(catalog) });
   add('plan-run', 'journal PutItem STATE#', { w: writeUnits(b.stateRecord) });
@@ -844,7 +844,6 @@ export function dynamoRequests(
     { w: totalTasks * writeUnits(b.taskPending) },
     Math.ceil(totalTasks / 25),
   );
-  recount('plan-run', 'recountTasks');
 
   let doneCommands = 0;
   let doneHeaders = 0;

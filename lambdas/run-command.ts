@@ -11,6 +11,7 @@ import { type AwsRuntime, awsRuntime, defined, lambda, parseInput } from './runt
 const payloadSchema = z.object({
   phase: z.enum(PHASES),
   runId: z.string().min(1),
+  attempt: z.number().int().positive().optional(),
   workload: z.string().min(1).optional(),
   rep: z.number().int().positive().optional(),
   host: z.string().min(1).optional(),
@@ -19,12 +20,17 @@ const payloadSchema = z.object({
 
 export function createRunCommandHandler(runtime: () => Pick<AwsRuntime, 'deps'>) {
   return async (event: unknown): Promise<RunCommandOutput> => {
-    const { phase, runId, workload, rep, host, taskToken } = parseInput(
+    const { phase, runId, attempt, workload, rep, host, taskToken } = parseInput(
       payloadSchema,
       event,
       'Run command payload',
     );
-    return runCommand(runtime().deps, { phase, runId, taskToken, ...defined({ workload, rep, host }) });
+    return runCommand(runtime().deps, {
+      phase,
+      runId,
+      taskToken,
+      ...defined({ attempt, workload, rep, host }),
+    });
   };
 }
 

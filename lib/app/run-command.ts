@@ -20,6 +20,8 @@ import { loadRun } from './load-run.js';
 
 export type RunCommandInput = {
   readonly runId: string;
+  /** The attempt the workflow runs (PlanRun's output): lets the journal serve META from its cache. */
+  readonly attempt?: number;
   readonly phase: Phase;
   readonly workload?: string;
   readonly rep?: number;
@@ -47,7 +49,11 @@ export function commandIdFor(
 }
 
 export async function runCommand(deps: Deps, input: RunCommandInput): Promise<RunCommandOutput> {
-  const { meta, entry } = await loadRun(deps, input.runId);
+  const { meta, entry } = await loadRun(
+    deps,
+    input.runId,
+    input.attempt === undefined ? {} : { attempt: input.attempt },
+  );
   await enterPhase(deps, entry, input.phase, input.workload);
   const commandId = commandIdFor(meta.attempt, input.phase, input.workload, input.rep, input.host);
   if (isCancellable(input.phase)) refuseAfterPolicyFailure(meta, entry, input);

@@ -853,8 +853,13 @@ export function dynamoRequests(
     const commands = perHost ? H : 1;
     const n = perHost ? 1 : H;
     const { batches, header, partUnits } = commandOf(n);
-    // run-command
-    loadRun('run-command', commands);
+    // run-command: META is read once by each warm container (the journal caches it per attempt): one for
+    // lockstep's steps, which follow each other, a pool of them for free's concurrent host steps.
+    if (doneCommands === 0 && step.phase === 'globalSetup') {
+      const warm = strategy === 'free' ? containers : 1;
+      add('run-command', 'journal GetItem META (once per container)', { r: warm * readUnits(meta) }, warm);
+    }
+    add('run-command', 'loadRun: catalog GetItem', { r: commands * readUnits(catalog) }, commands);
     if (step.changesState) changeState('run-command');
     // A workload setup or teardown that sends reads who failed global setup; a teardown also looks up the
     // workload's commands by id (BatchGetItem: 1 read unit per item found).

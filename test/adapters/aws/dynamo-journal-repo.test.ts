@@ -135,6 +135,25 @@ describe('Class: DynamoJournalRepo', () => {
     it('returns undefined for an unknown run', async () => {
       expect(await db.journal.getRun(newRunId())).toBeUndefined();
     });
+
+    it('serves META of a named attempt from its cache, and reads a new attempt from the table', async () => {
+      // Prepare
+      const runId = newRunId();
+      await db.journal.createRun(meta(runId));
+      await db.journal.getRun(runId);
+      const send = vi.spyOn(db.doc, 'send');
+
+      // Act
+      const cached = await db.journal.getRun(runId, { attempt: 1 });
+      await db.journal.updateRunForResume(meta(runId, 2));
+      const resumed = await db.journal.getRun(runId, { attempt: 2 });
+
+      // Assess: one request for the resume, one read of the new attempt, none for the cached one
+      expect(cached?.attempt).toBe(1);
+      expect(resumed?.attempt).toBe(2);
+      expect(send).toHaveBeenCalledTimes(2);
+      send.mockRestore();
+    });
   });
 
   describe('Method: updateRunForResume', () => {

@@ -11,7 +11,7 @@
  * headless-browser test reads.
  */
 import type { MetricReport, RunReport } from '../../core/report/run-report.js';
-import { formatPercent, formatPlainPercent, formatValue } from './numbers.js';
+import { formatPercent, formatValue, summaryCells } from './numbers.js';
 import { barChart, escapeHtml, hostColour, scatterChart } from './svg-charts.js';
 
 const CSP = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:";
@@ -89,27 +89,14 @@ function metricTable(m: MetricReport, hostOrder: readonly string[]): string {
   const f = m.fleet;
   const fleet = `<tr class="fleet">${cells([
     'fleet',
-    String(f.n),
-    formatValue(f.mean),
-    formatValue(f.stdev),
-    formatValue(f.min),
-    formatValue(f.max),
-    formatPlainPercent(f.cvPercent),
+    ...summaryCells(f),
     `median ${formatValue(f.medianOfHostMeans)}`,
   ])}</tr>`;
   const hosts = m.hosts.map(
     (h) =>
       `<tr data-host="${escapeHtml(h.host)}"${h.outlier ? ' class="outlier"' : ''}>` +
       `<td><span class="swatch" style="background:${hostColour(h.host, hostOrder)}"></span>${escapeHtml(h.host)}${h.outlier ? ' ⚠ outlier' : ''}</td>` +
-      cells([
-        String(h.n),
-        formatValue(h.mean),
-        formatValue(h.stdev),
-        formatValue(h.min),
-        formatValue(h.max),
-        formatPlainPercent(h.cvPercent),
-        formatPercent(h.deviationPercent),
-      ]) +
+      cells([...summaryCells(h), formatPercent(h.deviationPercent)]) +
       '</tr>',
   );
   return (

@@ -4,7 +4,7 @@
  * request comment, or as plain text in a terminal.
  */
 import type { MetricReport, RunReport } from '../../core/report/run-report.js';
-import { formatPercent, formatPlainPercent, formatValue } from './numbers.js';
+import { formatPercent, formatValue, summaryCells } from './numbers.js';
 
 /**
  * Escapes what would break a table cell or start Markdown markup. Underscores stay: names are
@@ -38,24 +38,14 @@ function metricRows(m: MetricReport): string[][] {
     `**${name}**`,
     unit,
     '**fleet**',
-    String(m.fleet.n),
-    formatValue(m.fleet.mean),
-    formatValue(m.fleet.stdev),
-    formatValue(m.fleet.min),
-    formatValue(m.fleet.max),
-    formatPlainPercent(m.fleet.cvPercent),
+    ...summaryCells(m.fleet),
     `median ${formatValue(m.fleet.medianOfHostMeans)}`,
   ];
   const hosts = m.hosts.map((h) => [
     '',
     '',
     h.outlier ? `**${mdCell(h.host)}** ⚠` : mdCell(h.host),
-    String(h.n),
-    formatValue(h.mean),
-    formatValue(h.stdev),
-    formatValue(h.min),
-    formatValue(h.max),
-    formatPlainPercent(h.cvPercent),
+    ...summaryCells(h),
     h.outlier ? `**${formatPercent(h.deviationPercent)}**` : formatPercent(h.deviationPercent),
   ]);
   return [fleet, ...hosts];

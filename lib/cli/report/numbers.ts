@@ -3,6 +3,7 @@
  * format.ts's significant-digit rule, percentages signed with one decimal, missing values as "-".
  * CSV and JSON keep full precision instead.
  */
+import type { Summary } from '../../core/report/stats.js';
 import { formatNumber } from '../format.js';
 
 /**
@@ -35,6 +36,23 @@ export function formatPercent(value: number | null | undefined): string {
  */
 export function formatPlainPercent(value: number | null | undefined): string {
   return value === null || value === undefined || !Number.isFinite(value) ? '-' : `${value.toFixed(1)}%`;
+}
+
+/**
+ * A summary's columns as the report tables show them: n, mean, stdev, min, max, CV.
+ * @example
+ * summaryCells({ n: 2, mean: 11, stdev: 1.414, min: 10, max: 12, cvPercent: 12.86 });
+ * // ['2', '11', '1.414', '10', '12', '12.9%']
+ */
+export function summaryCells(s: Summary): string[] {
+  return [
+    String(s.n),
+    formatValue(s.mean),
+    formatValue(s.stdev),
+    formatValue(s.min),
+    formatValue(s.max),
+    formatPlainPercent(s.cvPercent),
+  ];
 }
 
 /**

@@ -3,28 +3,22 @@
  * states that complete at once (no database, no processes), its interpreter events mapped to the AWS history
  * events of a Standard execution (lib/core/projection.ts), counted, and compared with the projection.
  */
-import '../../lib/adapters/local/polyfills.js';
-import { StateMachine } from 'aws-local-stepfunctions';
-import { loadRunDefinition, taskFunctions } from '../../lib/adapters/local/workflow-definition.js';
 import {
   HISTORY_EVENT_BUDGET,
   HISTORY_EVENT_LIMIT,
   type HistoryCount,
-  HistoryCounter,
   type HistoryProjection,
   projectHistory,
   type RunShape,
 } from '../../lib/core/projection.js';
+import { type InstantHistory, instantHistory } from '../lib/instant-run.js';
 import { type FigureResult, measured } from '../lib/report.js';
 import { round } from '../lib/stats.js';
 
 /** SendCommand takes ≤ 50 instances: the runner's batches, invisible to the workflow. */
 const SSM_BATCH = 50;
 
-export type InstantRun = HistoryCount & {
-  /** The run's own execution, and in free each host's child execution (in host order). */
-  readonly parent: HistoryCount;
-  readonly children: readonly HistoryCount[];
+export type InstantRun = InstantHistory & {
   readonly sendCommands: number;
   readonly wallMs: number;
 };
@@ -32,56 +26,34 @@ export type InstantRun = HistoryCount & {
 /**
  * Runs the workflow for `workloads` × `reps` with instant Task states. run-command's effect is reduced to
  * what the workflow sees (the step completes) plus the number of SSM commands it would send. In free the
- * hosts' child executions run one at a time, so the counter can attribute every event to its execution.
+ * hosts' child executions run one at a time by default, so the counter can attribute every event to its
+ * execution.
  */
 export async function instantRun(
   hosts: number,
   workloads: number,
   reps: number,
   strategy: 'lockstep' | 'free' = 'lockstep',
-  /** free: hosts at once. Counts do not depend on it; the interpreter is ~4× faster one host at a time. */
   hostConcurrency = 1,
 ): Promise<InstantRun> {
-  const definition = loadRunDefinition();
   let sendCommands = 0;
-  const handlers: Record<string, (input: { Payload: Record<string, unknown> }) => unknown> = {};
-  for (const [state, fn] of taskFunctions(definition)) {
-    handlers[state] = ({ Payload }) => {
-      if (fn.includes('PlanRun')) {
-        const items = Array.from({ length: workloads }, (_, w) => ({
-          name: `w${w + 1}`,
-          reps: Array.from({ length: reps }, (_, r) => r + 1),
-        }));
-        const names = strategy === 'free' ? Array.from({ length: hosts }, (_, h) => `host-${h + 1}`) : [];
-        return {
-          Payload: {
-            runId: 'bench',
-            attempt: 1,
-            workloads: items,
-            strategy,
-            hosts: names,
-            hostConcurrency,
-          },
-        };
-      }
-      if (fn.includes('FinalizeRun')) return { Payload: { state: 'FINISHED', counts: {} } };
-      // lockstep: one command per batch of ≤ 50 hosts; free: one per host's repetition.
-      if (Payload.phase === 'repetition') sendCommands += Payload.host ? 1 : Math.ceil(hosts / SSM_BATCH);
-      return {};
-    };
-  }
   const start = performance.now();
-  const execution = new StateMachine(definition as never, { validationOptions: { checkArn: false } }).run(
-    {},
+  const counted = await instantHistory(
     {
-      overrides: { taskResourceLocalHandlers: handlers as never },
-      context: { Execution: { Id: 'bench' }, Task: { Token: 'bench' } } as never,
+      workloads: Array.from({ length: workloads }, (_, w) => ({
+        name: `w${w + 1}`,
+        reps: Array.from({ length: reps }, (_, r) => r + 1),
+      })),
+      strategy,
+      hosts: strategy === 'free' ? Array.from({ length: hosts }, (_, h) => `host-${h + 1}`) : [],
+      hostConcurrency,
+    },
+    (payload) => {
+      // lockstep: one command per batch of ≤ 50 hosts; free: one per host's repetition.
+      if (payload.phase === 'repetition') sendCommands += payload.host ? 1 : Math.ceil(hosts / SSM_BATCH);
     },
   );
-  const counter = new HistoryCounter(definition as never);
-  for await (const event of execution.eventLogs) counter.add(event);
-  await execution.result;
-  return { ...counter.count(), ...counter.executions(), sendCommands, wallMs: performance.now() - start };
+  return { ...counted, sendCommands, wallMs: performance.now() - start };
 }
 
 export async function historyFigure(): Promise<FigureResult> {

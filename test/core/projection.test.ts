@@ -1,6 +1,6 @@
-import { StateMachine } from 'aws-local-stepfunctions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadRunDefinition, taskFunctions } from '../../lib/adapters/local/workflow-definition.js';
+import { instantHistory } from '../../bench/lib/instant-run.js';
+import { loadRunDefinition } from '../../lib/adapters/local/workflow-definition.js';
 import { PlanValidationError } from '../../lib/core/errors.js';
 import { parsePlan } from '../../lib/core/plan.js';
 import { plugins } from '../../lib/core/plugins/index.js';
@@ -30,38 +30,19 @@ async function interpreterHistory(
   failRep?: number,
   free?: { hosts: number; concurrency: number },
 ) {
-  const handlers: Record<string, (input: { Payload: Record<string, unknown> }) => Promise<unknown>> = {};
-  for (const [state, fn] of taskFunctions(definition)) {
-    handlers[state] = async ({ Payload }) => {
-      if (fn.includes('PlanRun'))
-        return {
-          Payload: {
-            runId: 'r',
-            attempt: 1,
-            workloads: reps.map((n, i) => ({ name: `w${i}`, reps: range(n) })),
-            strategy: free ? 'free' : 'lockstep',
-            hosts: range(free?.hosts ?? 0).map((h) => `host-${h}`),
-            hostConcurrency: free?.concurrency ?? 1,
-          },
-        };
-      if (fn.includes('FinalizeRun')) return { Payload: { state: 'FINISHED', counts: {} } };
-      if (Payload.phase === 'repetition' && Payload.rep === failRep) {
+  return instantHistory(
+    {
+      workloads: reps.map((n, i) => ({ name: `w${i}`, reps: range(n) })),
+      strategy: free ? 'free' : 'lockstep',
+      hosts: range(free?.hosts ?? 0).map((h) => `host-${h}`),
+      hostConcurrency: free?.concurrency ?? 1,
+    },
+    (payload) => {
+      if (payload.phase === 'repetition' && payload.rep === failRep) {
         throw Object.assign(new Error('stop requested'), { name: 'Fleetbench.StopRequested' });
       }
-      return {};
-    };
-  }
-  const execution = new StateMachine(definition as never, { validationOptions: { checkArn: false } }).run(
-    {},
-    {
-      overrides: { taskResourceLocalHandlers: handlers as never },
-      context: { Execution: { Id: 'test' }, Task: { Token: 'token' } } as never,
     },
   );
-  const counter = new HistoryCounter(definition as never);
-  for await (const event of execution.eventLogs) counter.add(event);
-  await execution.result;
-  return { ...counter.count(), ...counter.executions() };
 }
 
 function range(n: number): number[] {

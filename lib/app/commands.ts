@@ -3,7 +3,7 @@
  */
 import type { CommandRecord, CommandSpec, HostOutcome, InvocationResult } from '../core/run.js';
 
-export function isFailedOutcome(outcome: HostOutcome): boolean {
+function isFailedOutcome(outcome: HostOutcome): boolean {
   return outcome.status !== 'Success' || outcome.error !== undefined;
 }
 

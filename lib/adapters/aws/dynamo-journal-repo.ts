@@ -88,7 +88,7 @@ export const taskSortKey = (task: TaskRef): string =>
   `TASK#${task.workload}#${String(task.rep).padStart(4, '0')}#${task.host}`;
 
 /** `sk` of a command's summary, of one part of its host list, and of one host's outcome. */
-export const commandSortKey = (commandId: string): string => `CMD#${commandId}`;
+const commandSortKey = (commandId: string): string => `CMD#${commandId}`;
 const commandHostsPrefix = (commandId: string): string => `CMDH#${commandId}#`;
 const commandOutcomesPrefix = (commandId: string): string => `CMDO#${commandId}#`;
 /** Hosts per `CMDH#` item: an SSM batch, ~4 KB. */

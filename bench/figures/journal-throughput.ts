@@ -5,8 +5,8 @@
  * engine's database, and in memory, for comparison.
  */
 import { join } from 'node:path';
-import { DynamoJournalRepo } from '../../lib/adapters/aws/dynamo-journal-repo.js';
-import { ensureTables } from '../../lib/adapters/aws/tables.js';
+import { DynamoJournalRepo } from '../../lib/adapters/dynamodb/journal-repo.js';
+import { ensureTables } from '../../lib/adapters/dynamodb/tables.js';
 import {
   createLocalClients,
   LOCAL_TABLES,

@@ -7,7 +7,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { LocalEngine } from '../../lib/adapters/local/local-engine.js';
+import { LocalEngine } from '../../lib/engine/local-engine.js';
 import { withDataDir } from '../lib/engine-run.js';
 import { type FigureResult, measured } from '../lib/report.js';
 import { median, round } from '../lib/stats.js';

@@ -11,9 +11,9 @@ import '../../lib/adapters/local/polyfills.js';
 import { createRequire } from 'node:module';
 import { ScanCommand, type ScanCommandOutput } from '@aws-sdk/client-dynamodb';
 import { StateMachine } from 'aws-local-stepfunctions';
-import { DynamoCatalogRepo } from '../../lib/adapters/aws/dynamo-catalog-repo.js';
-import { DynamoJournalRepo } from '../../lib/adapters/aws/dynamo-journal-repo.js';
-import { ensureTables } from '../../lib/adapters/aws/tables.js';
+import { DynamoCatalogRepo } from '../../lib/adapters/dynamodb/catalog-repo.js';
+import { DynamoJournalRepo } from '../../lib/adapters/dynamodb/journal-repo.js';
+import { ensureTables } from '../../lib/adapters/dynamodb/tables.js';
 import {
   createLocalClients,
   LOCAL_TABLES,

@@ -5,8 +5,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { LocalEngine } from '../../lib/adapters/local/local-engine.js';
 import type { CatalogEntry } from '../../lib/core/run.js';
+import { LocalEngine } from '../../lib/engine/local-engine.js';
 
 export type RequestCount = { count: number; ms: number; items: number };
 

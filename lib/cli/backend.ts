@@ -10,11 +10,11 @@
 import type { Command } from 'commander';
 import { connectStack, type DeployedStack } from '../adapters/aws/deployed-stack.js';
 import { DEFAULT_STACK_NAME } from '../adapters/aws/stack-outputs.js';
-import type { LocalEngine } from '../adapters/local/local-engine.js';
 import { systemClock } from '../adapters/system-clock.js';
 import { UsageError } from '../core/errors.js';
 import type { Deps } from '../core/ports.js';
 import type { Target } from '../core/run.js';
+import type { LocalEngine } from '../engine/local-engine.js';
 import { type GlobalOptions, withEngine } from './context.js';
 import type { Io } from './io.js';
 

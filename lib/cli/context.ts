@@ -3,8 +3,8 @@
  */
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { LocalEngine } from '../adapters/local/local-engine.js';
 import { assertRunId } from '../core/task-key.js';
+import { LocalEngine } from '../engine/local-engine.js';
 import type { Io } from './io.js';
 
 export type GlobalOptions = { dataDir?: string; debug?: boolean };

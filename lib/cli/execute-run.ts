@@ -1,6 +1,6 @@
-import type { LocalEngine, RunHandle } from '../adapters/local/local-engine.js';
 import { changeState } from '../app/controller.js';
 import type { PlanRunInput } from '../app/plan-run.js';
+import type { LocalEngine, RunHandle } from '../engine/local-engine.js';
 import { watchInterrupts } from './interrupts.js';
 import { CliExit, type Io, paint } from './io.js';
 import { Progress } from './progress.js';

@@ -30,7 +30,7 @@ import { Construct } from 'constructs';
 import { CONFIG_ENV } from '../adapters/aws/config.js';
 import { FLEETBENCH_TAG } from '../adapters/aws/ec2-host-provider.js';
 import { MANAGED_TAG } from '../adapters/aws/ec2-tags.js';
-import { CATALOG_KEYS } from '../adapters/aws/tables.js';
+import { CATALOG_KEYS } from '../adapters/dynamodb/tables.js';
 import { FleetbenchFunction } from './fleetbench-function.js';
 import { acknowledgeWildcards } from './nag.js';
 import { OUTPUTS_PREFIX } from './output-bucket.js';

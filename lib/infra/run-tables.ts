@@ -1,13 +1,13 @@
 /**
  * The journal and the catalog, built from the very schemas the repositories and the local engine use
- * (lib/adapters/aws/tables.ts), so the key layout cannot differ between the targets. Both tables are
+ * (lib/adapters/dynamodb/tables.ts), so the key layout cannot differ between the targets. Both tables are
  * on-demand (a run writes in bursts, then nothing for days), point-in-time recoverable, encrypted with
  * the AWS-managed key, and retained when the stack is deleted: they are the benchmark results.
  */
 import { RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
-import { catalogTableSchema, journalTableSchema, type TableSchema } from '../adapters/aws/tables.js';
+import { catalogTableSchema, journalTableSchema, type TableSchema } from '../adapters/dynamodb/tables.js';
 
 /** The CDK attribute of a key named in a schema. */
 function attribute(schema: TableSchema, name: string): dynamodb.Attribute {

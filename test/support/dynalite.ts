@@ -5,9 +5,9 @@
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { DynamoCatalogRepo } from '../../lib/adapters/aws/dynamo-catalog-repo.js';
-import { DynamoJournalRepo } from '../../lib/adapters/aws/dynamo-journal-repo.js';
-import { ensureTables } from '../../lib/adapters/aws/tables.js';
+import { DynamoCatalogRepo } from '../../lib/adapters/dynamodb/catalog-repo.js';
+import { DynamoJournalRepo } from '../../lib/adapters/dynamodb/journal-repo.js';
+import { ensureTables } from '../../lib/adapters/dynamodb/tables.js';
 import {
   createLocalClients,
   LOCAL_TABLES,

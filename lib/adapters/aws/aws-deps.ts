@@ -3,10 +3,10 @@
  * created. The Lambdas and the CLI's aws target build their Deps here, so both run the use cases the same way.
  */
 import type { Clock, Deps, Logger } from '../../core/ports.js';
+import { DynamoCatalogRepo } from '../dynamodb/catalog-repo.js';
+import { DynamoJournalRepo } from '../dynamodb/journal-repo.js';
 import { systemClock } from '../system-clock.js';
 import type { LoadedConfig } from './config.js';
-import { DynamoCatalogRepo } from './dynamo-catalog-repo.js';
-import { DynamoJournalRepo } from './dynamo-journal-repo.js';
 import { Ec2HostProvider } from './ec2-host-provider.js';
 import { EventBridgePublisher } from './eventbridge-publisher.js';
 import type { RetryOverrides } from './retry.js';

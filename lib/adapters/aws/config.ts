@@ -14,7 +14,7 @@ import { SSMClient } from '@aws-sdk/client-ssm';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { parseDuration } from '../../core/duration.js';
 import { EngineError } from '../../core/errors.js';
-import { createDocumentClient } from './tables.js';
+import { createDocumentClient } from '../dynamodb/tables.js';
 
 /** Environment variable of each setting. */
 export const CONFIG_ENV = {

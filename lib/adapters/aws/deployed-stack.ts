@@ -14,14 +14,14 @@ import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { EngineError } from '../../core/errors.js';
 import type { CatalogRepo, JournalRepo } from '../../core/ports.js';
-import { DynamoCatalogRepo } from './dynamo-catalog-repo.js';
-import { DynamoJournalRepo } from './dynamo-journal-repo.js';
+import { DynamoCatalogRepo } from '../dynamodb/catalog-repo.js';
+import { DynamoJournalRepo } from '../dynamodb/journal-repo.js';
+import { createDocumentClient } from '../dynamodb/tables.js';
 import { errorName } from './retry.js';
 import { RunEventLog } from './run-event-log.js';
 import { SfnExecutions } from './sfn-executions.js';
 import { DEFAULT_STACK_NAME, readStackOutputs, type StackOutputs } from './stack-outputs.js';
 import { type StopRequestDetail, sendStopRequest } from './stop-request.js';
-import { createDocumentClient } from './tables.js';
 
 export type DeployedStack = {
   readonly stackName: string;

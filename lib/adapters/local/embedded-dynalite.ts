@@ -20,7 +20,7 @@ import { join } from 'node:path';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { EngineError } from '../../core/errors.js';
-import { createDocumentClient, ensureTables } from '../aws/tables.js';
+import { createDocumentClient, ensureTables } from '../dynamodb/tables.js';
 import { InProcessDynaliteHandler, localRequestSigner } from './in-process-dynalite-handler.js';
 import { isPidAlive } from './process-alive.js';
 

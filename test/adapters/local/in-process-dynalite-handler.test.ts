@@ -1,7 +1,7 @@
 import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { ensureTables } from '../../../lib/adapters/aws/tables.js';
+import { ensureTables } from '../../../lib/adapters/dynamodb/tables.js';
 import {
   createLocalClients,
   type DynaliteServer,

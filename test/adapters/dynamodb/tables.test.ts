@@ -1,6 +1,10 @@
 import { CreateTableCommand, DescribeTableCommand, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { afterEach, describe, expect, it } from 'vitest';
-import { catalogTableSchema, ensureTables, journalTableSchema } from '../../../lib/adapters/aws/tables.js';
+import {
+  catalogTableSchema,
+  ensureTables,
+  journalTableSchema,
+} from '../../../lib/adapters/dynamodb/tables.js';
 import {
   createLocalClients,
   type DynaliteServer,

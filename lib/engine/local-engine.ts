@@ -7,31 +7,35 @@
  * and it watches the catalog for a stop request (from Ctrl+C or `fleetbench stop` in another terminal) and
  * hands it to the stop coordinator.
  */
-import './polyfills.js';
+import '../adapters/local/polyfills.js';
 import { hostname } from 'node:os';
 import { StateMachine } from 'aws-local-stepfunctions';
-import { finalizeRun } from '../../app/finalize-run.js';
-import { onInvocationStatus } from '../../app/on-invocation-status.js';
-import { type PlanRunInput, type PlanRunOutput, planRun } from '../../app/plan-run.js';
-import { reconcileLocalRuns } from '../../app/reconcile.js';
-import { type RunCommandInput, runCommand } from '../../app/run-command.js';
-import { coordinateStop, requestStop, settleForcedStop } from '../../app/stop-run.js';
-import type { CloudEvent } from '../../core/cloudevents.js';
-import type { Deps, Logger } from '../../core/ports.js';
-import type { CatalogEntry, InvocationResult, Phase } from '../../core/run.js';
-import { DynamoCatalogRepo } from '../aws/dynamo-catalog-repo.js';
-import { DynamoJournalRepo } from '../aws/dynamo-journal-repo.js';
-import { systemClock } from '../system-clock.js';
-import { LOCAL_TABLES, type LocalDatabase, openLocalDatabase } from './embedded-dynalite.js';
-import { fileLogger } from './file-logger.js';
-import { JsonlEventPublisher } from './jsonl-event-publisher.js';
-import { killLeftoverProcesses } from './leftover-processes.js';
-import { LocalCommandRunner } from './local-command-runner.js';
-import { LocalHostProvider } from './local-host-provider.js';
-import { LocalOutputStore } from './local-output-store.js';
-import { LocalTaskCallbacks } from './local-task-callbacks.js';
-import { isPidAlive } from './process-alive.js';
-import { type AslDefinition, loadRunDefinition, taskFunctions } from './workflow-definition.js';
+import { DynamoCatalogRepo } from '../adapters/dynamodb/catalog-repo.js';
+import { DynamoJournalRepo } from '../adapters/dynamodb/journal-repo.js';
+import { LOCAL_TABLES, type LocalDatabase, openLocalDatabase } from '../adapters/local/embedded-dynalite.js';
+import { fileLogger } from '../adapters/local/file-logger.js';
+import { JsonlEventPublisher } from '../adapters/local/jsonl-event-publisher.js';
+import { killLeftoverProcesses } from '../adapters/local/leftover-processes.js';
+import { LocalCommandRunner } from '../adapters/local/local-command-runner.js';
+import { LocalHostProvider } from '../adapters/local/local-host-provider.js';
+import { LocalOutputStore } from '../adapters/local/local-output-store.js';
+import { LocalTaskCallbacks } from '../adapters/local/local-task-callbacks.js';
+import { isPidAlive } from '../adapters/local/process-alive.js';
+import {
+  type AslDefinition,
+  loadRunDefinition,
+  taskFunctions,
+} from '../adapters/local/workflow-definition.js';
+import { systemClock } from '../adapters/system-clock.js';
+import { finalizeRun } from '../app/finalize-run.js';
+import { onInvocationStatus } from '../app/on-invocation-status.js';
+import { type PlanRunInput, type PlanRunOutput, planRun } from '../app/plan-run.js';
+import { reconcileLocalRuns } from '../app/reconcile.js';
+import { type RunCommandInput, runCommand } from '../app/run-command.js';
+import { coordinateStop, requestStop, settleForcedStop } from '../app/stop-run.js';
+import type { CloudEvent } from '../core/cloudevents.js';
+import type { Deps, Logger } from '../core/ports.js';
+import type { CatalogEntry, InvocationResult, Phase } from '../core/run.js';
 
 export type EngineOptions = {
   readonly dataDir: string;

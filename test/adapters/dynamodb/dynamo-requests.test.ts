@@ -6,8 +6,8 @@ import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client
 import { BatchWriteCommand, DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { DynamoCatalogRepo } from '../../../lib/adapters/aws/dynamo-catalog-repo.js';
-import { DynamoJournalRepo } from '../../../lib/adapters/aws/dynamo-journal-repo.js';
+import { DynamoCatalogRepo } from '../../../lib/adapters/dynamodb/catalog-repo.js';
+import { DynamoJournalRepo } from '../../../lib/adapters/dynamodb/journal-repo.js';
 import { EngineError } from '../../../lib/core/errors.js';
 import type { TaskRecord } from '../../../lib/core/run.js';
 

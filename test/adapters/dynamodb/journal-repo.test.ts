@@ -5,7 +5,7 @@ import {
   DynamoJournalRepo,
   runPartitionKey,
   taskSortKey,
-} from '../../../lib/adapters/aws/dynamo-journal-repo.js';
+} from '../../../lib/adapters/dynamodb/journal-repo.js';
 import { ConflictError, IllegalTransitionError } from '../../../lib/core/errors.js';
 import type { Plan } from '../../../lib/core/plan.js';
 import type {

@@ -65,7 +65,23 @@ export class IllegalTransitionError extends FleetbenchError {
 
 /** A conditional write lost against a concurrent writer; the caller decides whether that is fine. */
 export class ConflictError extends FleetbenchError {
-  readonly code = 'CONFLICT';
+  readonly code: string = 'CONFLICT';
+}
+
+/**
+ * A write that needs an existing command found none: a status for a command this run never sent, or
+ * one sent by a journal that was since reset. A ConflictError, as every lost condition is; its own type
+ * so a caller can tell "another writer first" from "nothing to write to".
+ */
+export class CommandNotFoundError extends ConflictError {
+  override readonly code = 'COMMAND_NOT_FOUND';
+  constructor(
+    readonly runId: string,
+    readonly commandId: string,
+    details: ErrorDetails = {},
+  ) {
+    super(`command ${commandId} of run ${runId} does not exist`, details);
+  }
 }
 
 /** The run's state does not allow the requested operation (stop a finished run, resume a running one). */

@@ -19,6 +19,7 @@ import type { CatalogRepo, Clock } from '../../core/ports.js';
 import type { CatalogEntry, StopRequest } from '../../core/run.js';
 import type { TaskCounts } from '../../core/task-state.js';
 import { systemClock } from '../system-clock.js';
+import { isConditionFailure } from './condition-failure.js';
 import { CATALOG_KEYS } from './tables.js';
 import { setAssignments } from './update-expression.js';
 
@@ -261,8 +262,4 @@ function toEntry(item: Record<string, unknown>): CatalogEntry {
   // A string set in DynamoDB, an array in the entry (sorted, so equal entries compare equal).
   if (entry.policyFailures instanceof Set) entry.policyFailures = [...entry.policyFailures].sort();
   return entry as CatalogEntry;
-}
-
-function isConditionFailure(err: unknown): boolean {
-  return err instanceof Error && err.name === 'ConditionalCheckFailedException';
 }

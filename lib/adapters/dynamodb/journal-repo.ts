@@ -1,6 +1,7 @@
 /**
  * The journal on DynamoDB (or dynalite locally): one partition per run, `pk = RUN#<runId>`, and
- * `sk = META | TASK#<workload>#<rep:04>#<host> | CMD#<commandId> | STATE#<iso-ts>#<seq:06> | HOST#<instanceId>`.
+ * `sk = META | TASK#<workload>#<rep:04>#<host> | CMD#<commandId> | STATE#<iso-ts>#<seq:06> | HOST#<instanceId>`
+ * (journal-keys.ts builds them; batch-requests.ts sends the batches, bounded-cache.ts keeps what never changes).
  * Items keep the record's fields as top-level attributes, so the console shows them as they are.
  *
  * A command is several items, so that no item grows with the fleet: `CMD#<id>` (its summary and the count
@@ -16,9 +17,6 @@
  * whose callers own the tasks they write (a new run's tasks; the tasks a command is about to run).
  */
 import {
-  BatchGetCommand,
-  BatchWriteCommand,
-  type BatchWriteCommandInput,
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
@@ -26,7 +24,7 @@ import {
   type QueryCommandInput,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { ConflictError, EngineError } from '../../core/errors.js';
+import { CommandNotFoundError, ConflictError } from '../../core/errors.js';
 import {
   type HostObservation,
   type HostRecord,
@@ -46,23 +44,35 @@ import {
   taskOutcome,
 } from '../../core/run.js';
 import { assertTaskTransition, type TaskStatus } from '../../core/task-state.js';
+import type { RetryOverrides } from '../aws/retry.js';
+import { BatchRequests } from './batch-requests.js';
+import { BoundedCache } from './bounded-cache.js';
+import { isConditionFailure } from './condition-failure.js';
+import {
+  commandHostsPartKey,
+  commandHostsPrefix,
+  commandOutcomeKey,
+  commandOutcomesPrefix,
+  commandSortKey,
+  HOSTS_PER_PART,
+  hostSortKey,
+  META_SORT_KEY,
+  runPartitionKey,
+  SortKeyPrefix,
+  stateSortKey,
+  taskPrefix,
+  taskSortKey,
+  withoutKeys,
+} from './journal-keys.js';
+import { mapLimit } from './map-limit.js';
 import { setAssignments } from './update-expression.js';
 
 type Item = Record<string, unknown>;
 type TaskRef = Pick<TaskRecord, 'workload' | 'rep' | 'host'>;
 type TaskResult = Parameters<JournalRepo['recordTaskResult']>[1];
-type WriteRequests = NonNullable<BatchWriteCommandInput['RequestItems']>[string];
 
-/** BatchWriteItem takes at most 25 requests, BatchGetItem 100 keys. */
-const BATCH_SIZE = 25;
-const BATCH_GET_SIZE = 100;
-/** Batches sent at once by putTasks/markRunning, and conditional updates at once by setTasksStatus. */
-const BATCH_CONCURRENCY = 4;
+/** Conditional updates sent at once by setTasksStatus. */
 const UPDATE_CONCURRENCY = 16;
-/** Attempts of one batch while DynamoDB returns unprocessed items or keys (throttling), with exponential backoff. */
-const BATCH_ATTEMPTS = 8;
-const BACKOFF_BASE_MS = 50;
-const BACKOFF_MAX_MS = 2_000;
 
 /** The fields recordTaskResult may set; everything else (keys, commandId) stays as markRunning wrote it. */
 const RESULT_FIELDS = [
@@ -80,25 +90,9 @@ const RESULT_FIELDS = [
   'outputRef',
 ] as const satisfies readonly (keyof TaskResult)[];
 
-/** `pk` of a run's partition. */
-export const runPartitionKey = (runId: string): string => `RUN#${runId}`;
-
-/** `sk` of a task: sorted by workload, then repetition, then host. */
-export const taskSortKey = (task: TaskRef): string =>
-  `TASK#${task.workload}#${String(task.rep).padStart(4, '0')}#${task.host}`;
-
-/** `sk` of a command's summary, of one part of its host list, and of one host's outcome. */
-const commandSortKey = (commandId: string): string => `CMD#${commandId}`;
-const commandHostsPrefix = (commandId: string): string => `CMDH#${commandId}#`;
-const commandOutcomesPrefix = (commandId: string): string => `CMDO#${commandId}#`;
-/** Hosts per `CMDH#` item: an SSM batch, ~4 KB. */
-const HOSTS_PER_PART = 50;
 /** Commands and runs whose immutable parts stay cached (a Lambda container, the local engine). */
 const CACHED_COMMANDS = 256;
 const CACHED_RUNS = 16;
-
-/** `sk` of an ephemeral host's lifecycle record. */
-export const hostSortKey = (instanceId: string): string => `HOST#${instanceId}`;
 
 /** Attempts of recordHostState when another writer moved the host between our read and our write. */
 const HOST_WRITE_ATTEMPTS = 5;
@@ -117,13 +111,16 @@ export class DynamoJournalRepo implements JournalRepo {
   readonly #client: DynamoDBDocumentClient;
   readonly #table: string;
   /** Specs of commands read or written here, by `runId\0commandId`: they never change. */
-  readonly #specs = new Map<string, CommandSpec>();
+  readonly #specs = new BoundedCache<CommandSpec>(CACHED_COMMANDS);
   /** META by run id; served only to callers that name its attempt (META never changes within one). */
-  readonly #metas = new Map<string, RunMeta>();
+  readonly #metas = new BoundedCache<RunMeta>(CACHED_RUNS);
+  readonly #batches: BatchRequests;
 
-  constructor(options: { client: DynamoDBDocumentClient; tableName: string }) {
+  /** `retry` tunes the backoff of throttled batches (tests inject `sleep` and `random`). */
+  constructor(options: { client: DynamoDBDocumentClient; tableName: string; retry?: RetryOverrides }) {
     this.#client = options.client;
     this.#table = options.tableName;
+    this.#batches = new BatchRequests(options.client, options.tableName, options.retry);
   }
 
   async createRun(meta: RunMeta): Promise<void> {
@@ -131,7 +128,7 @@ export class DynamoJournalRepo implements JournalRepo {
       await this.#client.send(
         new PutCommand({
           TableName: this.#table,
-          Item: { ...meta, pk: runPartitionKey(meta.runId), sk: 'META' },
+          Item: { ...meta, pk: runPartitionKey(meta.runId), sk: META_SORT_KEY },
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
       );
@@ -147,8 +144,8 @@ export class DynamoJournalRepo implements JournalRepo {
     const cached = this.#metas.get(runId);
     if (cached !== undefined && options.attempt !== undefined && cached.attempt === options.attempt)
       return cached;
-    const meta = await this.#get<RunMeta>(runId, 'META');
-    if (meta !== undefined) remember(this.#metas, runId, meta, CACHED_RUNS);
+    const meta = await this.#get<RunMeta>(runId, META_SORT_KEY);
+    if (meta !== undefined) this.#metas.set(runId, meta);
     return meta;
   }
 
@@ -157,7 +154,7 @@ export class DynamoJournalRepo implements JournalRepo {
       await this.#client.send(
         new PutCommand({
           TableName: this.#table,
-          Item: { ...meta, pk: runPartitionKey(meta.runId), sk: 'META' },
+          Item: { ...meta, pk: runPartitionKey(meta.runId), sk: META_SORT_KEY },
           ConditionExpression: 'attempt = :previous',
           ExpressionAttributeValues: { ':previous': meta.attempt - 1 },
         }),
@@ -175,21 +172,18 @@ export class DynamoJournalRepo implements JournalRepo {
 
   async putTasks(runId: string, tasks: readonly TaskRecord[]): Promise<void> {
     const pk = runPartitionKey(runId);
-    await this.#batchPut(tasks.map((task) => ({ ...task, pk, sk: taskSortKey(task) })));
+    await this.#batches.putAll(tasks.map((task) => ({ ...task, pk, sk: taskSortKey(task) })));
   }
 
   async listTasks(runId: string, filter: { workload?: string; rep?: number } = {}): Promise<TaskRecord[]> {
-    let prefix = 'TASK#';
     const input: Omit<QueryCommandInput, 'TableName'> = {};
-    if (filter.workload !== undefined) {
-      prefix += `${filter.workload}#`;
-      if (filter.rep !== undefined) prefix += `${String(filter.rep).padStart(4, '0')}#`;
-    } else if (filter.rep !== undefined) {
+    // With a workload the repetition narrows the key prefix; without one it can only filter.
+    if (filter.workload === undefined && filter.rep !== undefined) {
       input.FilterExpression = '#rep = :rep';
       input.ExpressionAttributeNames = { '#rep': 'rep' };
       input.ExpressionAttributeValues = { ':rep': filter.rep };
     }
-    return this.#queryPrefix<TaskRecord>(runId, prefix, input);
+    return this.#queryPrefix<TaskRecord>(runId, taskPrefix(filter), input);
   }
 
   async getTask(runId: string, task: TaskRef): Promise<TaskRecord | undefined> {
@@ -220,7 +214,7 @@ export class DynamoJournalRepo implements JournalRepo {
       };
       return { ...running, pk, sk: taskSortKey(task) };
     });
-    await this.#batchPut(items);
+    await this.#batches.putAll(items);
   }
 
   async recordTaskResult(runId: string, result: TaskResult): Promise<TaskRecord | undefined> {
@@ -319,19 +313,18 @@ export class DynamoJournalRepo implements JournalRepo {
     }
     const parts: Item[] = [];
     for (let i = 0; i < hosts.length; i += HOSTS_PER_PART) {
-      const part = String(i / HOSTS_PER_PART).padStart(4, '0');
       parts.push({
         pk,
-        sk: `${commandHostsPrefix(command.commandId)}${part}`,
+        sk: commandHostsPartKey(command.commandId, i / HOSTS_PER_PART),
         hosts: hosts.slice(i, i + HOSTS_PER_PART),
       });
     }
-    await this.#batchPut(parts);
-    remember(this.#specs, `${command.runId}\0${command.commandId}`, command, CACHED_COMMANDS);
+    await this.#batches.putAll(parts);
+    this.#specs.set(specKey(command.runId, command.commandId), command);
   }
 
   async getCommandSpec(runId: string, commandId: string): Promise<CommandSpec | undefined> {
-    const cached = this.#specs.get(`${runId}\0${commandId}`);
+    const cached = this.#specs.get(specKey(runId, commandId));
     if (cached !== undefined) return cached;
     const summary = await this.#get<CommandSummary>(runId, commandSortKey(commandId));
     if (summary === undefined) return undefined;
@@ -341,7 +334,7 @@ export class DynamoJournalRepo implements JournalRepo {
   async getCommand(runId: string, commandId: string): Promise<CommandRecord | undefined> {
     const summary = await this.#get<CommandSummary>(runId, commandSortKey(commandId));
     if (summary === undefined) return undefined;
-    const cached = this.#specs.get(`${runId}\0${commandId}`);
+    const cached = this.#specs.get(specKey(runId, commandId));
     const spec = cached ?? this.#specOf(summary, await this.#commandHosts(runId, commandId));
     return { ...summary, hosts: spec.hosts, outcomes: await this.getHostOutcomes(spec) };
   }
@@ -357,36 +350,13 @@ export class DynamoJournalRepo implements JournalRepo {
   }
 
   async listCommands(runId: string): Promise<CommandSummary[]> {
-    return this.#queryPrefix<CommandSummary>(runId, 'CMD#');
+    return this.#queryPrefix<CommandSummary>(runId, SortKeyPrefix.command);
   }
 
   async getCommandSummaries(runId: string, commandIds: readonly string[]): Promise<CommandSummary[]> {
     const pk = runPartitionKey(runId);
-    const found: CommandSummary[] = [];
-    for (let i = 0; i < commandIds.length; i += BATCH_GET_SIZE) {
-      let keys: Item[] = commandIds
-        .slice(i, i + BATCH_GET_SIZE)
-        .map((id) => ({ pk, sk: commandSortKey(id) }));
-      for (let attempt = 1; keys.length > 0; attempt += 1) {
-        const out = await this.#client.send(
-          new BatchGetCommand({ RequestItems: { [this.#table]: { Keys: keys, ConsistentRead: true } } }),
-        );
-        for (const item of out.Responses?.[this.#table] ?? []) found.push(withoutKeys<CommandSummary>(item));
-        keys = out.UnprocessedKeys?.[this.#table]?.Keys ?? [];
-        if (keys.length > 0) {
-          if (attempt >= BATCH_ATTEMPTS) {
-            throw new EngineError(
-              `DynamoDB left ${keys.length} command reads unprocessed after ${attempt} attempts`,
-              {
-                hint: 'the table is throttled; retry the command (completed tasks are kept)',
-              },
-            );
-          }
-          await backoff(attempt);
-        }
-      }
-    }
-    return found;
+    const items = await this.#batches.getAll(commandIds.map((id) => ({ pk, sk: commandSortKey(id) })));
+    return items.map((item) => withoutKeys<CommandSummary>(item));
   }
 
   async setCommandProviderIds(
@@ -405,9 +375,7 @@ export class DynamoJournalRepo implements JournalRepo {
         }),
       );
     } catch (err) {
-      if (isConditionFailure(err)) {
-        throw new ConflictError(`command ${commandId} of run ${runId} does not exist`, { cause: err });
-      }
+      if (isConditionFailure(err)) throw new CommandNotFoundError(runId, commandId, { cause: err });
       throw err;
     }
   }
@@ -423,7 +391,7 @@ export class DynamoJournalRepo implements JournalRepo {
       await this.#client.send(
         new PutCommand({
           TableName: this.#table,
-          Item: { pk, sk: `${commandOutcomesPrefix(commandId)}${hostId}`, hostId, outcome },
+          Item: { pk, sk: commandOutcomeKey(commandId, hostId), hostId, outcome },
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
       );
@@ -450,9 +418,7 @@ export class DynamoJournalRepo implements JournalRepo {
       );
       return answers(out.Attributes) ?? { answered: 0, hostCount: 0 };
     } catch (err) {
-      if (isConditionFailure(err)) {
-        throw new ConflictError(`command ${commandId} of run ${runId} does not exist`, { cause: err });
-      }
+      if (isConditionFailure(err)) throw new CommandNotFoundError(runId, commandId, { cause: err });
       throw err;
     }
   }
@@ -565,13 +531,13 @@ export class DynamoJournalRepo implements JournalRepo {
     };
     // Cached once whole: a read between putCommand's two writes sees the summary before all its hosts.
     if (hosts.length === summary.hostCount) {
-      remember(this.#specs, `${summary.runId}\0${summary.commandId}`, spec, CACHED_COMMANDS);
+      this.#specs.set(specKey(summary.runId, summary.commandId), spec);
     }
     return spec;
   }
 
   async appendState(runId: string, record: StateRecord): Promise<void> {
-    const sk = `STATE#${record.at}#${String(record.seq).padStart(6, '0')}`;
+    const sk = stateSortKey(record);
     try {
       await this.#client.send(
         new PutCommand({
@@ -589,7 +555,7 @@ export class DynamoJournalRepo implements JournalRepo {
   }
 
   async listStates(runId: string): Promise<StateRecord[]> {
-    return this.#queryPrefix<StateRecord>(runId, 'STATE#');
+    return this.#queryPrefix<StateRecord>(runId, SortKeyPrefix.state);
   }
 
   async recordHostState(runId: string, observation: HostObservation): Promise<HostRecord | undefined> {
@@ -668,7 +634,7 @@ export class DynamoJournalRepo implements JournalRepo {
   }
 
   async listHostRecords(runId: string): Promise<HostRecord[]> {
-    return this.#queryPrefix<HostRecord>(runId, 'HOST#');
+    return this.#queryPrefix<HostRecord>(runId, SortKeyPrefix.host);
   }
 
   async #get<T>(runId: string, sk: string): Promise<T | undefined> {
@@ -711,79 +677,14 @@ export class DynamoJournalRepo implements JournalRepo {
     } while (startKey !== undefined);
     return records;
   }
-
-  async #batchPut(items: readonly Item[]): Promise<void> {
-    const chunks: Item[][] = [];
-    for (let i = 0; i < items.length; i += BATCH_SIZE) chunks.push(items.slice(i, i + BATCH_SIZE));
-    await mapLimit(chunks, BATCH_CONCURRENCY, (chunk) =>
-      this.#writeBatch(chunk.map((item) => ({ PutRequest: { Item: item } }))),
-    );
-  }
-
-  /** One BatchWriteItem, re-sending UnprocessedItems with exponential backoff and jitter. */
-  async #writeBatch(requests: WriteRequests): Promise<void> {
-    let pending = requests;
-    for (let attempt = 1; ; attempt++) {
-      const out = await this.#client.send(
-        new BatchWriteCommand({ RequestItems: { [this.#table]: pending } }),
-      );
-      const unprocessed = out.UnprocessedItems?.[this.#table] ?? [];
-      if (unprocessed.length === 0) return;
-      if (attempt >= BATCH_ATTEMPTS) {
-        throw new EngineError(
-          `DynamoDB left ${unprocessed.length} of ${requests.length} journal writes unprocessed after ${attempt} attempts`,
-          { hint: 'the table is throttled; retry the command (completed tasks are kept)' },
-        );
-      }
-      await backoff(attempt);
-      pending = unprocessed as WriteRequests;
-    }
-  }
 }
 
-/** Exponential backoff with jitter before re-sending what DynamoDB left unprocessed. */
-async function backoff(attempt: number): Promise<void> {
-  const ceiling = Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** (attempt - 1));
-  await new Promise((resolve) => setTimeout(resolve, ceiling / 2 + Math.random() * (ceiling / 2)));
-}
-
-/** Keeps at most `limit` entries, forgetting the oldest. */
-function remember<V>(cache: Map<string, V>, key: string, value: V, limit: number): void {
-  cache.delete(key);
-  cache.set(key, value);
-  if (cache.size > limit) {
-    const oldest = cache.keys().next().value;
-    if (oldest !== undefined) cache.delete(oldest);
-  }
+/** The cache key of a command's spec. */
+function specKey(runId: string, commandId: string): string {
+  return `${runId}\0${commandId}`;
 }
 
 function answers(item: Item | undefined): { answered: number; hostCount: number } | undefined {
   if (item === undefined) return undefined;
   return { answered: Number(item.answered ?? 0), hostCount: Number(item.hostCount ?? 0) };
-}
-
-/** The stored item as the record it holds: without the table's key attributes. */
-function withoutKeys<T>(item: Item): T {
-  const record = { ...item };
-  delete record.pk;
-  delete record.sk;
-  return record as T;
-}
-
-function isConditionFailure(err: unknown): boolean {
-  return err instanceof Error && err.name === 'ConditionalCheckFailedException';
-}
-
-/** Maps with at most `limit` calls in flight; results keep the input order. */
-async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await fn(items[index] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
 }

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { hostSortKey } from '../../../lib/adapters/dynamodb/journal-repo.js';
+import { hostSortKey } from '../../../lib/adapters/dynamodb/journal-keys.js';
 import { type HostObservation, IllegalHostTransitionError } from '../../../lib/core/host-lifecycle.js';
 import { startTestDynalite, type TestDynalite } from '../../support/dynalite.js';
 

@@ -8,7 +8,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { DynamoCatalogRepo } from '../../../lib/adapters/dynamodb/catalog-repo.js';
 import { DynamoJournalRepo } from '../../../lib/adapters/dynamodb/journal-repo.js';
-import { EngineError } from '../../../lib/core/errors.js';
+import { CommandNotFoundError, EngineError } from '../../../lib/core/errors.js';
 import type { TaskRecord } from '../../../lib/core/run.js';
 
 const ddb = mockClient(DynamoDBDocumentClient);
@@ -75,6 +75,31 @@ describe('Class: DynamoJournalRepo', () => {
       });
 
       expect(applied).toBeUndefined();
+    });
+  });
+
+  describe('Method: setCommandProviderIds', () => {
+    it('sets the ids only on an existing command and names a missing one CommandNotFoundError', async () => {
+      // Prepare: the command's summary is missing
+      ddb.on(UpdateCommand).rejects(conditionFailed());
+
+      // Act
+      const attempt = journal.setCommandProviderIds('r1', 'a1.repetition.cpu.1', ['ssm-1']);
+
+      // Assess: the exact conditional request, and the typed error naming the command
+      await expect(attempt).rejects.toMatchObject({
+        constructor: CommandNotFoundError,
+        code: 'COMMAND_NOT_FOUND',
+        runId: 'r1',
+        commandId: 'a1.repetition.cpu.1',
+      });
+      expect(ddb.commandCalls(UpdateCommand)[0]?.args[0].input).toStrictEqual({
+        TableName: 'journal',
+        Key: { pk: 'RUN#r1', sk: 'CMD#a1.repetition.cpu.1' },
+        UpdateExpression: 'SET providerIds = :providerIds',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeValues: { ':providerIds': ['ssm-1'] },
+      });
     });
   });
 

@@ -1,11 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import {
-  DynamoJournalRepo,
-  runPartitionKey,
-  taskSortKey,
-} from '../../../lib/adapters/dynamodb/journal-repo.js';
+import { runPartitionKey, taskSortKey } from '../../../lib/adapters/dynamodb/journal-keys.js';
+import { DynamoJournalRepo } from '../../../lib/adapters/dynamodb/journal-repo.js';
 import { ConflictError, IllegalTransitionError } from '../../../lib/core/errors.js';
 import type { Plan } from '../../../lib/core/plan.js';
 import type {

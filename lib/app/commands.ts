@@ -1,7 +1,8 @@
 /**
- * Reading command records: which hosts failed a step, which hosts never answered, what a failed step marks.
+ * Reading command records: which hosts failed a step, which hosts never answered (the mark a failed
+ * step leaves is core/command-id.ts's).
  */
-import type { CommandRecord, CommandSpec, HostOutcome, InvocationResult } from '../core/run.js';
+import type { CommandRecord, HostOutcome, InvocationResult } from '../core/run.js';
 
 function isFailedOutcome(outcome: HostOutcome): boolean {
   return outcome.status !== 'Success' || outcome.error !== undefined;
@@ -34,21 +35,4 @@ export function resultsToApply(
   if (command.status !== 'SENT') return [];
   if (silentHosts(command).length > 0) return results.filter((r) => command.outcomes[r.hostId] === undefined);
   return results.slice(0, 1);
-}
-
-/**
- * The catalog mark (CatalogEntry.policyFailures) of a repetition the failure policy ended: fail-fast ends
- * every cancellable step of the attempt (`a<n>.*`), otherwise the rest of that workload (`a<n>.<workload>`),
- * in free only on the step's host (`a<n>.<workload>.<host>`). Other phases leave no mark.
- * Workload names have no dot, so the marks cannot collide.
- */
-export function policyFailureMark(
-  attempt: number,
-  command: Pick<CommandSpec, 'phase' | 'workload'>,
-  failFast: boolean,
-  host?: string,
-): string | undefined {
-  if (command.phase !== 'repetition') return undefined;
-  if (failFast) return `a${attempt}.*`;
-  return `a${attempt}.${command.workload ?? ''}${host === undefined ? '' : `.${host}`}`;
 }

@@ -6,6 +6,7 @@
  * Every write is conditional, so duplicate and out-of-order events leave the journal unchanged.
  */
 import { taskCancelled, taskCompleted, taskFailed } from '../core/cloudevents.js';
+import { commandAttempt, policyFailureMark } from '../core/command-id.js';
 import { isStopping } from '../core/controller-state.js';
 import { PluginOutputError, RunNotFoundError, WorkflowErrorName } from '../core/errors.js';
 import { stepOutcome } from '../core/failure-policy.js';
@@ -15,7 +16,6 @@ import type { Deps } from '../core/ports.js';
 import {
   type CommandRecord,
   type CommandSpec,
-  commandAttempt,
   type HostOutcome,
   type InvocationResult,
   type RunMeta,
@@ -23,7 +23,7 @@ import {
   TERMINAL_INVOCATION_STATUSES,
 } from '../core/run.js';
 import type { TaskCounts, TaskStatus } from '../core/task-state.js';
-import { failedHostNames, policyFailureMark, silentHosts } from './commands.js';
+import { failedHostNames, silentHosts } from './commands.js';
 import { recountTasks } from './task-counts.js';
 
 /** Plugins parse at most this much stdout; SSM keeps the full output in S3, the local runner in files. */

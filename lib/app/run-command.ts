@@ -7,6 +7,7 @@
  * Stop semantics live here too: once a stop is requested, cancellable steps (setups, repetitions) refuse to
  * start (Fleetbench.StopRequested, caught by the ASL), while teardowns still run.
  */
+import { type CommandStep, commandIdFor, policyMarkEnding } from '../core/command-id.js';
 import { type ControllerState, isStopping, isTerminal } from '../core/controller-state.js';
 import { ConflictError, FailFastError, StepFailedError, StopRequestedError } from '../core/errors.js';
 import { type Plan, repetitionsOf, type WorkloadSpec } from '../core/plan.js';
@@ -34,20 +35,6 @@ export type RunCommandOutput =
   | { readonly commandId: string; readonly hosts: number }
   | { readonly commandId: null; readonly skipped: string };
 
-/**
- * Deterministic per attempt, so a retried invocation finds the command it already created; a host's own step
- * (free) names the host, so every host's step is a distinct command.
- */
-export function commandIdFor(
-  attempt: number,
-  phase: Phase,
-  workload?: string,
-  rep?: number,
-  host?: string,
-): string {
-  return [`a${attempt}`, phase, workload, rep, host].filter((p) => p !== undefined).join('.');
-}
-
 export async function runCommand(deps: Deps, input: RunCommandInput): Promise<RunCommandOutput> {
   const { meta, entry } = await loadRun(
     deps,
@@ -55,7 +42,9 @@ export async function runCommand(deps: Deps, input: RunCommandInput): Promise<Ru
     input.attempt === undefined ? {} : { attempt: input.attempt },
   );
   await enterPhase(deps, entry, input.phase, input.workload);
-  const commandId = commandIdFor(meta.attempt, input.phase, input.workload, input.rep, input.host);
+  // Deterministic per attempt, so a retried invocation finds the command it already created; a host's own
+  // step (free) names the host, so every host's step is a distinct command.
+  const commandId = commandIdFor(stepOf(meta, input));
   if (isCancellable(input.phase)) refuseAfterPolicyFailure(meta, entry, input);
   const step = await prepareStep(deps, meta, input, commandId);
   if ('skipped' in step) {
@@ -154,6 +143,17 @@ type Step =
       readonly markRunning: Awaited<ReturnType<Deps['journal']['listTasks']>>;
     };
 
+/** The step an invocation asks for, in the attempt the run is at. */
+function stepOf(meta: RunMeta, input: RunCommandInput): CommandStep {
+  return {
+    attempt: meta.attempt,
+    phase: input.phase,
+    ...(input.workload !== undefined ? { workload: input.workload } : {}),
+    ...(input.rep !== undefined ? { rep: input.rep } : {}),
+    ...(input.host !== undefined ? { host: input.host } : {}),
+  };
+}
+
 /**
  * The failure policy holds across steps: after fail-fast fired nothing else starts, and after a repetition
  * failed on more hosts than maxFailedPercent the rest of that workload does not start. on-invocation-status
@@ -161,12 +161,11 @@ type Step =
  * local interpreter may, so the rule lives here for both.
  */
 function refuseAfterPolicyFailure(meta: RunMeta, entry: CatalogEntry, input: RunCommandInput): void {
-  const marks = new Set(entry.policyFailures ?? []);
-  if (marks.has(`a${meta.attempt}.*`))
+  const ending = policyMarkEnding(entry.policyFailures ?? [], stepOf(meta, input));
+  if (ending === 'failFast')
     throw new FailFastError(`fail-fast: a task failed earlier; ${PHASE_LABEL[input.phase]} not started`);
   // In free, maxFailedPercent applies to each host's own steps: another host's failures end nothing here.
-  const workloadMark = `a${meta.attempt}.${input.workload ?? ''}${input.host === undefined ? '' : `.${input.host}`}`;
-  if (input.phase === 'repetition' && marks.has(workloadMark)) {
+  if (ending === 'workload') {
     throw new StepFailedError(
       `workload ${input.workload} ended: too many hosts failed an earlier repetition (maxFailedPercent ${meta.plan.failurePolicy.maxFailedPercent})`,
     );
@@ -188,7 +187,7 @@ async function prepareStep(
   // commands (their tasks are already SKIPPED); workload setups and teardowns read who failed it.
   const withoutFailedGlobalSetup = async (): Promise<Host[]> => {
     const [globalSetup] = await deps.journal.getCommandSummaries(meta.runId, [
-      commandIdFor(meta.attempt, 'globalSetup'),
+      commandIdFor({ attempt: meta.attempt, phase: 'globalSetup' }),
     ]);
     const failed = new Set(globalSetup?.failedHosts ?? []);
     return ofThisStep.filter((h) => !failed.has(h.name));
@@ -228,10 +227,17 @@ async function prepareStep(
       if (w.teardown.length === 0) return { skipped: 'no workload teardown' };
       // Tear down only what was started: a workload that a stop prevented from starting has nothing to undo.
       // Its commands' ids are known (setup, each repetition, on this host in free): read just those.
+      const onHost = input.host === undefined ? {} : { host: input.host };
       const ids = [
-        commandIdFor(meta.attempt, 'setup', w.name, undefined, input.host),
+        commandIdFor({ attempt: meta.attempt, phase: 'setup', workload: w.name, ...onHost }),
         ...Array.from({ length: repetitionsOf(plan, w) }, (_, i) =>
-          commandIdFor(meta.attempt, 'repetition', w.name, i + 1, input.host),
+          commandIdFor({
+            attempt: meta.attempt,
+            phase: 'repetition',
+            workload: w.name,
+            rep: i + 1,
+            ...onHost,
+          }),
         ),
       ];
       const started = (await deps.journal.getCommandSummaries(meta.runId, ids)).length > 0;

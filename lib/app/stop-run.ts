@@ -6,6 +6,7 @@
  * and fails the waiting workflow step with Fleetbench.StopRequested so the ASL runs the teardowns.
  */
 import { runStopRequested } from '../core/cloudevents.js';
+import { isOfAttempt } from '../core/command-id.js';
 import { type ControllerState, isTerminal, stoppingStateFor } from '../core/controller-state.js';
 import { RunNotFoundError, RunStateError, WorkflowErrorName } from '../core/errors.js';
 import type { Deps } from '../core/ports.js';
@@ -85,7 +86,7 @@ export async function coordinateStop(deps: Deps, runId: string): Promise<StopCoo
     deps,
     runId,
     (await deps.journal.listCommands(runId)).filter(
-      (c) => c.status === 'SENT' && c.cancellable && c.commandId.startsWith(`a${meta.attempt}.`),
+      (c) => c.status === 'SENT' && c.cancellable && isOfAttempt(c.commandId, meta.attempt),
     ),
   );
   for (const command of inFlight) await deps.runner.cancel(command, silentHosts(command));

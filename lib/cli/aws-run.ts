@@ -1,5 +1,6 @@
 import { errorName } from '../adapters/aws/retry.js';
 import type { PlanRunInput } from '../app/plan-run.js';
+import { isOfAttempt } from '../core/command-id.js';
 import { isStopping, isTerminal } from '../core/controller-state.js';
 import { EngineError, RunStateError, UsageError } from '../core/errors.js';
 import type { Plan } from '../core/plan.js';
@@ -152,7 +153,7 @@ async function follow(
         cancelled: counts.cancelled,
       });
       const commands = (await store.journal.listCommands(run.runId)).filter((c) =>
-        c.commandId.startsWith(`a${run.attempt}.`),
+        isOfAttempt(c.commandId, run.attempt),
       );
       progress.setPhase(phaseOf(entry, commands));
       if (isTerminal(entry.state)) return;

@@ -140,12 +140,6 @@ export function taskOutcome(task: TaskRecord, commandId: string): HostOutcome | 
   };
 }
 
-/** The attempt a command id belongs to (`a2.repetition.cpu.1` → 2): ids are made by commandIdFor. */
-export function commandAttempt(commandId: string): number | undefined {
-  const match = /^a(\d+)\./.exec(commandId);
-  return match ? Number(match[1]) : undefined;
-}
-
 /** Journal `SK=STATE#<iso-ts>#<seq>`: the audit trail of every controller state change. */
 export type StateRecord = {
   readonly at: string;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { policyFailureMark, resultsToApply } from '../../lib/app/commands.js';
+import { resultsToApply } from '../../lib/app/commands.js';
 import type { CommandRecord, InvocationResult } from '../../lib/core/run.js';
 
 const hosts = [
@@ -46,23 +46,5 @@ describe('Function: resultsToApply', () => {
 
   it('applies nothing to a closed command', () => {
     expect(resultsToApply(command({ status: 'DONE' }), results)).toEqual([]);
-  });
-});
-
-describe('Function: policyFailureMark', () => {
-  it.each([
-    ['repetition', false, 'a2.cpu'],
-    ['repetition', true, 'a2.*'],
-    ['setup', true, undefined],
-    ['teardown', false, undefined],
-  ] as const)('marks a failed %s (fail-fast %s) as %s', (phase, failFast, mark) => {
-    expect(policyFailureMark(2, { phase, workload: 'cpu' }, failFast)).toBe(mark);
-  });
-
-  it("scopes a free host's mark to that host, but not fail-fast", () => {
-    expect(policyFailureMark(2, { phase: 'repetition', workload: 'cpu' }, false, 'host-2')).toBe(
-      'a2.cpu.host-2',
-    );
-    expect(policyFailureMark(2, { phase: 'repetition', workload: 'cpu' }, true, 'host-2')).toBe('a2.*');
   });
 });

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { onInvocationStatus } from '../../lib/app/on-invocation-status.js';
 import { planRun } from '../../lib/app/plan-run.js';
-import { commandIdFor, runCommand } from '../../lib/app/run-command.js';
+import { runCommand } from '../../lib/app/run-command.js';
+import { commandIdFor } from '../../lib/core/command-id.js';
 import { StepFailedError } from '../../lib/core/errors.js';
 import type { CommandRequest } from '../../lib/core/ports.js';
 import { startTestDynalite, type TestDynalite } from '../support/dynalite.js';
@@ -66,7 +67,7 @@ async function freeRun(failurePolicy: { failFast?: boolean; maxFailedPercent?: n
     });
     await onInvocationStatus(full, {
       runId,
-      commandId: commandIdFor(1, 'repetition', 'w', rep, host),
+      commandId: commandIdFor({ attempt: 1, phase: 'repetition', workload: 'w', rep, host }),
       hostId: host,
       status,
       exitCode: status === 'Success' ? 0 : 3,

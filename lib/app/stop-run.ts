@@ -8,9 +8,10 @@
 import { runStopRequested } from '../core/cloudevents.js';
 import { isOfAttempt } from '../core/command-id.js';
 import { type ControllerState, isTerminal, stoppingStateFor } from '../core/controller-state.js';
-import { RunNotFoundError, RunStateError, WorkflowErrorName } from '../core/errors.js';
+import { WorkflowErrorName } from '../core/errors.js';
 import type { Deps } from '../core/ports.js';
 import type { CatalogEntry, CommandRecord, StopRequest } from '../core/run.js';
+import { assertStoppable } from '../core/stop-rule.js';
 import { failedHostNames, silentHosts } from './commands.js';
 import { changeState } from './controller.js';
 import { loadRun } from './load-run.js';
@@ -39,12 +40,7 @@ export async function requestStop(
   input: StopInput,
 ): Promise<StopRequestResult> {
   const entry = await deps.catalog.get(input.runId);
-  if (!entry) throw new RunNotFoundError(input.runId);
-  if (isTerminal(entry.state)) {
-    throw new RunStateError(`run ${input.runId} already ended ${entry.state}: nothing to stop`, {
-      hint: `see it with \`fleetbench show ${input.runId}\``,
-    });
-  }
+  assertStoppable(input.runId, entry, 'local');
   const request: StopRequest = {
     requestedAt: deps.clock.now().toISOString(),
     requestedBy: input.requestedBy,

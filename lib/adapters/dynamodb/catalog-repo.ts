@@ -17,6 +17,7 @@ import { type ControllerState, transition } from '../../core/controller-state.js
 import { ConflictError, RunNotFoundError } from '../../core/errors.js';
 import type { CatalogRepo, Clock } from '../../core/ports.js';
 import type { CatalogEntry, StopRequest } from '../../core/run.js';
+import { replacesStopRequest } from '../../core/stop-rule.js';
 import type { TaskCounts } from '../../core/task-state.js';
 import { systemClock } from '../system-clock.js';
 import { isConditionFailure } from './condition-failure.js';
@@ -176,22 +177,23 @@ export class DynamoCatalogRepo implements CatalogRepo {
   }
 
   async requestStop(runId: string, request: StopRequest): Promise<boolean> {
+    // The stop rule as a condition: no request yet, or (when this one escalates) a graceful one.
+    const escalates = replacesStopRequest({ force: false }, request);
     try {
       await this.#client.send(
         new UpdateCommand({
           TableName: this.#table,
           Key: { runId },
           UpdateExpression: 'SET stopRequest = :request, updatedAt = :updatedAt',
-          // Set once; the only change allowed after is escalating a graceful stop to a forced one.
-          ConditionExpression: request.force
+          ConditionExpression: escalates
             ? 'attribute_exists(runId) AND (attribute_not_exists(stopRequest) OR stopRequest.#force = :graceful)'
             : 'attribute_exists(runId) AND attribute_not_exists(stopRequest)',
           ExpressionAttributeValues: {
             ':request': request,
             ':updatedAt': this.#clock.now().toISOString(),
-            ...(request.force ? { ':graceful': false } : {}),
+            ...(escalates ? { ':graceful': false } : {}),
           },
-          ...(request.force ? { ExpressionAttributeNames: { '#force': 'force' } } : {}),
+          ...(escalates ? { ExpressionAttributeNames: { '#force': 'force' } } : {}),
         }),
       );
       return true;

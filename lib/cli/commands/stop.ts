@@ -7,8 +7,8 @@ import { userInfo } from 'node:os';
 import type { Command } from 'commander';
 import { requestStop } from '../../app/stop-run.js';
 import { isTerminal } from '../../core/controller-state.js';
-import { RunNotFoundError, RunStateError } from '../../core/errors.js';
-import type { StopRequest } from '../../core/run.js';
+import type { CatalogEntry } from '../../core/run.js';
+import { assertStoppable, replacesStopRequest } from '../../core/stop-rule.js';
 import { type AwsBackend, addTargetOptions, type RunStore, withBackend } from '../backend.js';
 import { runIdArgument } from '../context.js';
 import type { Io } from '../io.js';
@@ -34,17 +34,17 @@ export function registerStopCommand(program: Command, io: Io): void {
     .action(async (runId: string, opts: StopOptions, command: Command) => {
       await withBackend(io, command, async (backend) => {
         const by = `cli:${userInfo().username}`;
+        const entry = await backend.store.catalog.get(runId);
+        // Opening the engine (or the reconciler on aws) already stopped what a dead engine left running:
+        // that is all a forced stop of an ended run can do, so it says so instead of failing.
+        if (opts.force && entry && isTerminal(entry.state)) {
+          io.out(`Run ${runId} already ended ${entry.state}; nothing of it is left running.\n`);
+          return;
+        }
         if (backend.target === 'aws') {
-          if (!(await stopOnAws(io, backend, runId, opts, by))) return;
+          await stopOnAws(io, backend, runId, entry, opts, by);
         } else {
           const { deps } = backend.engine;
-          const entry = await deps.catalog.get(runId);
-          // Opening the engine already stopped what a dead engine left running: that is all a forced
-          // stop of an ended run can do, so it says so instead of failing.
-          if (opts.force && entry && isTerminal(entry.state)) {
-            io.out(`Run ${runId} already ended ${entry.state}; nothing of it is left running.\n`);
-            return;
-          }
           const { recorded, request } = await requestStop(deps, {
             runId,
             requestedBy: by,
@@ -81,33 +81,22 @@ async function waitForEnd(io: Io, store: RunStore, runId: string, pollMs: number
 }
 
 /**
- * Checks the run as requestStop does (same messages and exit codes), then puts the request on the bus; the
- * stop-run function records it once. `--force` also stops the execution at once. Returns false when the
- * run had already ended (nothing to wait for).
+ * Checks the run by the stop rule requestStop applies, then puts the request on the bus; the stop-run
+ * function records it once. `--force` also stops the execution at once.
  */
 async function stopOnAws(
   io: Io,
   backend: AwsBackend,
   runId: string,
+  entry: CatalogEntry | undefined,
   opts: StopOptions,
   by: string,
-): Promise<boolean> {
-  const { store, stack } = backend;
-  const entry = await store.catalog.get(runId);
-  if (!entry) throw new RunNotFoundError(runId);
-  if (isTerminal(entry.state)) {
-    if (opts.force) {
-      io.out(`Run ${runId} already ended ${entry.state}; nothing of it is left running.\n`);
-      return false;
-    }
-    throw new RunStateError(`run ${runId} already ended ${entry.state}: nothing to stop`, {
-      hint: `see it with \`fleetbench show ${runId} --target aws\``,
-    });
-  }
+): Promise<void> {
+  const { stack } = backend;
+  assertStoppable(runId, entry, 'aws');
   const force = opts.force === true;
-  const previous: StopRequest | undefined = entry.stopRequest;
-  // As the catalog keeps it: the first request stands, except that a forced one escalates a graceful one.
-  const standing = previous !== undefined && (previous.force || !force);
+  const previous = entry.stopRequest;
+  const standing = previous !== undefined && !replacesStopRequest(previous, { force });
   if (!standing) await stack.requestStop({ runId, requestedBy: by, reason: opts.reason, force });
   if (force && stack.executions.owns(entry.executionArn)) {
     await stack.executions.stop(entry.executionArn, `force-stopped by ${by}: ${opts.reason}`);
@@ -116,10 +105,9 @@ async function stopOnAws(
     io.out(
       `A stop was already requested for run ${runId} at ${previous.requestedAt} by ${previous.requestedBy}; nothing changed.\n`,
     );
-    return true;
+    return;
   }
   io.out(
     `Stop requested for run ${runId}${force ? ' (force)' : ''}: the stack ${force ? 'stops the execution and cancels the workloads' : 'cancels the workloads and runs the teardowns'}.\n`,
   );
-  return true;
 }

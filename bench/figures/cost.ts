@@ -1,17 +1,14 @@
 /**
- * Figure 3 — projected AWS cost per 1,000 host-tasks: lib/core/projection.ts counts what a run bills
- * (state transitions, Lambda requests and GB-seconds, DynamoDB request units from the use cases' code,
+ * Figure 3 — projected AWS cost per 1,000 host-tasks: lib/core/projection/cost.ts counts what a run bills
+ * (state transitions, Lambda requests and GB-seconds, DynamoDB request units from the request model,
  * PutEvents entries, S3 requests, logs, traces) and prices it. The DynamoDB count, the one that dominates,
  * is checked against a real run of the use cases on dynalite (bench/lib/aws-path.ts).
  */
-import {
-  AWS_PRICES,
-  COST_ASSUMPTIONS,
-  dynamoRequests,
-  projectCost,
-  projectUsage,
-  type RunShape,
-} from '../../lib/core/projection.js';
+import { dynamoRequests } from '../../lib/adapters/dynamodb/request-model.js';
+import { projectCost, projectUsage } from '../../lib/core/projection/cost.js';
+import { COST_ASSUMPTIONS } from '../../lib/core/projection/cost-assumptions.js';
+import { AWS_PRICES } from '../../lib/core/projection/prices.js';
+import type { RunShape } from '../../lib/core/projection/run-shape.js';
 import { awsPathRun } from '../lib/aws-path.js';
 import { type FigureResult, measured } from '../lib/report.js';
 import { round } from '../lib/stats.js';
@@ -32,8 +29,8 @@ export async function costFigure(
   log: (line: string) => void,
 ): Promise<FigureResult> {
   const shape = shapeOf(1000, 10, 5);
-  const cost = projectCost(shape);
-  const free = projectCost(shape, 'free');
+  const cost = projectCost(shape, dynamoRequests);
+  const free = projectCost(shape, dynamoRequests, 'free');
   const u = cost.usage;
   const per = (n: number) => n / u.hostTasks;
   const lambdaInvocations = Object.values(u.lambda.invocations).reduce((n, x) => n + x, 0);
@@ -44,16 +41,16 @@ export async function costFigure(
   log(`  aws path on dynalite, ${m} hosts × 1 workload × 2 reps: ${run.wallMs.toFixed(0)} ms`);
   const measuredShape = shapeOf(m, 1, 2);
   // The local task tokens are 42 bytes; Step Functions' are longer (COST_ASSUMPTIONS).
-  const model = dynamoRequests(measuredShape, { ...COST_ASSUMPTIONS.itemBytes, taskToken: 42 });
+  const model = dynamoRequests(measuredShape, 'lockstep', { ...COST_ASSUMPTIONS.itemBytes, taskToken: 42 });
   const modelReads = model.reduce((n, r) => n + r.readUnits, 0);
   const modelWrites = model.reduce((n, r) => n + r.writeUnits, 0);
-  const modelUsage = projectUsage(measuredShape);
+  const modelUsage = projectUsage(measuredShape, dynamoRequests);
   const measuredInvocations = Object.values(run.lambdaInvocations).reduce((n, x) => n + x, 0);
   const modelInvocations = Object.values(modelUsage.lambda.invocations).reduce((n, x) => n + x, 0);
 
   const scaling = [10, 100, 1000].map((hosts) => ({
     hosts,
-    usdPerThousandHostTasks: projectCost(shapeOf(hosts, 10, 5)).usdPerThousandHostTasks,
+    usdPerThousandHostTasks: projectCost(shapeOf(hosts, 10, 5), dynamoRequests).usdPerThousandHostTasks,
   }));
   const dynamoRows = dynamoRequests(shape)
     .map((r) => ({
@@ -68,7 +65,7 @@ export async function costFigure(
     id: 'cost',
     title: 'Projected AWS cost',
     method:
-      'projectCost (lib/core/projection.ts) for 1,000 hosts × 10 workloads × 5 repetitions, lockstep, happy path: ' +
+      'projectCost (lib/core/projection/cost.ts) for 1,000 hosts × 10 workloads × 5 repetitions, lockstep, happy path: ' +
       'counted requests × us-east-1 list prices of ' +
       `${AWS_PRICES.readOn}, EC2 time excluded. Its DynamoDB count is checked against the real use cases on ` +
       `dynalite (ReturnConsumedCapacity) at ${m} hosts × 1 workload × 2 repetitions.`,

@@ -1,16 +1,12 @@
 /**
  * Figure 2 — Step Functions history budget: the real run.asl.json in aws-local-stepfunctions with Task
  * states that complete at once (no database, no processes), its interpreter events mapped to the AWS history
- * events of a Standard execution (lib/core/projection.ts), counted, and compared with the projection.
+ * events of a Standard execution (lib/core/projection/history-mapping.ts), counted, and compared with the projection.
  */
-import {
-  HISTORY_EVENT_BUDGET,
-  HISTORY_EVENT_LIMIT,
-  type HistoryCount,
-  type HistoryProjection,
-  projectHistory,
-  type RunShape,
-} from '../../lib/core/projection.js';
+import { HISTORY_EVENT_BUDGET, HISTORY_EVENT_LIMIT } from '../../lib/core/projection/history-budget.js';
+import type { HistoryCount } from '../../lib/core/projection/history-counter.js';
+import { type HistoryProjection, projectHistory } from '../../lib/core/projection/history-projection.js';
+import type { RunShape } from '../../lib/core/projection/run-shape.js';
 import { type InstantHistory, instantHistory } from '../lib/instant-run.js';
 import { type FigureResult, measured } from '../lib/report.js';
 import { round } from '../lib/stats.js';
@@ -99,7 +95,7 @@ export async function historyFigure(): Promise<FigureResult> {
     method:
       'run.asl.json executed by aws-local-stepfunctions for 1,000 hosts × 10 workloads × 5 repetitions with ' +
       'instant Task states, in lockstep and in free; every interpreter event mapped to AWS Standard history events ' +
-      '(STATE_HISTORY, EXECUTION_HISTORY and CHILD_EXECUTION_HISTORY in lib/core/projection.ts) and counted per ' +
+      '(STATE_HISTORY, EXECUTION_HISTORY and CHILD_EXECUTION_HISTORY in lib/core/projection/history-mapping.ts) and counted per ' +
       "execution: in free the run's execution and each host's child execution of the Distributed Map.",
     measurements: [
       measured(

@@ -27,7 +27,7 @@ import { onInvocationStatus } from '../../lib/app/on-invocation-status.js';
 import { planRun } from '../../lib/app/plan-run.js';
 import { type RunCommandInput, runCommand } from '../../lib/app/run-command.js';
 import type { Deps } from '../../lib/core/ports.js';
-import { COST_ASSUMPTIONS } from '../../lib/core/projection.js';
+import { COST_ASSUMPTIONS } from '../../lib/core/projection/cost-assumptions.js';
 import type { CatalogEntry } from '../../lib/core/run.js';
 
 const SSM_BATCH = 50;

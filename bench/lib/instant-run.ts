@@ -7,7 +7,7 @@
 import '../../lib/adapters/local/polyfills.js';
 import { StateMachine } from 'aws-local-stepfunctions';
 import { loadRunDefinition, taskFunctions } from '../../lib/adapters/local/workflow-definition.js';
-import { type HistoryCount, HistoryCounter } from '../../lib/core/projection.js';
+import { type HistoryCount, HistoryCounter } from '../../lib/core/projection/history-counter.js';
 
 /** What the simulated PlanRun returns: the workloads to iterate and, for free, the hosts. */
 export type InstantPlan = {

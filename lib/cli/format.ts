@@ -1,7 +1,6 @@
 /**
- * Text formatting for people: aligned tables, durations, metric lists. Scripts use `--json` instead.
+ * Text formatting for people: aligned tables, durations, numbers. Scripts use `--json` instead.
  */
-import type { Metric } from '../core/plugins/types.js';
 
 const ANSI_SGR = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, 'g');
 
@@ -34,12 +33,4 @@ export function formatNumber(value: number): string {
   if (abs >= 1e6 || abs < 1e-3) return value.toExponential(3);
   if (abs >= 100) return value.toFixed(0);
   return value.toPrecision(4).replace(/\.?0+$/, '');
-}
-
-export function formatMetrics(metrics: readonly Metric[] | undefined, limit = 4): string {
-  if (!metrics || metrics.length === 0) return '-';
-  const shown = metrics
-    .slice(0, limit)
-    .map((m) => `${m.name}=${formatNumber(m.value)}${m.unit ? ` ${m.unit}` : ''}`);
-  return metrics.length > limit ? `${shown.join(', ')}, +${metrics.length - limit}` : shown.join(', ');
 }

@@ -1,21 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { instantHistory } from '../../bench/lib/instant-run.js';
+import { dynamoRequests } from '../../lib/adapters/dynamodb/request-model.js';
 import { loadRunDefinition } from '../../lib/adapters/local/workflow-definition.js';
 import { PlanValidationError } from '../../lib/core/errors.js';
 import { parsePlan } from '../../lib/core/plan.js';
 import { plugins } from '../../lib/core/plugins/index.js';
-import {
-  AWS_PRICES,
-  assertHistoryBudget,
-  COST_ASSUMPTIONS,
-  dynamoRequests,
-  HistoryCounter,
-  type HistoryProjection,
-  projectCost,
-  projectHistory,
-  type RunShape,
-  runShape,
-} from '../../lib/core/projection.js';
+import { projectCost } from '../../lib/core/projection/cost.js';
+import { COST_ASSUMPTIONS } from '../../lib/core/projection/cost-assumptions.js';
+import { assertHistoryBudget } from '../../lib/core/projection/history-budget.js';
+import { HistoryCounter } from '../../lib/core/projection/history-counter.js';
+import { type HistoryProjection, projectHistory } from '../../lib/core/projection/history-projection.js';
+import { AWS_PRICES } from '../../lib/core/projection/prices.js';
+import { type RunShape, runShape } from '../../lib/core/projection/run-shape.js';
 import { CliHarness } from '../support/cli.js';
 
 const definition = loadRunDefinition();
@@ -218,7 +214,7 @@ describe('Function: projectHistory', () => {
 
 describe('Function: projectCost', () => {
   it('prices a fixed 2-host, 1-repetition run from its counted requests', () => {
-    const cost = projectCost({ ...shape([1]), hosts: 2 });
+    const cost = projectCost({ ...shape([1]), hosts: 2 }, dynamoRequests);
 
     expect(cost.usage).toMatchObject({
       hostTasks: 2,
@@ -244,8 +240,8 @@ describe('Function: projectCost', () => {
   });
 
   it("bills free for its host executions and for each host's one-host commands", () => {
-    const lockstep = projectCost({ ...shape([1]), hosts: 2 });
-    const free = projectCost({ ...shape([1]), hosts: 2 }, 'free');
+    const lockstep = projectCost({ ...shape([1]), hosts: 2 }, dynamoRequests);
+    const free = projectCost({ ...shape([1]), hosts: 2 }, dynamoRequests, 'free');
 
     // the run's 10 transitions and 8 in each host's execution; 40 + 2 × 38 history events
     expect(free.usage).toMatchObject({ stateTransitions: 26, historyEvents: 116, ssmInvocations: 2 });
@@ -257,7 +253,7 @@ describe('Function: projectCost', () => {
       'on-invocation-status': 4,
       'finalize-run': 1,
     });
-    const freeRows = dynamoRequests({ ...shape([1]), hosts: 2 }, COST_ASSUMPTIONS.itemBytes, 'free');
+    const freeRows = dynamoRequests({ ...shape([1]), hosts: 2 }, 'free', COST_ASSUMPTIONS.itemBytes);
     expect(freeRows.find((r) => r.request === 'journal PutItem CMD#')?.calls).toBe(2);
     expect(freeRows.find((r) => r.request === "journal GetItem TASK# (the host's)")?.calls).toBe(2);
     expect(free.usage.dynamo.requests).toBeGreaterThan(lockstep.usage.dynamo.requests);

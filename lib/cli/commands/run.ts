@@ -5,7 +5,7 @@
  */
 import type { Command } from 'commander';
 import { UsageError } from '../../core/errors.js';
-import { assertHistoryBudget } from '../../core/projection.js';
+import { assertHistoryBudget } from '../../core/projection/history-budget.js';
 import { runnableStatuses } from '../../core/task-state.js';
 import { assertAwsHosts, executeAwsRun } from '../aws-run.js';
 import { addTargetOptions, type TargetOptions, targetOf, withBackend } from '../backend.js';

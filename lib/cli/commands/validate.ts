@@ -4,17 +4,18 @@
  * not fit one execution is refused here, before anything runs.
  */
 import type { Command } from 'commander';
+import { dynamoRequests } from '../../adapters/dynamodb/request-model.js';
 import { formatDuration } from '../../core/duration.js';
 import { estimatePlan } from '../../core/estimate.js';
+import { projectCost } from '../../core/projection/cost.js';
 import {
-  AWS_PRICES,
   assertHistoryBudget,
   HISTORY_EVENT_BUDGET,
   HISTORY_EVENT_LIMIT,
-  projectCost,
-  projectRunHistory,
-  runShape,
-} from '../../core/projection.js';
+} from '../../core/projection/history-budget.js';
+import { projectRunHistory } from '../../core/projection/history-projection.js';
+import { AWS_PRICES } from '../../core/projection/prices.js';
+import { runShape } from '../../core/projection/run-shape.js';
 import type { Io } from '../io.js';
 import { readPlanFile } from '../plan-file.js';
 
@@ -33,7 +34,9 @@ export function registerValidateCommand(program: Command, io: Io): void {
       const history = projectRunHistory(plan);
       const shape = runShape(plan);
       const cost =
-        shape.hosts === undefined ? undefined : projectCost({ ...shape, hosts: shape.hosts }, plan.strategy);
+        shape.hosts === undefined
+          ? undefined
+          : projectCost({ ...shape, hosts: shape.hosts }, dynamoRequests, plan.strategy);
       if (opts.json) {
         const projection = {
           history: {

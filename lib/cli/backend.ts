@@ -84,17 +84,27 @@ export async function withBackend<T>(
     return withEngine(io, options, (engine) => fn({ target: 'local', store: engine.deps, engine }));
   }
   const pollMs = pollMsOf(io);
-  const region = io.env.AWS_REGION ?? io.env.AWS_DEFAULT_REGION;
-  const stack = await connectStack({
-    stackName: options.stack ?? io.env.FLEETBENCH_STACK ?? DEFAULT_STACK_NAME,
-    ...(region ? { region } : {}),
-  });
+  const stack = await connectStack(awsLocation(io, options.stack));
   try {
     const store: RunStore = { journal: stack.journal, catalog: stack.catalog, clock: systemClock };
     return await fn({ target: 'aws', store, stack, pollMs });
   } finally {
     stack.close();
   }
+}
+
+/**
+ * The stack and region an aws command talks to: the `--stack` option, else FLEETBENCH_STACK, else the
+ * default name; the region as the AWS CLI reads it from the environment (unset: the SDK's profile chain).
+ * @example
+ * connectStack(awsLocation(io, options.stack)); // { stackName: 'Fleetbench', region: 'eu-west-1' }
+ */
+export function awsLocation(io: Io, stack: string | undefined): { stackName: string; region?: string } {
+  const region = io.env.AWS_REGION ?? io.env.AWS_DEFAULT_REGION;
+  return {
+    stackName: stack ?? io.env.FLEETBENCH_STACK ?? DEFAULT_STACK_NAME,
+    ...(region ? { region } : {}),
+  };
 }
 
 function pollMsOf(io: Io): number {

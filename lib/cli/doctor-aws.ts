@@ -10,23 +10,30 @@ import { Ec2HostProvider } from '../adapters/aws/ec2-host-provider.js';
 import { FleetbenchError } from '../core/errors.js';
 import type { Plan } from '../core/plan.js';
 import type { HostProvider } from '../core/ports.js';
-import type { DoctorCheck } from './doctor-checks.js';
+import type { DoctorCheck } from './doctor-check.js';
 
 export type AwsCheckOptions = {
   readonly stackName?: string;
+  /** The region the command resolved (AWS_REGION, AWS_DEFAULT_REGION); unset, the SDK's own chain. */
+  readonly region?: string;
   readonly plan?: Plan;
   /** Seams for tests; the defaults reach the real account. */
   readonly connect?: (options: {
     stackName?: string;
+    region?: string;
   }) => Promise<Pick<DeployedStack, 'stackName' | 'outputs' | 'close'>>;
   readonly hostProvider?: () => HostProvider;
 };
 
 export async function awsChecks(options: AwsCheckOptions): Promise<DoctorCheck[]> {
   const connect = options.connect ?? connectStack;
+  const region = options.region === undefined ? {} : { region: options.region };
   let stack: Pick<DeployedStack, 'stackName' | 'outputs' | 'close'>;
   try {
-    stack = await connect(options.stackName === undefined ? {} : { stackName: options.stackName });
+    stack = await connect({
+      ...(options.stackName === undefined ? {} : { stackName: options.stackName }),
+      ...region,
+    });
   } catch (error) {
     if (!(error instanceof FleetbenchError)) throw error;
     return [
@@ -46,6 +53,8 @@ export async function awsChecks(options: AwsCheckOptions): Promise<DoctorCheck[]
       detail: `deployed; state machine ${stack.outputs.stateMachineArn.split(':').at(-1) ?? ''}`,
     },
   ];
+  // The host checks' clients, made only when the plan names EC2 hosts, for the same region as the stack's.
+  const clients: { destroy(): void }[] = [];
   try {
     const hosts = options.plan?.hosts;
     if (!hosts) return checks;
@@ -70,8 +79,7 @@ export async function awsChecks(options: AwsCheckOptions): Promise<DoctorCheck[]
         },
       ];
     }
-    const provider =
-      options.hostProvider?.() ?? new Ec2HostProvider({ ec2: new EC2Client({}), ssm: new SSMClient({}) });
+    const provider = options.hostProvider?.() ?? ec2HostProvider(region, clients);
     const resolved = await provider.resolve('doctor', hosts);
     if (resolved.length === 0) {
       return [
@@ -100,6 +108,15 @@ export async function awsChecks(options: AwsCheckOptions): Promise<DoctorCheck[]
       ),
     ];
   } finally {
+    for (const client of clients) client.destroy();
     stack.close();
   }
+}
+
+/** The EC2 host provider Plan run uses, on clients for `region`; `clients` collects them to be closed. */
+function ec2HostProvider(region: { region?: string }, clients: { destroy(): void }[]): HostProvider {
+  const ec2 = new EC2Client(region);
+  const ssm = new SSMClient(region);
+  clients.push(ec2, ssm);
+  return new Ec2HostProvider({ ec2, ssm });
 }

@@ -14,23 +14,12 @@ import type { Plan } from '../core/plan.js';
 import type { WorkloadPlugin } from '../core/plugins/types.js';
 import type { Target } from '../core/run.js';
 import { awsChecks } from './doctor-aws.js';
+import type { DoctorCheck } from './doctor-check.js';
 
 export const MIN_NODE_MAJOR = 20;
 
 /** What sh -c uses when PATH is unset (glibc's confstr(_CS_PATH) plus the sbin directories). */
 export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
-
-export type CheckStatus = 'OK' | 'MISSING' | 'FAILED';
-
-export type DoctorCheck = {
-  readonly check: string;
-  readonly status: CheckStatus;
-  readonly detail: string;
-  /** The command that fixes it, when there is one. */
-  readonly fix?: string;
-  /** Packages to install, so the CLI can print one install line for everything missing. */
-  readonly packages?: readonly string[];
-};
 
 /** A tool some plugins need; `plugins` names them for the report. */
 export type ToolRequirement = {
@@ -229,8 +218,9 @@ export type LocalCheckContext = {
   readonly osRelease: string | undefined;
   /** The plugins whose tools to check: the plan's, or every plugin. */
   readonly plugins: readonly WorkloadPlugin[];
-  /** aws: the stack to check, and the plan whose hosts to check. */
+  /** aws: the stack to check, its region, and the plan whose hosts to check. */
   readonly stackName?: string;
+  readonly region?: string;
   readonly plan?: Plan;
 };
 
@@ -253,6 +243,7 @@ export const DOCTOR_TARGETS: Record<Target, (context: LocalCheckContext) => Prom
   aws: (context) =>
     awsChecks({
       ...(context.stackName !== undefined ? { stackName: context.stackName } : {}),
+      ...(context.region !== undefined ? { region: context.region } : {}),
       ...(context.plan !== undefined ? { plan: context.plan } : {}),
     }),
 };

@@ -44,6 +44,26 @@ describe('Function: awsChecks', () => {
     ]);
   });
 
+  it('connects to the stack in the region the command resolved, and closes it', async () => {
+    // Prepare
+    const asked: { stackName?: string; region?: string }[] = [];
+    let closed = 0;
+
+    // Act
+    await awsChecks({
+      stackName: 'Bench',
+      region: 'eu-west-1',
+      connect: async (options) => {
+        asked.push(options);
+        return { ...(stack as object), close: () => void closed++ } as never;
+      },
+    });
+
+    // Assess
+    expect(asked).toStrictEqual([{ stackName: 'Bench', region: 'eu-west-1' }]);
+    expect(closed).toBe(1);
+  });
+
   it("checks each of the plan's hosts for SSM reachability, with the fix for the silent one", async () => {
     const checks = await awsChecks({
       connect: async () => stack,

@@ -10,14 +10,10 @@ import { plugins as registry } from '../../core/plugins/index.js';
 import type { WorkloadPlugin } from '../../core/plugins/types.js';
 import { stableJson } from '../../core/report/stable-json.js';
 import type { Target } from '../../core/run.js';
+import { awsLocation } from '../backend.js';
 import { dataDirOf, globalOptions } from '../context.js';
-import {
-  DEFAULT_PATH,
-  DOCTOR_TARGETS,
-  type DoctorCheck,
-  installAllCommand,
-  packageManagerOf,
-} from '../doctor-checks.js';
+import type { DoctorCheck } from '../doctor-check.js';
+import { DEFAULT_PATH, DOCTOR_TARGETS, installAllCommand, packageManagerOf } from '../doctor-checks.js';
 import { table } from '../format.js';
 import { CliExit, type Io, paint } from '../io.js';
 import { readPlanFile } from '../plan-file.js';
@@ -67,7 +63,7 @@ export function registerDoctorCommand(program: Command, io: Io): void {
         path: plan?.env.PATH ?? io.env.PATH ?? DEFAULT_PATH,
         osRelease: release,
         plugins: used,
-        ...(opts.stack !== undefined ? { stackName: opts.stack } : {}),
+        ...(target === 'aws' ? awsLocation(io, opts.stack) : {}),
         ...(plan !== undefined ? { plan } : {}),
       });
       const ok = checks.every((c) => c.status === 'OK');

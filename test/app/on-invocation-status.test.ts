@@ -5,7 +5,7 @@ import { type PlanRunOutput, planRun } from '../../lib/app/plan-run.js';
 import { runCommand } from '../../lib/app/run-command.js';
 import type { InvocationResult, InvocationStatus } from '../../lib/core/run.js';
 import { startTestDynalite, type TestDynalite } from '../support/dynalite.js';
-import { fakeDeps } from '../support/fake-deps.js';
+import { dynaliteDeps } from '../support/dynalite-deps.js';
 
 const HOSTS = ['host-1', 'host-2', 'host-3'];
 const PLAN = {
@@ -27,7 +27,7 @@ async function runInFlight() {
   runs += 1;
   const runId = `events-20261123-100000-${runs.toString(36).padStart(4, '0')}`;
   const outputs = Object.fromEntries(HOSTS.map((h, i) => [`out/${h}`, `noise\n{"value": ${i + 1}}\n`]));
-  const { deps, recorded } = fakeDeps(db, outputs);
+  const { deps, recorded } = dynaliteDeps(db, outputs);
   const hosts = {
     resolve: async () => HOSTS.map((h) => ({ id: h, name: h })),
     checkConnectivity: async (hs: readonly { id: string; name: string }[]) => ({

@@ -6,7 +6,7 @@ import { commandIdFor } from '../../lib/core/command-id.js';
 import { StepFailedError } from '../../lib/core/errors.js';
 import type { CommandRequest } from '../../lib/core/ports.js';
 import { startTestDynalite, type TestDynalite } from '../support/dynalite.js';
-import { fakeDeps } from '../support/fake-deps.js';
+import { dynaliteDeps } from '../support/dynalite-deps.js';
 
 const HOSTS = ['host-1', 'host-2', 'host-3'];
 
@@ -22,7 +22,7 @@ afterAll(async () => db.stop());
 async function freeRun(failurePolicy: { failFast?: boolean; maxFailedPercent?: number }) {
   runs += 1;
   const runId = `free-20261123-100000-${runs.toString(36).padStart(4, '0')}`;
-  const { deps } = fakeDeps(db);
+  const { deps } = dynaliteDeps(db);
   const sent: CommandRequest[] = [];
   const full = {
     ...deps,

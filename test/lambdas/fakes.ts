@@ -18,6 +18,7 @@ function strict<T extends object>(name: string, part: Partial<T> = {}): T {
   }) as T;
 }
 
+/** Strict Deps: only the calls a test sets up answer (use-case tests use support/dynalite-deps.ts's real repositories). */
 export function fakeDeps(parts: Parts = {}): Deps {
   return {
     journal: strict('journal', parts.journal),

@@ -22,7 +22,7 @@ import { ConflictError, RunCannotStartError } from '../../../lib/core/errors.js'
 import { HostCapacityError } from '../../../lib/core/host-lifecycle.js';
 import type { Deps } from '../../../lib/core/ports.js';
 import { startTestDynalite, type TestDynalite } from '../../support/dynalite.js';
-import { fakeDeps } from '../../support/fake-deps.js';
+import { dynaliteDeps } from '../../support/dynalite-deps.js';
 import { awsError, noWait, recordingLogger } from './aws-fakes.js';
 import { AL2023, FakeFleet, manualClock, PROFILE_ARN } from './ec2-fake-fleet.js';
 
@@ -81,7 +81,7 @@ beforeEach(() => {
   events = [];
   log = recordingLogger();
   deps = {
-    ...fakeDeps(db).deps,
+    ...dynaliteDeps(db).deps,
     hosts: new Ec2HostProvider({
       ec2: new EC2Client({ region: 'us-east-1' }),
       ssm: new SSMClient({ region: 'us-east-1' }),

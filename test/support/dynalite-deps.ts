@@ -1,6 +1,7 @@
 /**
  * Deps for use-case tests: the real DynamoDB repositories over an in-memory dynalite, and recording
- * fakes for the ports a test wants to watch (callbacks, events, outputs, runner).
+ * fakes for the ports a test wants to watch (callbacks, events, outputs, runner). Handler tests use
+ * test/lambdas/fakes.ts's `fakeDeps` instead: every port a strict fake that fails on any call not set up.
  */
 import type { CloudEvent } from '../../lib/core/cloudevents.js';
 import type { Deps, TaskCallbacks } from '../../lib/core/ports.js';
@@ -12,7 +13,11 @@ export type Recorded = {
   readonly cancels: { commandId: string; hosts: string[] }[];
 };
 
-export function fakeDeps(
+/**
+ * @example
+ * const { deps, recorded } = dynaliteDeps(db, { 's3://out/stdout': '42' });
+ */
+export function dynaliteDeps(
   db: TestDynalite,
   outputs: Record<string, string> = {},
   now = new Date('2026-11-23T10:00:00.000Z'),

@@ -3,7 +3,7 @@ import { onInvocationStatus } from '../../lib/app/on-invocation-status.js';
 import { planRun } from '../../lib/app/plan-run.js';
 import { runCommand } from '../../lib/app/run-command.js';
 import { commandIdFor } from '../../lib/core/command-id.js';
-import { StepFailedError } from '../../lib/core/errors.js';
+import { FailFastError, StepFailedError, StopRequestedError } from '../../lib/core/errors.js';
 import type { CommandRequest } from '../../lib/core/ports.js';
 import { startTestDynalite, type TestDynalite } from '../support/dynalite.js';
 import { dynaliteDeps } from '../support/dynalite-deps.js';
@@ -18,10 +18,13 @@ beforeAll(async () => {
 });
 afterAll(async () => db.stop());
 
-/** A planned free run on three hosts whose global setup is done; every SSM-like request is recorded. */
-async function freeRun(failurePolicy: { failFast?: boolean; maxFailedPercent?: number }) {
+/** A planned run on three hosts whose global setup is done; every SSM-like request is recorded. */
+async function plannedRun(
+  strategy: 'lockstep' | 'free',
+  failurePolicy: { failFast?: boolean; maxFailedPercent?: number },
+) {
   runs += 1;
-  const runId = `free-20261123-100000-${runs.toString(36).padStart(4, '0')}`;
+  const runId = `${strategy}-20261123-100000-${runs.toString(36).padStart(4, '0')}`;
   const { deps } = dynaliteDeps(db);
   const sent: CommandRequest[] = [];
   const full = {
@@ -44,9 +47,9 @@ async function freeRun(failurePolicy: { failFast?: boolean; maxFailedPercent?: n
   const planned = await planRun(full, {
     runId,
     plan: {
-      name: 'free',
+      name: strategy,
       hosts: { local: HOSTS },
-      strategy: 'free',
+      strategy,
       repetitions: 2,
       failurePolicy,
       workloads: [
@@ -55,6 +58,38 @@ async function freeRun(failurePolicy: { failFast?: boolean; maxFailedPercent?: n
     },
   });
   await runCommand(full, { runId, phase: 'globalSetup', taskToken: 'setup' });
+  return { runId, planned, sent, deps: full };
+}
+
+/** A planned lockstep run: each repetition is one command for every host, reported host by host. */
+async function lockstepRun(failurePolicy: { failFast?: boolean; maxFailedPercent?: number }) {
+  const run = await plannedRun('lockstep', failurePolicy);
+  const repetition = async (rep: number, failed: readonly string[] = []) => {
+    const out = await runCommand(run.deps, {
+      runId: run.runId,
+      phase: 'repetition',
+      workload: 'w',
+      rep,
+      taskToken: `rep-${rep}`,
+    });
+    for (const host of HOSTS) {
+      const status = failed.includes(host) ? 'Failed' : 'Success';
+      await onInvocationStatus(run.deps, {
+        runId: run.runId,
+        commandId: commandIdFor({ attempt: 1, phase: 'repetition', workload: 'w', rep }),
+        hostId: host,
+        status,
+        exitCode: status === 'Success' ? 0 : 3,
+      });
+    }
+    return out;
+  };
+  return { ...run, repetition };
+}
+
+/** A planned free run on three hosts whose global setup is done; every SSM-like request is recorded. */
+async function freeRun(failurePolicy: { failFast?: boolean; maxFailedPercent?: number }) {
+  const { runId, planned, sent, deps: full } = await plannedRun('free', failurePolicy);
   /** Runs one host's repetition and reports its result. */
   const repetition = async (host: string, rep: number, status: 'Success' | 'Failed') => {
     const out = await runCommand(full, {
@@ -120,5 +155,90 @@ describe('Use case: runCommand (strategy free)', () => {
       skipped: 'workload w did not start',
     });
     await expect(teardown('host-1')).resolves.toEqual({ commandId: 'a1.teardown.w.host-1', hosts: 1 });
+  });
+});
+
+describe('Use case: runCommand (strategy lockstep)', () => {
+  it('sends each repetition to every host as one command and marks their tasks RUNNING', async () => {
+    // Prepare
+    const { runId, sent, deps } = await lockstepRun({});
+
+    // Act
+    const out = await runCommand(deps, {
+      runId,
+      phase: 'repetition',
+      workload: 'w',
+      rep: 1,
+      taskToken: 'rep-1',
+    });
+
+    // Assess
+    expect(out).toEqual({ commandId: 'a1.repetition.w.1', hosts: 3 });
+    expect(sent.at(-1)?.hosts.map((h) => h.name)).toEqual(HOSTS);
+    const tasks = await deps.journal.listTasks(runId, { workload: 'w', rep: 1 });
+    expect(tasks.map((t) => [t.host, t.status, t.commandId])).toEqual(
+      HOSTS.map((h) => [h, 'RUNNING', 'a1.repetition.w.1']),
+    );
+  });
+
+  it('does not send a retried invocation of a step again once its command was sent', async () => {
+    // Prepare: the workload ran, and its teardown was sent once
+    const { runId, sent, deps, repetition } = await lockstepRun({});
+    await repetition(1);
+    const input = { runId, phase: 'teardown', workload: 'w', taskToken: 'td' } as const;
+    await runCommand(deps, input);
+    const before = sent.length;
+
+    // Act
+    const retried = await runCommand(deps, input);
+
+    // Assess
+    expect(retried).toEqual({ commandId: 'a1.teardown.w', hosts: 3 });
+    expect(sent).toHaveLength(before);
+  });
+
+  it('ends the workload for every host once a repetition failed on more than maxFailedPercent', async () => {
+    const { repetition } = await lockstepRun({ maxFailedPercent: 50 });
+
+    await repetition(1, ['host-1', 'host-2']);
+
+    await expect(repetition(2)).rejects.toBeInstanceOf(StepFailedError);
+  });
+
+  it('keeps going while the failures stay within maxFailedPercent', async () => {
+    const { repetition } = await lockstepRun({ maxFailedPercent: 50 });
+
+    await repetition(1, ['host-1']);
+
+    await expect(repetition(2)).resolves.toEqual({ commandId: 'a1.repetition.w.2', hosts: 3 });
+  });
+
+  it('starts nothing cancellable after fail-fast fired, and still tears down', async () => {
+    const { runId, deps, repetition } = await lockstepRun({ failFast: true });
+
+    await repetition(1, ['host-3']);
+
+    await expect(repetition(2)).rejects.toBeInstanceOf(FailFastError);
+    await expect(
+      runCommand(deps, { runId, phase: 'teardown', workload: 'w', taskToken: 'td' }),
+    ).resolves.toEqual({ commandId: 'a1.teardown.w', hosts: 3 });
+  });
+
+  it('refuses a repetition once a stop was requested, and still tears down', async () => {
+    const { runId, deps } = await lockstepRun({});
+    await runCommand(deps, { runId, phase: 'repetition', workload: 'w', rep: 1, taskToken: 'rep-1' });
+    await deps.catalog.requestStop(runId, {
+      requestedAt: 't',
+      requestedBy: 'test',
+      reason: 'r',
+      force: false,
+    });
+
+    await expect(
+      runCommand(deps, { runId, phase: 'repetition', workload: 'w', rep: 2, taskToken: 'rep-2' }),
+    ).rejects.toBeInstanceOf(StopRequestedError);
+    await expect(
+      runCommand(deps, { runId, phase: 'teardown', workload: 'w', taskToken: 'td' }),
+    ).resolves.toEqual({ commandId: 'a1.teardown.w', hosts: 3 });
   });
 });

@@ -6,6 +6,7 @@
  * and publishes `run.finished`.
  */
 import { hostKept, runFinished } from '../core/cloudevents.js';
+import { isOfAttempt } from '../core/command-id.js';
 import { type ControllerState, isStopping } from '../core/controller-state.js';
 import { WorkflowErrorName } from '../core/errors.js';
 import type { Deps } from '../core/ports.js';
@@ -33,9 +34,8 @@ export type FinalizeOutput = {
 
 export async function finalizeRun(deps: Deps, input: FinalizeInput): Promise<FinalizeOutput> {
   const { meta, entry } = await loadRun(deps, input.runId);
-  const attemptPrefix = `a${meta.attempt}.`;
   const commands = (await deps.journal.listCommands(meta.runId)).filter((c) =>
-    c.commandId.startsWith(attemptPrefix),
+    isOfAttempt(c.commandId, meta.attempt),
   );
   const unconfirmed = commands
     .filter((c) => c.status === 'DONE' && c.cancellable)

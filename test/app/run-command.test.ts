@@ -1,69 +1,21 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { onInvocationStatus } from '../../lib/app/on-invocation-status.js';
-import { planRun } from '../../lib/app/plan-run.js';
 import { runCommand } from '../../lib/app/run-command.js';
 import { commandIdFor } from '../../lib/core/command-id.js';
 import { FailFastError, StepFailedError, StopRequestedError } from '../../lib/core/errors.js';
-import type { CommandRequest } from '../../lib/core/ports.js';
 import { startTestDynalite, type TestDynalite } from '../support/dynalite.js';
-import { dynaliteDeps } from '../support/dynalite-deps.js';
-
-const HOSTS = ['host-1', 'host-2', 'host-3'];
+import { HOSTS, plannedRun } from '../support/planned-run.js';
 
 let db: TestDynalite;
-let runs = 0;
 
 beforeAll(async () => {
   db = await startTestDynalite();
 });
 afterAll(async () => db.stop());
 
-/** A planned run on three hosts whose global setup is done; every SSM-like request is recorded. */
-async function plannedRun(
-  strategy: 'lockstep' | 'free',
-  failurePolicy: { failFast?: boolean; maxFailedPercent?: number },
-) {
-  runs += 1;
-  const runId = `${strategy}-20261123-100000-${runs.toString(36).padStart(4, '0')}`;
-  const { deps } = dynaliteDeps(db);
-  const sent: CommandRequest[] = [];
-  const full = {
-    ...deps,
-    hosts: {
-      resolve: async () => HOSTS.map((h) => ({ id: h, name: h })),
-      checkConnectivity: async (hs: readonly { id: string; name: string }[]) => ({
-        reachable: [...hs],
-        unreachable: [],
-      }),
-    },
-    runner: {
-      ...deps.runner,
-      send: async (request: CommandRequest) => {
-        sent.push(request);
-        return { providerIds: [request.commandId] };
-      },
-    },
-  };
-  const planned = await planRun(full, {
-    runId,
-    plan: {
-      name: strategy,
-      hosts: { local: HOSTS },
-      strategy,
-      repetitions: 2,
-      failurePolicy,
-      workloads: [
-        { name: 'w', plugin: 'shell', options: { command: 'bench' }, teardown: ['rm -rf scratch'] },
-      ],
-    },
-  });
-  await runCommand(full, { runId, phase: 'globalSetup', taskToken: 'setup' });
-  return { runId, planned, sent, deps: full };
-}
-
 /** A planned lockstep run: each repetition is one command for every host, reported host by host. */
 async function lockstepRun(failurePolicy: { failFast?: boolean; maxFailedPercent?: number }) {
-  const run = await plannedRun('lockstep', failurePolicy);
+  const run = await plannedRun(db, 'lockstep', failurePolicy);
   const repetition = async (rep: number, failed: readonly string[] = []) => {
     const out = await runCommand(run.deps, {
       runId: run.runId,
@@ -89,7 +41,7 @@ async function lockstepRun(failurePolicy: { failFast?: boolean; maxFailedPercent
 
 /** A planned free run on three hosts whose global setup is done; every SSM-like request is recorded. */
 async function freeRun(failurePolicy: { failFast?: boolean; maxFailedPercent?: number }) {
-  const { runId, planned, sent, deps: full } = await plannedRun('free', failurePolicy);
+  const { runId, planned, sent, deps: full } = await plannedRun(db, 'free', failurePolicy);
   /** Runs one host's repetition and reports its result. */
   const repetition = async (host: string, rep: number, status: 'Success' | 'Failed') => {
     const out = await runCommand(full, {

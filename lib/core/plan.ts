@@ -4,6 +4,10 @@
  * ignored — and it normalises (durations to seconds, defaults filled), so a stored plan validates again
  * to itself and `resume` rehydrates exactly what ran. Errors report only the first issue, as one line
  * naming the field path the way a user reads it and, for YAML, the `file:line:column` of the node.
+ *
+ * One concept in one file although it is long: the schema, the wording of its errors and the locating of
+ * those errors in the file are one contract with the user (docs/plan.md), they change together with every
+ * new field, and the error map and locator read the schema's own issue parameters.
  */
 import { createHash } from 'node:crypto';
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Node as YamlNode } from 'yaml';

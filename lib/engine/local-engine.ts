@@ -1,6 +1,7 @@
 /**
- * The embedded engine: runs `statemachines/run.asl.json` with aws-local-stepfunctions and binds every Task
- * state to the same lib/app use case its Lambda runs on aws. The journal and catalog are the DynamoDB
+ * The embedded engine, the local target's composition root (as lambdas/ is the aws target's): the one place
+ * that builds the local adapters and binds them to the use cases. It runs `statemachines/run.asl.json` with
+ * aws-local-stepfunctions and binds every Task state to the same lib/app use case its Lambda runs on aws. The journal and catalog are the DynamoDB
  * repositories over an embedded dynalite; hosts are local workers; task tokens are promises.
  *
  * It also plays the parts EventBridge plays on aws: it feeds each host's result to on-invocation-status,

@@ -15,6 +15,11 @@
  * host moves only from the state it was read in. The only
  * unconditional writes are the batch writes of putTasks/markRunning (BatchWriteItem takes no condition),
  * whose callers own the tasks they write (a new run's tasks; the tasks a command is about to run).
+ *
+ * One concept in one file although it is long: the JournalRepo port, one method per journal operation,
+ * each a request with its condition beside it (the key schema, batching, caching and concurrency live in
+ * the files named above). Splitting the methods by item kind would part conditions that guard each other,
+ * such as recordTaskResult's and the repetition outcomes a command recounts.
  */
 import {
   type DynamoDBDocumentClient,

@@ -1,7 +1,7 @@
 /**
  * The real run.asl.json in aws-local-stepfunctions with Task states that complete at once (no database, no
  * processes), its interpreter events mapped to AWS history events per execution by `HistoryCounter`. The
- * history figure (bench/figures/history.ts) and the projection tests (test/core/projection.test.ts) both
+ * history figure (bench/figures/history.ts) and the projection tests (test/core/projection/history.test.ts) both
  * count with it.
  */
 import '../../lib/adapters/local/polyfills.js';

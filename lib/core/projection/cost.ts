@@ -131,7 +131,7 @@ export type CostProjection = {
   readonly excluded: readonly string[];
 };
 
-export const COST_EXCLUSIONS: readonly string[] = [
+const COST_EXCLUSIONS: readonly string[] = [
   'EC2 instance time (the hosts run the benchmark, whatever orchestrates it)',
   'storage (DynamoDB, S3, CloudWatch Logs retention) and data transfer',
   'monthly fixed costs: the reconcile schedule (8,640 invocations a month), CloudWatch custom metrics and dashboard',

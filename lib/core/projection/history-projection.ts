@@ -29,7 +29,7 @@ export type HistoryProjection =
   | { readonly strategy: Plan['strategy']; readonly implemented: false; readonly reason: string };
 
 /** Strategies run.asl.json implements. */
-export const WORKFLOW_STRATEGIES: readonly Plan['strategy'][] = ['lockstep', 'free'];
+const WORKFLOW_STRATEGIES: readonly Plan['strategy'][] = ['lockstep', 'free'];
 
 const size = (kind: StateKind): HistoryTotals => ({
   historyEvents: STATE_HISTORY[kind].entered.length + STATE_HISTORY[kind].exited.length,

@@ -1,7 +1,8 @@
 /**
  * The journal on DynamoDB (or dynalite locally): one partition per run, `pk = RUN#<runId>`, and
  * `sk = META | TASK#<workload>#<rep:04>#<host> | CMD#<commandId> | STATE#<iso-ts>#<seq:06> | HOST#<instanceId>`
- * (journal-keys.ts builds them; batch-requests.ts sends the batches, bounded-cache.ts keeps what never changes).
+ * (journal-keys.ts builds them; batch-requests.ts sends the batches, bounded-cache.ts keeps what never changes,
+ * map-limit.ts bounds the fan-outs, condition-failure.ts tells a lost condition from an error).
  * Items keep the record's fields as top-level attributes, so the console shows them as they are.
  *
  * A command is several items, so that no item grows with the fleet: `CMD#<id>` (its summary and the count

@@ -59,11 +59,10 @@ async function synth(region: string): Promise<string> {
 /** Every error and warning cfn-lint finds in a template, for a region. */
 async function cfnLint(template: string, region: string): Promise<Finding[]> {
   try {
-    const { stdout } = await run(
-      'cfn-lint',
-      ['--format', 'json', '--regions', region, '--', template],
-      { timeout: 120_000, maxBuffer: 16 * 1024 * 1024 },
-    );
+    const { stdout } = await run('cfn-lint', ['--format', 'json', '--regions', region, '--', template], {
+      timeout: 120_000,
+      maxBuffer: 16 * 1024 * 1024,
+    });
     return JSON.parse(stdout || '[]') as Finding[];
   } catch (error) {
     // cfn-lint exits non-zero when it finds something (2 error, 4 warning, 8 informational): the JSON is on stdout.
@@ -104,7 +103,9 @@ describe('cfn-lint on the synthesized stack', () => {
     expect(left).toEqual([]);
   });
 
-  it.each(REGIONS)('still finds each ignored rule in the %s template (an ignore with nothing to ignore goes)', (region) => {
+  it.each(
+    REGIONS,
+  )('still finds each ignored rule in the %s template (an ignore with nothing to ignore goes)', (region) => {
     const reported = new Set((findings.get(region) ?? []).map((f) => f.Rule.Id));
 
     expect(Object.keys(IGNORED_RULES).filter((id) => !reported.has(id))).toEqual([]);

@@ -141,7 +141,11 @@ async function createInstanceProfile(endpoint: string, name: string): Promise<st
       // moto routes a request to a service by the credential scope of its signature.
       authorization: `AWS4-HMAC-SHA256 Credential=testing/20260101/${MOTO_REGION}/iam/aws4_request, SignedHeaders=host, Signature=0`,
     },
-    body: new URLSearchParams({ Action: 'CreateInstanceProfile', InstanceProfileName: name, Version: '2010-05-08' }),
+    body: new URLSearchParams({
+      Action: 'CreateInstanceProfile',
+      InstanceProfileName: name,
+      Version: '2010-05-08',
+    }),
   });
   const text = await response.text();
   const arn = /<Arn>([^<]+)<\/Arn>/.exec(text)?.[1];
@@ -175,7 +179,10 @@ export function recordRequests(client: object): SentRequest[] {
   const sent: SentRequest[] = [];
   (client as MiddlewareClient).middlewareStack.add(
     (next, context) => async (args) => {
-      sent.push({ command: context.commandName ?? '?', input: { ...(args.input as Record<string, unknown>) } });
+      sent.push({
+        command: context.commandName ?? '?',
+        input: { ...(args.input as Record<string, unknown>) },
+      });
       return next(args);
     },
     { step: 'initialize', name: `record-${Math.random()}` },
@@ -195,7 +202,10 @@ export function answerLocally(
   (client as MiddlewareClient).middlewareStack.add(
     (next, context) => async (args) =>
       context.commandName === commandName
-        ? { output: { $metadata: {}, ...(await answer(args.input as Record<string, unknown>)) }, response: {} }
+        ? {
+            output: { $metadata: {}, ...(await answer(args.input as Record<string, unknown>)) },
+            response: {},
+          }
         : next(args),
     { step: 'initialize', name: `answer-${commandName}` },
   );

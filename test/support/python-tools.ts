@@ -34,9 +34,8 @@ export async function requireTool(tool: PythonTool, env: NodeJS.ProcessEnv = pro
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     const why = code === 'ENOENT' ? 'not found on PATH' : `it failed to start: ${(error as Error).message}`;
-    throw new MissingToolError(
-      `${tool} is not installed (${why}): ${install}, then run npm test again`,
-      { cause: error },
-    );
+    throw new MissingToolError(`${tool} is not installed (${why}): ${install}, then run npm test again`, {
+      cause: error,
+    });
   }
 }

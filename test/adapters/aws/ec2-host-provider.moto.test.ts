@@ -24,7 +24,12 @@ import { GetParameterCommand } from '@aws-sdk/client-ssm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Ec2HostProvider } from '../../../lib/adapters/aws/ec2-host-provider.js';
 import type { HostObservation } from '../../../lib/core/host-lifecycle.js';
-import { answerLocally, type MotoServer, recordRequests, startMotoServer } from '../../support/moto-server.js';
+import {
+  answerLocally,
+  type MotoServer,
+  recordRequests,
+  startMotoServer,
+} from '../../support/moto-server.js';
 import { noWait } from './aws-fakes.js';
 
 const AL2023 = '/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64';
@@ -221,9 +226,9 @@ describe('Class: Ec2HostProvider on moto', () => {
 
       expect(release).toHaveLength(2);
       expect(release.every((h) => h.status === 'terminating' || h.status === 'terminated')).toBe(true);
-      expect(managed.filter((h) => h.runId === 'smoke-20261206-050000-ab12' && h.status === 'active')).toHaveLength(
-        3,
-      );
+      expect(
+        managed.filter((h) => h.runId === 'smoke-20261206-050000-ab12' && h.status === 'active'),
+      ).toHaveLength(3);
     });
   });
 });

@@ -51,7 +51,9 @@ async function route(name: string, pattern: object, logGroupName: string): Promi
 
 async function loggedDetails(logGroupName: string): Promise<Record<string, unknown>[]> {
   const out = await moto.clients.logs.send(new FilterLogEventsCommand({ logGroupName }));
-  return (out.events ?? []).map((e) => (JSON.parse(e.message ?? '{}') as { detail: Record<string, unknown> }).detail);
+  return (out.events ?? []).map(
+    (e) => (JSON.parse(e.message ?? '{}') as { detail: Record<string, unknown> }).detail,
+  );
 }
 
 /** 23 CloudEvents of one run: started, then a state change per step. */
@@ -85,7 +87,11 @@ beforeAll(async () => {
   moto = await startMotoServer();
   await moto.clients.events.send(new CreateEventBusCommand({ Name: BUS }));
   await route('run-events', { source: [EVENT_SOURCE] }, RUN_EVENT_LOG);
-  await route('run-started', { source: [EVENT_SOURCE], 'detail-type': ['dev.fleetbench.run.started'] }, STARTED_LOG);
+  await route(
+    'run-started',
+    { source: [EVENT_SOURCE], 'detail-type': ['dev.fleetbench.run.started'] },
+    STARTED_LOG,
+  );
   await route(
     'stop-requests',
     { source: [STOP_REQUEST_EVENT.source], 'detail-type': [STOP_REQUEST_EVENT.detailType] },
@@ -104,11 +110,16 @@ describe('Class: EventBridgePublisher on moto', () => {
       const logger = recordingLogger();
       const events = runEvents();
 
-      await new EventBridgePublisher({ client: moto.clients.events, eventBusName: BUS, logger, retry: noWait() }).publish(
-        events,
-      );
+      await new EventBridgePublisher({
+        client: moto.clients.events,
+        eventBusName: BUS,
+        logger,
+        retry: noWait(),
+      }).publish(events);
 
-      const chunks = sent.filter((r) => r.command === 'PutEventsCommand').map((r) => (r.input.Entries as object[]).length);
+      const chunks = sent
+        .filter((r) => r.command === 'PutEventsCommand')
+        .map((r) => (r.input.Entries as object[]).length);
       expect(chunks).toEqual([10, 10, 3]);
       expect(logger.lines.filter((l) => l.level === 'error')).toEqual([]);
     });
@@ -116,9 +127,11 @@ describe('Class: EventBridgePublisher on moto', () => {
     it('delivers each CloudEvent whole to the run-event log, where RunEventLog reads the run back in order', async () => {
       const events = runEvents();
 
-      const read = await new RunEventLog({ logs: moto.clients.logs, logGroupName: RUN_EVENT_LOG, retry: noWait() }).read(
-        RUN,
-      );
+      const read = await new RunEventLog({
+        logs: moto.clients.logs,
+        logGroupName: RUN_EVENT_LOG,
+        retry: noWait(),
+      }).read(RUN);
 
       expect(read.map((r) => r.event)).toEqual(events);
     });

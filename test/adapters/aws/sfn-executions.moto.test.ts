@@ -83,7 +83,9 @@ describe('Class: SfnExecutions on moto', () => {
       const runId = 'cpu-20261206-050002-ab12';
       await executions.start({ plan, runId }, runId);
 
-      const error = await executions.start({ plan: { ...plan, repetitions: 3 }, runId }, runId).catch((e: unknown) => e);
+      const error = await executions
+        .start({ plan: { ...plan, repetitions: 3 }, runId }, runId)
+        .catch((e: unknown) => e);
 
       expect((error as Error).name).toBe('ExecutionAlreadyExists');
     });
@@ -94,9 +96,15 @@ describe('Class: SfnExecutions on moto', () => {
       const runId = 'cpu-20261206-050003-ab12';
       const executionArn = await executions.start({ plan, runId }, runId);
 
-      const before = { summary: await executions.describe(executionArn), alive: await executions.isDriverAlive({ executionArn }) };
+      const before = {
+        summary: await executions.describe(executionArn),
+        alive: await executions.isDriverAlive({ executionArn }),
+      };
       const stopped = await executions.stop(executionArn, 'fleetbench stop --force by cli:contract');
-      const after = { summary: await executions.describe(executionArn), alive: await executions.isDriverAlive({ executionArn }) };
+      const after = {
+        summary: await executions.describe(executionArn),
+        alive: await executions.isDriverAlive({ executionArn }),
+      };
 
       expect(before).toEqual({ summary: { status: 'RUNNING' }, alive: true });
       expect(stopped).toBe(true);

@@ -24,6 +24,7 @@ import {
   ListCommandsCommand,
 } from '@aws-sdk/client-ssm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { retryPolicy } from '../../../lib/adapters/aws/retry.js';
 import { S3OutputStore } from '../../../lib/adapters/aws/s3-output-store.js';
 import { hostScript, SsmCommandRunner } from '../../../lib/adapters/aws/ssm-command-runner.js';
 import {
@@ -47,7 +48,12 @@ beforeAll(async () => {
   moto = await startMotoServer();
   await moto.clients.s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
   const out = await moto.clients.ec2.send(
-    new RunInstancesCommand({ ImageId: 'ami-12c6146b', InstanceType: 't3.micro', MinCount: 120, MaxCount: 120 }),
+    new RunInstancesCommand({
+      ImageId: 'ami-12c6146b',
+      InstanceType: 't3.micro',
+      MinCount: 120,
+      MaxCount: 120,
+    }),
   );
   hosts = (out.Instances ?? []).map((i, n) => ({ id: i.InstanceId ?? '', name: `host-${n}` }));
 });
@@ -81,7 +87,9 @@ describe('Class: SsmCommandRunner on moto', () => {
 
       expect(providerIds).toHaveLength(3);
       const batches = sent.filter((r) => r.command === 'SendCommandCommand').map((r) => r.input.InstanceIds);
-      expect(batches).toEqual([hosts.slice(0, 50), hosts.slice(50, 100), hosts.slice(100)].map((b) => b.map((h) => h.id)));
+      expect(batches).toEqual(
+        [hosts.slice(0, 50), hosts.slice(50, 100), hosts.slice(100)].map((b) => b.map((h) => h.id)),
+      );
       for (const [n, providerId] of providerIds.entries()) {
         const kept = await moto.clients.ssm.send(new ListCommandsCommand({ CommandId: providerId }));
         const batch = hosts.slice(n * 50, n * 50 + 50);
@@ -102,13 +110,17 @@ describe('Class: SsmCommandRunner on moto', () => {
       const longId = `a1.repetition.${'w'.repeat(60)}.1`;
 
       const [short] = (await runner.send(request({ hosts: hosts.slice(0, 2) }))).providerIds;
-      const [long] = (await runner.send(request({ hosts: hosts.slice(0, 2), commandId: longId }))).providerIds;
+      const [long] = (await runner.send(request({ hosts: hosts.slice(0, 2), commandId: longId })))
+        .providerIds;
 
       const comment = async (id: string | undefined) =>
         (await moto.clients.ssm.send(new ListCommandsCommand({ CommandId: id }))).Commands?.[0]?.Comment;
-      expect(parseCommandComment(await comment(short))).toEqual({ runId: RUN, commandId: 'a1.repetition.cpu.3' });
+      expect(parseCommandComment(await comment(short))).toEqual({
+        runId: RUN,
+        commandId: 'a1.repetition.cpu.3',
+      });
       expect(parseCommandComment(await comment(long))).toBe('elided');
-      expect(await commandIdsFromPrefix(moto.clients.ssm, long ?? '', { ...noWait(), attempts: 1, baseMs: 1, maxMs: 1 })).toEqual({
+      expect(await commandIdsFromPrefix(moto.clients.ssm, long ?? '', retryPolicy(noWait()))).toEqual({
         runId: RUN,
         commandId: longId,
       });
@@ -119,13 +131,18 @@ describe('Class: SsmCommandRunner on moto', () => {
 describe('Class: S3OutputStore on moto', () => {
   const stdoutKey = (providerId: string, instanceId: string) =>
     `${outputKeyPrefix(RUN, 'a1.repetition.cpu.3')}/${providerId}/${instanceId}/awsrunShellScript/0.awsrunShellScript/stdout`;
-  const lines = Array.from({ length: 200 }, (_, n) => `line ${String(n).padStart(3, '0')} of stress-ng output`);
+  const lines = Array.from(
+    { length: 200 },
+    (_, n) => `line ${String(n).padStart(3, '0')} of stress-ng output`,
+  );
 
   beforeAll(async () => {
     await moto.clients.s3.send(
       new PutObjectCommand({ Bucket: BUCKET, Key: stdoutKey('cmd-1', 'i-1'), Body: `${lines.join('\n')}\n` }),
     );
-    await moto.clients.s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: stdoutKey('cmd-1', 'i-2'), Body: new Uint8Array() }));
+    await moto.clients.s3.send(
+      new PutObjectCommand({ Bucket: BUCKET, Key: stdoutKey('cmd-1', 'i-2'), Body: new Uint8Array() }),
+    );
   });
 
   it('reads a whole output object by the URL SSM reports for it', async () => {
@@ -170,7 +187,9 @@ describe('What moto 5.2.1 lacks (mocked tests cover it; move them here when this
     ],
   ])('%s is not implemented', async (_name, command) => {
     // moto answers an unknown action with an HTML page, which the SDK cannot read as an SSM answer.
-    const error = await moto.clients.ssm.send(command() as ListCommandInvocationsCommand).catch((e: unknown) => e);
+    const error = await moto.clients.ssm
+      .send(command() as ListCommandInvocationsCommand)
+      .catch((e: unknown) => e);
 
     expect(error).toBeInstanceOf(Error);
     expect((error as Error).message).toMatch(/not valid JSON|Deserialization/);

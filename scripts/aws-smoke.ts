@@ -40,6 +40,9 @@ import { EngineError, UsageError } from '../lib/core/errors.js';
 import type { HostRecord } from '../lib/core/host-lifecycle.js';
 import type { Plan } from '../lib/core/plan.js';
 
+// As the CLI does: the SDK's Node.js support notice is not the smoke test's to print.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const CLI = join(ROOT, 'bin/fleetbench.js');
 export const SMOKE_PLAN = 'examples/aws-smoke.yaml';
@@ -258,7 +261,7 @@ export function instanceSeconds(hosts: readonly HostRecord[], now: Date): number
 }
 
 /** The plan of run 2: the smoke plan's hosts, setup and teardown, and one workload that holds until stopped. */
-function holdingPlan(plan: Plan): Record<string, unknown> {
+export function holdingPlan(plan: Plan): Record<string, unknown> {
   return {
     name: `${plan.name}-stop`,
     hosts: plan.hosts,

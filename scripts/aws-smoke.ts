@@ -36,9 +36,11 @@ import { reportError } from '../lib/cli/errors.js';
 import { type Io, processIo } from '../lib/cli/io.js';
 import { readPlanFile } from '../lib/cli/plan-file.js';
 import type { RunView } from '../lib/cli/run-view.js';
+import { isTerminal } from '../lib/core/controller-state.js';
 import { EngineError, UsageError } from '../lib/core/errors.js';
 import type { HostRecord } from '../lib/core/host-lifecycle.js';
 import type { Plan } from '../lib/core/plan.js';
+import { newRunId } from '../lib/core/task-key.js';
 
 // As the CLI does: the SDK's Node.js support notice is not the smoke test's to print.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -164,7 +166,14 @@ async function fleetbench(
 async function show(runId: string, env: NodeJS.ProcessEnv): Promise<RunView> {
   const out = await fleetbench(['show', runId, '--target', 'aws', '--json'], env);
   if (out.code !== 0) throw new SmokeCheckError(`fleetbench show ${runId} failed (exit ${out.code})`);
-  return JSON.parse(out.stdout) as RunView;
+  try {
+    return JSON.parse(out.stdout) as RunView;
+  } catch (error) {
+    throw new SmokeCheckError(
+      `fleetbench show ${runId} --json printed no JSON: ${out.stdout.slice(0, 200)}`,
+      { cause: error },
+    );
+  }
 }
 
 async function poll<T>(
@@ -283,6 +292,11 @@ async function smoke(io: Io, argv: readonly string[]): Promise<void> {
   await assertCredentials(cloudformation);
   const env = { ...process.env, AWS_REGION: region, FLEETBENCH_STACK: options.stack, NO_COLOR: '1' };
   const started = new Date();
+  // Chosen here, so the cleanup knows both runs whatever happens to them.
+  const runIds = [
+    newRunId(plan.name, started, Math.random),
+    newRunId(`${plan.name}-stop`, started, Math.random),
+  ] as const;
   const runs: RunView[] = [];
   const work = await mkdtemp(join(tmpdir(), 'fleetbench-smoke-'));
   let outputs: Awaited<ReturnType<typeof readStackOutputs>> | undefined;
@@ -292,10 +306,10 @@ async function smoke(io: Io, argv: readonly string[]): Promise<void> {
     outputs = await readStackOutputs(cloudformation, options.stack);
 
     step(io, `run 1: ${options.plan} (launches ${provision.count} × ${provision.instanceType})`);
-    const run1 = await fleetbench(['run', planPath, '--target', 'aws', '--json'], env);
-    const first = JSON.parse(run1.stdout || '{}') as RunView;
-    if (first.runId) runs.push(first);
-    check(run1.code === 0 && first.state === 'FINISHED', 'run 1 ends FINISHED (exit 0)', {
+    const run1 = await fleetbench(['run', planPath, '--target', 'aws', '--run-id', runIds[0], '--json'], env);
+    const first = await show(runIds[0], env);
+    runs.push(first);
+    check(run1.code === 0 && first.state === 'FINISHED', `run 1 (${first.runId}) ends FINISHED (exit 0)`, {
       exit: run1.code,
       state: first.state,
       reason: first.reason,
@@ -350,12 +364,17 @@ async function smoke(io: Io, argv: readonly string[]): Promise<void> {
     step(io, 'run 2: stopped mid-repetition with the Stop Requested event');
     const plan2 = join(work, 'aws-smoke-stop.yaml');
     await writeFile(plan2, stringify(holdingPlan(plan)));
-    const detached = await fleetbench(['run', plan2, '--target', 'aws', '--detach', '--json'], env);
-    check(detached.code === 0, 'run 2 starts', { exit: detached.code });
-    const { runId } = JSON.parse(detached.stdout) as { runId: string };
-    await poll('run 2 reaches its repetition', 900_000, 10_000, async () =>
-      (await show(runId, env)).tasks.some((t) => t.status === 'RUNNING') ? true : undefined,
-    );
+    const runId = runIds[1];
+    const detached = await fleetbench(['run', plan2, '--target', 'aws', '--run-id', runId, '--detach'], env);
+    check(detached.code === 0, `run 2 (${runId}) starts`, { exit: detached.code });
+    await poll('run 2 reaches its repetition', 900_000, 10_000, async () => {
+      const view = await show(runId, env);
+      check(!isTerminal(view.state), 'run 2 is still running before the stop', {
+        state: view.state,
+        reason: view.reason,
+      });
+      return view.tasks.some((t) => t.status === 'RUNNING') ? true : undefined;
+    });
     const stop = await fleetbench(
       ['stop', runId, '--target', 'aws', '--reason', 'aws smoke: stop mid-repetition'],
       env,
@@ -363,7 +382,7 @@ async function smoke(io: Io, argv: readonly string[]): Promise<void> {
     check(stop.code === 0, 'fleetbench stop sends the Stop Requested event', { exit: stop.code });
     const second = await poll('run 2 ends after the stop', 600_000, 10_000, async () => {
       const view = await show(runId, env);
-      return ['ABORTED', 'STOP_FAILED', 'FINISHED', 'FAILED'].includes(view.state) ? view : undefined;
+      return isTerminal(view.state) ? view : undefined;
     });
     runs.push(second);
     check(second.state === 'ABORTED', 'run 2 ends ABORTED', { state: second.state, reason: second.reason });
@@ -375,7 +394,13 @@ async function smoke(io: Io, argv: readonly string[]): Promise<void> {
     );
   } finally {
     step(io, 'instances');
-    if (outputs) await terminateLeftovers(io, region, outputs.instanceProfileArn, runs);
+    // A run a failed check left unread is read now, for its instances and its cost.
+    for (const runId of runIds) {
+      if (runs.some((r) => r.runId === runId)) continue;
+      const view = await show(runId, env).catch(() => undefined);
+      if (view) runs.push(view);
+    }
+    if (outputs) await terminateLeftovers(io, region, outputs.instanceProfileArn, runIds, runs);
     await rm(work, { recursive: true, force: true });
     printCost(io, runs);
   }
@@ -387,6 +412,7 @@ async function terminateLeftovers(
   io: Io,
   region: string,
   instanceProfileArn: string,
+  runIds: readonly string[],
   runs: readonly RunView[],
 ) {
   const hosts = new Ec2HostProvider({
@@ -394,11 +420,16 @@ async function terminateLeftovers(
     ssm: new SSMClient({ region }),
     instanceProfileArn,
   });
-  for (const run of runs) {
-    await hosts.release(run.runId, [], { reason: 'aws smoke test: cleanup' });
-    io.err(
-      `run ${run.runId}: ${run.provisionedHosts.map((h) => `${h.instanceId} ${h.state}`).join(', ') || 'no instance'}; none left running\n`,
-    );
+  const managed = await hosts.listManaged();
+  for (const runId of runIds) {
+    const left = managed.filter((h) => h.runId === runId && h.status === 'active');
+    if (left.length > 0)
+      await hosts.release(runId, [], { reason: 'aws smoke test: cleanup after a failed check' });
+    const seen = runs.find((r) => r.runId === runId)?.provisionedHosts ?? [];
+    const recorded = seen.map((h) => `${h.instanceId} ${h.state}`).join(', ') || 'no instance recorded';
+    const cleanup =
+      left.length > 0 ? `terminated ${left.map((h) => h.id).join(', ')}, left running` : 'none left running';
+    io.err(`run ${runId}: ${recorded}; ${cleanup}\n`);
   }
 }
 

@@ -23,7 +23,8 @@ import { DynamoCatalogRepo } from '../../../lib/adapters/dynamodb/catalog-repo.j
 import { DynamoJournalRepo } from '../../../lib/adapters/dynamodb/journal-repo.js';
 import { CATALOG_KEYS, createDocumentClient } from '../../../lib/adapters/dynamodb/tables.js';
 import { ConflictError } from '../../../lib/core/errors.js';
-import type { Plan } from '../../../lib/core/plan.js';
+import { validatePlanObject } from '../../../lib/core/plan.js';
+import { plugins } from '../../../lib/core/plugins/index.js';
 import type { CatalogEntry, RunMeta, TaskRecord } from '../../../lib/core/run.js';
 import { emptyCounts } from '../../../lib/core/task-state.js';
 import { RunTables } from '../../../lib/infra/run-tables.js';
@@ -85,19 +86,16 @@ async function createTablesFromConstruct(): Promise<void> {
   }
 }
 
-const plan: Plan = {
-  name: 'contract',
-  hosts: { instanceIds: ['i-0123456789abcdef0'] },
-  requireAllHosts: false,
-  repetitions: 2,
-  strategy: 'lockstep',
-  failurePolicy: { failFast: false, maxFailedPercent: 100 },
-  timeouts: { task: 600, stop: 30 },
-  env: {},
-  setup: [],
-  teardown: [],
-  workloads: [{ name: 'cpu', plugin: 'shell', options: { command: 'true' }, setup: [], teardown: [] }],
-};
+const plan = validatePlanObject(
+  {
+    name: 'contract',
+    hosts: { instanceIds: ['i-0123456789abcdef0'] },
+    repetitions: 2,
+    workloads: [{ name: 'cpu', plugin: 'shell', options: { command: 'true' } }],
+  },
+  'contract plan',
+  plugins,
+);
 
 const newRunId = () => `contract-${randomUUID().slice(0, 8)}`;
 

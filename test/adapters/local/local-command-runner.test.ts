@@ -104,7 +104,9 @@ describe('Class: LocalCommandRunner', () => {
       await expect(readFile(results.get('host-2').stdoutRef ?? '', 'utf8')).resolves.toBe(
         `${tricky}|two=2 ; x|common`,
       );
-      await expect(readFile(join(hostWorkDir(dataDir, 'host-1', 'run-1'), 'pwned'))).rejects.toThrow(/ENOENT/);
+      await expect(readFile(join(hostWorkDir(dataDir, 'host-1', 'run-1'), 'pwned'))).rejects.toThrow(
+        /ENOENT/,
+      );
     });
 
     it("runs the command in the host's own working directory of the run", async () => {

@@ -1,0 +1,72 @@
+/**
+ * Several `fleetbench run` processes at once in one data directory: the first to start serves the
+ * database, the others connect to it, and whenever the serving run ends another takes the database over.
+ * Every run must end with its own result and exit code, and no run may see another's files.
+ */
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { RunView } from '../../lib/cli/run-view.js';
+import { engineFixture } from '../support/engine-fixture.js';
+import { type EngineProcess, startEngineProcess } from '../support/engine-process.js';
+
+const t = engineFixture();
+
+/**
+ * A run of `reps` short repetitions on 2 hosts. Global setup leaves a marker named after the run in the
+ * working directory; every repetition fails if it sees any other run's marker, and the global teardown
+ * deletes every marker it sees, as a careless cleanup would.
+ */
+const plan = (name: string, reps: number, failing = false) => `
+name: ${name}
+hosts: { local: 2 }
+repetitions: ${reps}
+setup: ["touch marker-${name}"]
+teardown: ["rm -f marker-*"]
+workloads:
+  - name: check
+    plugin: shell
+    options:
+      command: |
+        for m in marker-*; do [ "$m" = marker-${name} ] || { echo "foreign $m" >&2; exit 3; }; done
+        ${failing ? 'exit 5' : 'sleep 0.05'}
+        echo '{"ok": 1}'
+`;
+
+describe('Concurrent runs in one data directory', () => {
+  it('runs 4 plans of different lengths at once, 3 times over: every run completes with its own exit code', async () => {
+    const lengths = [1, 3, 6, 10];
+    for (let round = 0; round < 3; round++) {
+      // Prepare
+      const names = lengths.map((reps) => `r${round}-${reps}`);
+      const paths = await Promise.all(
+        names.map((name, i) =>
+          t.cli.writePlan(`${name}.yaml`, plan(name, lengths[i] ?? 1, round === 1 && i === 1)),
+        ),
+      );
+
+      // Act
+      const engines: EngineProcess[] = paths.map((path) =>
+        startEngineProcess(t.cli.dir, t.cli.dataDir, ['run', path]),
+      );
+      const exits = await Promise.all(engines.map((e) => e.exited));
+
+      // Assess
+      for (const [i, engine] of engines.entries()) {
+        const failing = round === 1 && i === 1;
+        const detail = `${names[i]}: ${engine.stdout()}${engine.stderr()}`;
+        expect(exits[i], detail).toEqual({ code: failing ? 1 : 0, signal: null });
+        const runId = await engine.runId;
+        const view = await t.cli.runJson<RunView>('show', runId);
+        expect(view.state, detail).toBe('FINISHED');
+        const reps = lengths[i] ?? 0;
+        expect(view.counts, detail).toMatchObject(
+          failing ? { completed: 0, failed: reps * 2 } : { completed: reps * 2, failed: 0 },
+        );
+        for (const host of ['host-1', 'host-2']) {
+          expect(readdirSync(join(t.cli.dataDir, 'hosts', host, 'work', runId)), detail).toEqual([]);
+        }
+      }
+    }
+  }, 90_000);
+});

@@ -34,8 +34,8 @@ workloads:
 `;
 
 describe('Concurrent runs in one data directory', () => {
-  it('runs 4 plans of different lengths at once, 3 times over: every run completes with its own exit code', async () => {
-    const lengths = [1, 3, 6, 10];
+  it('runs 3 plans of different lengths at once, 3 times over: every run completes with its own exit code', async () => {
+    const lengths = [1, 4, 8];
     for (let round = 0; round < 3; round++) {
       // Prepare
       const names = lengths.map((reps) => `r${round}-${reps}`);
@@ -68,5 +68,5 @@ describe('Concurrent runs in one data directory', () => {
         }
       }
     }
-  }, 90_000);
+  }, 120_000);
 });

@@ -9,8 +9,8 @@ import { describe, expect, it } from 'vitest';
 import type { RunView } from '../../lib/cli/run-view.js';
 import { engineFixture } from '../support/engine-fixture.js';
 import { startEngineProcess } from '../support/engine-process.js';
-import { until } from '../support/processes.js';
 import { hostWork } from '../support/host-work.js';
+import { until } from '../support/processes.js';
 
 const HOSTS = ['host-1', 'host-2', 'host-3'];
 

@@ -18,11 +18,12 @@ import {
   installAllCommand,
   packageManagerOf,
 } from '../doctor-checks.js';
+import { checkJournal, repairJournal } from '../doctor-journal.js';
 import { table } from '../format.js';
 import { CliExit, type Io, paint } from '../io.js';
 import { readPlanFile } from '../plan-file.js';
 
-type DoctorOptions = { target: string; stack?: string; plan?: string; json?: boolean };
+type DoctorOptions = { target: string; stack?: string; plan?: string; json?: boolean; repair?: boolean };
 
 function targetOf(value: string): Target {
   if (value === 'local' || value === 'aws') return value;
@@ -53,6 +54,10 @@ export function registerDoctorCommand(program: Command, io: Io): void {
     .option('--stack <name>', 'aws: the stack name (default Fleetbench)')
     .option('--plan <file>', "check only the tools this plan's plugins need")
     .option('--json', 'print {target, ok, checks: [{check, status, detail, fix}]} as JSON')
+    .option(
+      '--repair',
+      'local: move a damaged journal database aside and rebuild every run from its events and run.json',
+    )
     .action(async (opts: DoctorOptions, command: Command) => {
       const target = targetOf(opts.target);
       const plan = opts.plan === undefined ? undefined : await readPlanFile(opts.plan, io.cwd);
@@ -60,9 +65,10 @@ export function registerDoctorCommand(program: Command, io: Io): void {
         ? [...new Set(plan.workloads.map((w) => w.plugin))].flatMap((name) => registry.get(name) ?? [])
         : registry.names().flatMap((name) => registry.get(name) ?? []);
       const release = await osRelease();
+      const dataDir = dataDirOf(io, globalOptions(command));
       const checks = await DOCTOR_TARGETS[target]({
         nodeVersion: process.versions.node,
-        dataDir: dataDirOf(io, globalOptions(command)),
+        dataDir,
         // The hosts' commands inherit fleetbench's environment plus the plan's env.
         path: plan?.env.PATH ?? io.env.PATH ?? DEFAULT_PATH,
         osRelease: release,
@@ -70,6 +76,11 @@ export function registerDoctorCommand(program: Command, io: Io): void {
         ...(opts.stack !== undefined ? { stackName: opts.stack } : {}),
         ...(plan !== undefined ? { plan } : {}),
       });
+      if (target === 'local') {
+        checks.push(
+          ...(opts.repair ? await repairJournal(dataDir, new Date()) : await checkJournal(dataDir)),
+        );
+      }
       const ok = checks.every((c) => c.status === 'OK');
       if (opts.json) {
         io.out(stableJson({ target, ok, checks }));

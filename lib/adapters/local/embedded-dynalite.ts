@@ -287,7 +287,7 @@ async function createDataDir(dataDir: string): Promise<void> {
     const code = (error as NodeJS.ErrnoException).code;
     if (code !== 'EEXIST' && code !== 'ENOTDIR') throw error;
     throw new DataDirError(`the data directory ${dataDir} is not a directory`, {
-      hint: 'point FLEETBENCH_HOME or --data-dir at a directory (it is created if missing)',
+      hint: 'point FLEETBENCH_HOME or --data-dir at a directory; fleetbench creates it when missing',
     });
   }
 }

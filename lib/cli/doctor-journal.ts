@@ -8,7 +8,7 @@ import { rename, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DynamoCatalogRepo } from '../adapters/dynamodb/catalog-repo.js';
 import { DynamoJournalRepo } from '../adapters/dynamodb/journal-repo.js';
-import { findDamage } from '../adapters/local/database-damage.js';
+import { findLastingDamage } from '../adapters/local/database-damage.js';
 import { LOCAL_TABLES, type LocalDatabase, openLocalDatabase } from '../adapters/local/embedded-dynalite.js';
 import { localRunFiles } from '../adapters/local/run-files.js';
 import { findRunDamage, type RunDamage, rebuildRun } from '../app/rebuild-run.js';
@@ -98,7 +98,7 @@ function runCheck(run: RunDamage): DoctorCheck {
  * process serving it would not see it moved aside.
  */
 async function inspect(dataDir: string, options: { exclusive?: boolean } = {}): Promise<Finding> {
-  const damage = await findDamage(join(dataDir, 'db'));
+  const damage = await findLastingDamage(join(dataDir, 'db'));
   if (damage !== undefined && !options.exclusive) return { database: damage, runs: [] };
   try {
     const runs = await withRepos(dataDir, options, (repos) => findRunDamage(repos, localRunFiles(dataDir)));

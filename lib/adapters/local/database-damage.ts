@@ -70,12 +70,7 @@ export function damagedBy(dbPath: string, error: unknown): DatabaseDamagedError 
  * await checkLevelDb('.fleetbench/db');
  */
 export async function checkLevelDb(dbPath: string): Promise<void> {
-  let finding = await findDamage(dbPath);
-  for (const delay of RECHECK_DELAYS_MS) {
-    if (finding === undefined) return;
-    await new Promise((resolve) => setTimeout(resolve, delay));
-    finding = await findDamage(dbPath);
-  }
+  const finding = await findLastingDamage(dbPath);
   if (finding !== undefined) {
     throw new DatabaseDamagedError(`the local database ${dbPath} is damaged: ${finding}`, {
       hint: damageHint(dbPath),
@@ -83,8 +78,24 @@ export async function checkLevelDb(dbPath: string): Promise<void> {
   }
 }
 
+/**
+ * The damage found in `dbPath` that is still there when looked at again: files a live process is
+ * switching (a new log, a new MANIFEST) can look inconsistent for a moment.
+ * @example
+ * const finding = await findLastingDamage('.fleetbench/db'); // undefined when intact
+ */
+export async function findLastingDamage(dbPath: string): Promise<string | undefined> {
+  let finding = await findDamage(dbPath);
+  for (const delay of RECHECK_DELAYS_MS) {
+    if (finding === undefined) return undefined;
+    await new Promise((resolve) => setTimeout(resolve, delay));
+    finding = await findDamage(dbPath);
+  }
+  return finding;
+}
+
 /** The first damage found in `dbPath`, described, or undefined. */
-export async function findDamage(dbPath: string): Promise<string | undefined> {
+async function findDamage(dbPath: string): Promise<string | undefined> {
   let info: Awaited<ReturnType<typeof stat>>;
   try {
     info = await stat(dbPath);
@@ -103,12 +114,19 @@ export async function findDamage(dbPath: string): Promise<string | undefined> {
   }
   for (const name of names.sort()) {
     const path = join(dbPath, name);
-    const problem =
+    const check =
       name.startsWith('MANIFEST-') || name.endsWith('.log')
-        ? checkLog(await readFile(path))
+        ? checkLog
         : isTable(name)
-          ? checkTable(await readFile(path))
+          ? checkTable
           : undefined;
+    if (check === undefined) continue;
+    const data = await readFile(path).catch((error: NodeJS.ErrnoException) => {
+      // Deleted since the listing: a live process compacted it away.
+      if (error.code === 'ENOENT') return undefined;
+      throw error;
+    });
+    const problem = data === undefined ? undefined : check(data);
     if (problem !== undefined) return `${name}: ${problem}`;
   }
   return undefined;

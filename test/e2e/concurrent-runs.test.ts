@@ -69,4 +69,37 @@ describe('Concurrent runs in one data directory', () => {
       }
     }
   }, 120_000);
+
+  it('stops a run gracefully after the run that served the database has ended and handed it over', async () => {
+    // Prepare: a short run that starts first (and serves the database), and a long one
+    const short = startEngineProcess(t.cli.dir, t.cli.dataDir, [
+      'run',
+      await t.cli.writePlan('short.yaml', plan('short', 1)),
+    ]);
+    await short.runId;
+    t.engine = startEngineProcess(t.cli.dir, t.cli.dataDir, [
+      'run',
+      await t.cli.writePlan(
+        'long.yaml',
+        'name: long\nhosts: { local: 2 }\nrepetitions: 2\nteardown: ["touch teardown.marker"]\n' +
+          'workloads:\n  - { name: wait, plugin: shell, options: { command: "sleep 60" } }\n',
+      ),
+    ]);
+    const longRunId = await t.engine.runId;
+    expect(await short.exited).toEqual({ code: 0, signal: null });
+
+    // Act
+    const stop = await t.cli.run('stop', longRunId);
+    const exit = await t.engine.exited;
+
+    // Assess
+    expect(stop.code, stop.stderr).toBe(0);
+    expect(exit, t.engine.stderr()).toEqual({ code: 1, signal: null });
+    const view = await t.cli.runJson<RunView>('show', longRunId);
+    expect(view.state).toBe('ABORTED');
+    expect(view.counts).toMatchObject({ cancelled: 2, pending: 2, completed: 0 });
+    for (const host of ['host-1', 'host-2']) {
+      expect(readdirSync(join(t.cli.dataDir, 'hosts', host, 'work', longRunId))).toEqual(['teardown.marker']);
+    }
+  }, 60_000);
 });

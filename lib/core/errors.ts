@@ -141,3 +141,9 @@ export const WorkflowErrorName = {
 export class PluginOutputError extends FleetbenchError {
   readonly code = 'PLUGIN_OUTPUT';
 }
+
+/** The journal's storage is damaged (corrupt or truncated files): what was recorded cannot be trusted. */
+export class DatabaseDamagedError extends FleetbenchError {
+  readonly code = 'DATABASE_DAMAGED';
+  override readonly exitCode = 2;
+}

@@ -10,9 +10,11 @@
  */
 import '../adapters/local/polyfills.js';
 import { hostname } from 'node:os';
+import { join } from 'node:path';
 import { StateMachine } from 'aws-local-stepfunctions';
 import { DynamoCatalogRepo } from '../adapters/dynamodb/catalog-repo.js';
 import { DynamoJournalRepo } from '../adapters/dynamodb/journal-repo.js';
+import { damageHint } from '../adapters/local/database-damage.js';
 import { LOCAL_TABLES, type LocalDatabase, openLocalDatabase } from '../adapters/local/embedded-dynalite.js';
 import { fileLogger } from '../adapters/local/file-logger.js';
 import { JsonlEventPublisher } from '../adapters/local/jsonl-event-publisher.js';
@@ -22,6 +24,7 @@ import { LocalHostProvider } from '../adapters/local/local-host-provider.js';
 import { LocalOutputStore } from '../adapters/local/local-output-store.js';
 import { LocalTaskCallbacks } from '../adapters/local/local-task-callbacks.js';
 import { isPidAlive } from '../adapters/local/process-alive.js';
+import { localRunFiles, saveRunMeta } from '../adapters/local/run-files.js';
 import {
   type AslDefinition,
   loadRunDefinition,
@@ -31,10 +34,12 @@ import { systemClock } from '../adapters/system-clock.js';
 import { finalizeRun } from '../app/finalize-run.js';
 import { onInvocationStatus } from '../app/on-invocation-status.js';
 import { type PlanRunInput, type PlanRunOutput, planRun } from '../app/plan-run.js';
+import { findRunDamage } from '../app/rebuild-run.js';
 import { reconcileLocalRuns } from '../app/reconcile.js';
 import { type RunCommandInput, runCommand } from '../app/run-command.js';
 import { coordinateStop, requestStop, settleForcedStop } from '../app/stop-run.js';
 import type { CloudEvent } from '../core/cloudevents.js';
+import { DatabaseDamagedError } from '../core/errors.js';
 import type { Deps, Logger } from '../core/ports.js';
 import type { CatalogEntry, InvocationResult, Phase } from '../core/run.js';
 
@@ -87,6 +92,21 @@ export class LocalEngine {
       target: 'local',
     };
     const engine = new LocalEngine(db, deps, callbacks, publisher, options);
+    // Before the reconciler fails runs whose engine is gone: a run the database forgot it had finished
+    // would be turned FAILED without a word.
+    const damage = await findRunDamage(deps, localRunFiles(options.dataDir)).catch(async (error: unknown) => {
+      await db.close();
+      throw error;
+    });
+    if (damage.length > 0) {
+      await db.close();
+      const [first] = damage;
+      throw new DatabaseDamagedError(
+        `the local database in ${options.dataDir} lost what runs recorded: run ${first?.runId} ${first?.problem}` +
+          (damage.length > 1 ? ` (and ${damage.length - 1} more runs)` : ''),
+        { hint: damageHint(join(options.dataDir, 'db')) },
+      );
+    }
     const { failed } = await reconcileLocalRuns(deps, { thisHost: hostname(), isPidAlive });
     for (const { runId } of failed) {
       const groups = killLeftoverProcesses(options.dataDir, runId);
@@ -144,6 +164,8 @@ export class LocalEngine {
         if (fn.includes('PlanRun')) {
           try {
             const out = await planRun(deps, { ...(Payload.input as PlanRunInput), engine: engineId });
+            const meta = await deps.journal.getRun(out.runId);
+            if (meta) await saveRunMeta(this.options.dataDir, meta);
             settleStarted(() => resolveStarted(out));
             return { Payload: out };
           } catch (error) {

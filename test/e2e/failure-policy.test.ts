@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { RunView } from '../../lib/cli/run-view.js';
 import { CliHarness } from '../support/cli.js';
+import { hostWork } from '../support/host-work.js';
 
 let cli: CliHarness;
 
@@ -23,7 +24,7 @@ async function runPlan(plan: string): Promise<{ code: number; stdout: string; vi
   return { ...result, view: await cli.runJson<RunView>('show', runId) };
 }
 
-const marker = (host: string, file: string) => existsSync(join(cli.dataDir, 'hosts', host, 'work', file));
+const marker = (host: string, file: string) => existsSync(join(hostWork(cli.dataDir, host), file));
 
 describe('Failure policy, end to end', () => {
   it('fail-fast: stops scheduling after the first failed task, still tears down, ends FAILED', async () => {

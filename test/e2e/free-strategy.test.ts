@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import type { RunView, TaskView } from '../../lib/cli/run-view.js';
 import { engineFixture } from '../support/engine-fixture.js';
 import { startEngineProcess } from '../support/engine-process.js';
+import { hostWork } from '../support/host-work.js';
 import { isPidAlive as alive, until } from '../support/processes.js';
 
 const HOSTS = ['host-1', 'host-2', 'host-3'];
@@ -23,8 +24,7 @@ async function runPlan(plan: string, ...args: string[]): Promise<{ code: number;
   return { code: result.code, view: await t.cli.runJson<RunView>('show', runId) };
 }
 
-const hostWork = (host: string) => join(t.cli.dataDir, 'hosts', host, 'work');
-const marker = (host: string, file: string) => existsSync(join(hostWork(host), file));
+const marker = (host: string, file: string) => existsSync(join(hostWork(t.cli.dataDir, host), file));
 const task = (view: RunView, key: string): TaskView => {
   const found = view.tasks.find((t) => t.key === key);
   if (!found) throw new Error(`no task ${key}`);
@@ -87,7 +87,7 @@ workloads:
     );
     t.engine = startEngineProcess(t.cli.dir, t.cli.dataDir, ['run', path]);
     const runId = await t.engine.runId;
-    const pidFile = (h: string) => join(hostWork(h), `${h}.pid`);
+    const pidFile = (h: string) => join(hostWork(t.cli.dataDir, h), `${h}.pid`);
     await until(() => HOSTS.every((h) => existsSync(pidFile(h))), {
       what: 'every host to run the workload',
       timeoutMs: 20_000,

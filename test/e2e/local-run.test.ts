@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunView } from '../../lib/cli/run-view.js';
 import { CliHarness } from '../support/cli.js';
+import { hostWork } from '../support/host-work.js';
 
 const PLAN = `
 name: e2e-basic
@@ -93,7 +94,7 @@ describe('Local run, end to end', () => {
 
   it('ran setups and teardowns on every host, global teardown after the failing workload', () => {
     for (const host of ['host-1', 'host-2', 'host-3']) {
-      const work = join(cli.dataDir, 'hosts', host, 'work');
+      const work = hostWork(cli.dataDir, host);
       expect(readFileSync(join(work, 'global-setup.marker'), 'utf8')).toBe(`global setup ${host}\n`);
       expect(existsSync(join(work, 'seeded.setup'))).toBe(true);
       const workloadTeardown = BigInt(readFileSync(join(work, 'seeded.teardown'), 'utf8').trim());

@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import type { RunView } from '../../lib/cli/run-view.js';
 import { engineFixture } from '../support/engine-fixture.js';
 import { startEngineProcess } from '../support/engine-process.js';
+import { hostWork } from '../support/host-work.js';
 import { until } from '../support/processes.js';
 
 const HOSTS = ['host-1', 'host-2', 'host-3'];
@@ -32,7 +33,7 @@ const t = engineFixture();
 
 const show = (runId: string) => t.cli.runJson<RunView>('show', runId);
 const onEveryHost = (file: string) => () =>
-  HOSTS.every((h) => existsSync(join(t.cli.dataDir, 'hosts', h, 'work', file)));
+  HOSTS.every((h) => existsSync(join(hostWork(t.cli.dataDir, h), file)));
 
 /** Kill points: what to wait for before `kill -9`. */
 const points: [string, (runId: string) => Promise<boolean> | boolean][] = [
@@ -107,7 +108,7 @@ workloads:
     const first = await t.cli.run('run', plan);
     const runId = /Started run (\S+)/.exec(first.stdout)?.[1] ?? '';
     const failedRun = await show(runId);
-    await writeFile(join(t.cli.dataDir, 'hosts', 'host-2', 'work', 'healed'), '');
+    await writeFile(join(hostWork(t.cli.dataDir, 'host-2'), 'healed'), '');
 
     const resumed = await t.cli.run('resume', runId, '--only-failed');
     const after = await show(runId);

@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import type { RunView } from '../../lib/cli/run-view.js';
 import { engineFixture } from '../support/engine-fixture.js';
 import { startEngineProcess } from '../support/engine-process.js';
+import { hostWork as runWorkDir } from '../support/host-work.js';
 import { isPidAlive as alive, until } from '../support/processes.js';
 
 /** Waits for `check` (engine processes take a few seconds to reach a point). */
@@ -26,7 +27,7 @@ async function start(plan: string): Promise<string> {
 }
 
 const show = (runId: string) => t.cli.runJson<RunView>('show', runId);
-const hostWork = (host: string) => join(t.cli.dataDir, 'hosts', host, 'work');
+const hostWork = (host: string) => runWorkDir(t.cli.dataDir, host);
 const HOSTS = ['host-1', 'host-2', 'host-3'];
 
 /** Pids a workload recorded for itself and its children, per host. */

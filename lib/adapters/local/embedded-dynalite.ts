@@ -2,26 +2,51 @@
  * The local database: dynalite (DynamoDB on LevelDB) persisted under `<dataDir>/db`, so the local
  * engine uses the very same DynamoDB repositories as aws.
  *
- * A LevelDB directory can be opened by one process only, so the first process to open the data
- * directory serves it on a loopback port and advertises the endpoint in `<dataDir>/db.lock.json`
- * (`{ pid, endpoint, startedAt }`, written atomically); other processes (`fleetbench stop` from another
- * terminal) find a live lock and connect to that endpoint. A lock whose pid is dead or whose endpoint
- * does not answer is stale and taken over. Starting is serialised by the exclusive creation of
- * `<dataDir>/db.starting`; before starting dynalite the starter also opens LevelDB itself, whose LOCK
- * (an OS lock, released even on kill -9) is the final word on whether another process still holds it:
- * dynalite must never be started on a locked directory, it crashes its process.
+ * Several fleetbench processes share one data directory (runs started at once, `stop` or `events` from
+ * another terminal). The ownership protocol:
+ *
+ * - One owner. A LevelDB directory can be opened by one process only, so the process that opens it (the
+ *   owner) serves it: its own requests in-process, other processes' over HTTP on a loopback port. It
+ *   advertises the endpoint in `<dataDir>/db.lock.json` (`{ pid, endpoint, secret, startedAt }`, written
+ *   atomically). Starting is serialised by the exclusive creation of `<dataDir>/db.starting`; before
+ *   starting dynalite the starter also opens LevelDB itself, whose LOCK (an OS lock, released even on
+ *   kill -9) is the final word on whether another process still holds it: dynalite must never be started
+ *   on a locked directory, it crashes its process. A lock whose pid is dead or whose endpoint does not
+ *   answer is stale and taken over.
+ * - Only the data directory's owner gets in. The data directory is created owner-only (0700) and the lock
+ *   file is owner-only (0600); the lock carries a random per-owner secret that every HTTP request must
+ *   carry in `x-fleetbench-secret`. A request without it is refused (403 AccessDeniedException) before
+ *   dynalite sees it, so another local user can neither read results nor rewrite a plan.
+ * - Hand-over, never a database closed under someone. An owner whose command ends first removes the lock,
+ *   then answers every new request with 503 and `x-fleetbench-handover` (dynalite never sees it), lets the
+ *   requests in flight finish and answer, and only then closes the server and LevelDB.
+ * - Every request ends in an answer from dynalite. Each process sends its requests through a failover
+ *   handler: a request answered "handed over", refused (the server is gone) or reset without an answer is
+ *   sent again to whoever owns the database now — acquiring it again, which may make this process the new
+ *   owner. Refused and handed-over requests were never executed; a reset one was cut by an owner that died,
+ *   and its re-send meets the journal's conditional writes. Closing a process's database closes its own
+ *   sockets, or hands over when it owns it; no process closes the database for another.
+ *
+ * Damage: LevelDB errors that say the files are corrupt (at open or on a read) become DatabaseDamagedError,
+ * which names the directory and the way out (`fleetbench doctor`).
  */
-import { randomUUID } from 'node:crypto';
-import { mkdir, open, readFile, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
-import type { Server } from 'node:http';
+import { randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { chmod, mkdir, open, readFile, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
+import { Agent, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { EngineError } from '../../core/errors.js';
 import { createDocumentClient, ensureTables } from '../dynamodb/tables.js';
-import { InProcessDynaliteHandler, localRequestSigner } from './in-process-dynalite-handler.js';
+import { checkLevelDb, damagedBy, isCorruption } from './database-damage.js';
+import {
+  HandlerClosedError,
+  InProcessDynaliteHandler,
+  localRequestSigner,
+} from './in-process-dynalite-handler.js';
 import { isPidAlive } from './process-alive.js';
 
 /** Table names in the local database. */
@@ -30,15 +55,21 @@ export const LOCAL_TABLES = { journal: 'fleetbench-journal', catalog: 'fleetbenc
 export type LocalDatabase = {
   readonly client: DynamoDBClient;
   readonly doc: DynamoDBDocumentClient;
-  /** `http://127.0.0.1:<port>` */
+  /** `http://127.0.0.1:<port>` of the process serving the database now. */
   readonly endpoint: string;
-  /** Whether this process serves the database (and closing it stops the server). */
+  /** Whether this process serves the database now (and closing it hands the database over). */
   readonly owner: boolean;
   close(): Promise<void>;
 };
 
 /** The content of `<dataDir>/db.lock.json`. */
-export type DatabaseLock = { readonly pid: number; readonly endpoint: string; readonly startedAt: string };
+export type DatabaseLock = {
+  readonly pid: number;
+  readonly endpoint: string;
+  /** What every HTTP request must carry in `x-fleetbench-secret`. */
+  readonly secret: string;
+  readonly startedAt: string;
+};
 
 /** A dynalite server listening on a loopback port. */
 export type DynaliteServer = {
@@ -48,11 +79,31 @@ export type DynaliteServer = {
   close(): Promise<void>;
 };
 
+/** The data directory (`--data-dir`, FLEETBENCH_HOME) cannot be used as one. */
+export class DataDirError extends EngineError {
+  override readonly exitCode = 2;
+}
+
 type DynaliteOptions = {
   path?: string;
   createTableMs?: number;
   deleteTableMs?: number;
   updateTableMs?: number;
+};
+
+type RequestHandler = DynamoDBClient['config']['requestHandler'];
+type HttpRequest = Parameters<RequestHandler['handle']>[0];
+type HandlerOptions = Parameters<RequestHandler['handle']>[1];
+type HandlerOutput = Awaited<ReturnType<RequestHandler['handle']>>;
+type Listener = (req: IncomingMessage, res: ServerResponse) => void;
+
+/** Where this process sends its requests now: its own server in-process, or another process's over HTTP. */
+type Route = {
+  readonly endpoint: string;
+  readonly owner: boolean;
+  handle(request: HttpRequest, options?: HandlerOptions): Promise<HandlerOutput>;
+  /** Closes this process's side: its sockets, or, for its own server, hands the database over. */
+  release(): Promise<void>;
 };
 
 // dynalite and its LevelDB binding ship no types; `level` is resolved from dynalite's own dependencies.
@@ -64,14 +115,22 @@ const { Level } = createRequire(requireFromHere.resolve('dynalite'))('level') as
 
 const LOCK_FILE = 'db.lock.json';
 const STARTING_FILE = 'db.starting';
+/** The header every HTTP request to a served database carries the lock's secret in. */
+export const SECRET_HEADER = 'x-fleetbench-secret';
+const HANDOVER_HEADER = 'x-fleetbench-handover';
 /** A `db.starting` older than this is abandoned even if its pid is alive (pid reuse). */
 const STARTING_STALE_MS = 30_000;
 const PROBE_TIMEOUT_MS = 1_000;
 const RETRY_DELAY_MS = 50;
+const DEFAULT_TIMEOUT_MS = 15_000;
+/** Errors of a request that never reached dynalite, or whose owner went away before answering. */
+const NOT_SERVED_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE']);
+const DYNALITE_TIMINGS = { createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 };
 
 /**
  * Opens the local database of `dataDir`: serves it when no live process does (owner), otherwise connects
- * to the process that does. Tables are created by the owner. Close it when done.
+ * to the process that does, and follows the database wherever it moves (see the module comment). Tables
+ * are created by the owner. Close it when done.
  * @example
  * const db = await openLocalDatabase('.fleetbench');
  * const journal = new DynamoJournalRepo({ client: db.doc, tableName: LOCAL_TABLES.journal });
@@ -82,23 +141,130 @@ export async function openLocalDatabase(
   dataDir: string,
   options: { timeoutMs?: number } = {},
 ): Promise<LocalDatabase> {
-  const db = await acquire(dataDir, options);
-  return db.owner ? db : withFailover(dataDir, db, options);
+  const handler = new FailoverHandler(dataDir, options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+  const first = await handler.current();
+  const { client, doc } = createLocalClients(first.endpoint, { requestHandler: handler });
+  let closing: Promise<void> | undefined;
+  return {
+    client,
+    doc,
+    get endpoint() {
+      return handler.endpoint ?? first.endpoint;
+    },
+    get owner() {
+      return handler.owner;
+    },
+    close: () => {
+      closing ??= handler.close().finally(() => client.destroy());
+      return closing;
+    },
+  };
 }
 
-async function acquire(dataDir: string, options: { timeoutMs?: number }): Promise<LocalDatabase> {
-  await mkdir(dataDir, { recursive: true });
-  const deadline = Date.now() + (options.timeoutMs ?? 15_000);
+/**
+ * The request handler of every local database client: sends each request to the current owner and,
+ * when the owner went away without answering, again to the next one (see the module comment).
+ */
+class FailoverHandler {
+  readonly metadata = { handlerProtocol: 'http/1.1' };
+  private route: Route | undefined;
+  private acquiring: Promise<Route> | undefined;
+  private closed = false;
+
+  constructor(
+    private readonly dataDir: string,
+    private readonly timeoutMs: number,
+  ) {}
+
+  get endpoint(): string | undefined {
+    return this.route?.endpoint;
+  }
+
+  get owner(): boolean {
+    return this.route?.owner === true;
+  }
+
+  async handle(request: HttpRequest, options?: HandlerOptions): Promise<HandlerOutput> {
+    const deadline = Date.now() + this.timeoutMs;
+    for (;;) {
+      if (this.closed) throw new HandlerClosedError('the local journal database is closed');
+      const route = await this.current();
+      try {
+        const output = await route.handle(request, options);
+        if (output.response.headers[HANDOVER_HEADER] === undefined) return output;
+        discard(output.response.body);
+      } catch (error) {
+        if (!notServed(error)) throw error;
+      }
+      await this.forget(route);
+      if (Date.now() > deadline) {
+        throw new EngineError(`the local database in ${this.dataDir} kept moving between processes`, {
+          hint: 'retry; if it persists, stop the other fleetbench processes using this data directory',
+        });
+      }
+    }
+  }
+
+  /** The route to the owner, acquiring the database when there is none. */
+  current(): Promise<Route> {
+    if (this.route !== undefined) return Promise.resolve(this.route);
+    this.acquiring ??= acquire(this.dataDir, this.timeoutMs)
+      .then((route) => {
+        this.route = route;
+        return route;
+      })
+      .finally(() => {
+        this.acquiring = undefined;
+      });
+    return this.acquiring;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.acquiring?.catch(() => undefined);
+    const route = this.route;
+    this.route = undefined;
+    await route?.release();
+  }
+
+  updateHttpClientConfig(): void {}
+
+  httpHandlerConfigs(): Record<string, never> {
+    return {};
+  }
+
+  destroy(): void {}
+
+  private async forget(route: Route): Promise<void> {
+    if (this.route !== route) return;
+    this.route = undefined;
+    await route.release();
+  }
+}
+
+function notServed(error: unknown): boolean {
+  if (error instanceof HandlerClosedError) return true;
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  return code !== undefined && NOT_SERVED_CODES.has(code);
+}
+
+function discard(body: unknown): void {
+  (body as { resume?: () => void } | undefined)?.resume?.();
+}
+
+async function acquire(dataDir: string, timeoutMs: number): Promise<Route> {
+  await createDataDir(dataDir);
+  const deadline = Date.now() + timeoutMs;
   let holder: DatabaseLock | undefined;
   for (;;) {
     const live = await liveLock(dataDir);
-    if (live !== undefined) return connect(live.endpoint, false, undefined, async () => {});
+    if (live !== undefined) return remoteRoute(live);
     holder = await readLock(dataDir);
     if (await claimStarting(dataDir)) {
       try {
         // Someone may have finished starting between our look at the lock and our claim.
         const started = await liveLock(dataDir);
-        if (started !== undefined) return connect(started.endpoint, false, undefined, async () => {});
+        if (started !== undefined) return remoteRoute(started);
         if (await levelDbIsFree(join(dataDir, 'db'))) return await serve(dataDir);
       } finally {
         await rm(join(dataDir, STARTING_FILE), { force: true });
@@ -113,6 +279,19 @@ async function acquire(dataDir: string, options: { timeoutMs?: number }): Promis
   );
 }
 
+/** Creates the data directory owner-only; a path that is not a directory is a clear error. */
+async function createDataDir(dataDir: string): Promise<void> {
+  try {
+    await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== 'EEXIST' && code !== 'ENOTDIR') throw error;
+    throw new DataDirError(`the data directory ${dataDir} is not a directory`, {
+      hint: 'point FLEETBENCH_HOME or --data-dir at a directory; fleetbench creates it when missing',
+    });
+  }
+}
+
 /**
  * Starts dynalite on 127.0.0.1 with an ephemeral port; in memory unless `path` is given.
  * @example
@@ -122,31 +301,18 @@ async function acquire(dataDir: string, options: { timeoutMs?: number }): Promis
 export async function startDynalite(options: { path?: string } = {}): Promise<DynaliteServer> {
   const server = dynalite({
     ...(options.path === undefined ? {} : { path: options.path }),
-    createTableMs: 0,
-    deleteTableMs: 0,
-    updateTableMs: 0,
+    ...DYNALITE_TIMINGS,
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const { port } = server.address() as AddressInfo;
+  await listen(server);
   const inProcess = new InProcessDynaliteHandler(server);
   return {
-    endpoint: `http://127.0.0.1:${port}`,
+    endpoint: endpointOf(server),
     inProcess,
     close: async () => {
       // Requests of this process still in dynalite finish first: dynalite throws if its database closes
       // under one, and a late one is refused with a clear error rather than reaching a closed database.
       await inProcess.close();
-      await new Promise<void>((resolve, reject) => {
-        server.close((err?: Error) => (err ? reject(err) : resolve()));
-        // Idle keep-alive sockets of other processes must not hold the shutdown.
-        server.closeIdleConnections();
-      });
+      await closeServer(server);
     },
   };
 }
@@ -171,7 +337,7 @@ const LOCAL_UNUSED_MIDDLEWARE = [
  */
 export function createLocalClients(
   endpoint: string,
-  options: { requestHandler?: InProcessDynaliteHandler } = {},
+  options: { requestHandler?: RequestHandler } = {},
 ): {
   client: DynamoDBClient;
   doc: DynamoDBDocumentClient;
@@ -188,135 +354,208 @@ export function createLocalClients(
   return { client, doc: createDocumentClient(client) };
 }
 
-async function serve(dataDir: string): Promise<LocalDatabase> {
-  const server = await startDynalite({ path: join(dataDir, 'db') });
-  const db = connect(server.endpoint, true, server.inProcess, async () => {
-    const lock = await readLock(dataDir);
-    if (lock?.pid === process.pid && lock.endpoint === server.endpoint) {
-      await rm(join(dataDir, LOCK_FILE), { force: true });
-    }
-    await server.close();
-  });
-  try {
-    await ensureTables(db.client, LOCAL_TABLES);
-    const lock: DatabaseLock = {
-      pid: process.pid,
-      endpoint: server.endpoint,
-      startedAt: new Date().toISOString(),
-    };
-    const temp = join(dataDir, `${LOCK_FILE}.${process.pid}.${randomUUID()}.tmp`);
-    await writeFile(temp, `${JSON.stringify(lock)}\n`);
-    await rename(temp, join(dataDir, LOCK_FILE));
-  } catch (err) {
-    await db.close();
-    throw err;
-  }
-  return db;
-}
-
-function connect(
-  endpoint: string,
-  owner: boolean,
-  inProcess: InProcessDynaliteHandler | undefined,
-  stop: () => Promise<void>,
-): LocalDatabase {
-  const { client, doc } = createLocalClients(endpoint, inProcess ? { requestHandler: inProcess } : {});
-  let closing: Promise<void> | undefined;
-  return {
-    client,
-    doc,
+/** Serves the data directory's LevelDB: dynalite behind the secret check, the tables, then the lock. */
+async function serve(dataDir: string): Promise<Route> {
+  const secret = randomBytes(32).toString('hex');
+  const server = dynalite({ path: join(dataDir, 'db'), ...DYNALITE_TIMINGS });
+  const dynaliteListener = server.listeners('request')[0] as Listener;
+  server.removeAllListeners('request');
+  const inProcess = new InProcessDynaliteHandler(server, dynaliteListener);
+  const gate = new Gate(secret, dynaliteListener);
+  server.on('request', gate.listener);
+  await listen(server);
+  const endpoint = endpointOf(server);
+  let released: Promise<void> | undefined;
+  const route: Route = {
     endpoint,
-    owner,
-    close: () => {
-      closing ??= (async () => {
-        client.destroy();
-        await stop();
+    owner: true,
+    handle: (request, options) => inProcess.handle(request, options),
+    release: () => {
+      released ??= (async () => {
+        gate.handingOver = true;
+        const lock = await readLock(dataDir);
+        if (lock?.pid === process.pid && lock.endpoint === endpoint) {
+          await rm(join(dataDir, LOCK_FILE), { force: true });
+        }
+        await Promise.all([inProcess.close(), gate.idle()]);
+        await closeServer(server);
       })();
-      return closing;
+      return released;
     },
   };
+  try {
+    const { client } = createLocalClients(endpoint, { requestHandler: inProcess });
+    try {
+      await ensureTables(client, LOCAL_TABLES);
+    } finally {
+      client.destroy();
+    }
+    const lock: DatabaseLock = { pid: process.pid, endpoint, secret, startedAt: new Date().toISOString() };
+    const temp = join(dataDir, `${LOCK_FILE}.${process.pid}.${randomUUID()}.tmp`);
+    await writeFile(temp, `${JSON.stringify(lock)}\n`, { mode: 0o600 });
+    await chmod(temp, 0o600);
+    await rename(temp, join(dataDir, LOCK_FILE));
+  } catch (err) {
+    await route.release();
+    throw isCorruption(err) ? damagedBy(join(dataDir, 'db'), err) : err;
+  }
+  return route;
 }
 
 /**
- * A connection to another process's server outlives that server when it exits (a `run` ends while
- * `stop --wait` or `events --follow` still read): on a refused connection, acquire the database
- * again — serving it ourselves if nobody else does — and retry the request once.
+ * What stands between the loopback port and dynalite: refuses requests without the secret, answers
+ * "handed over" once the owner is leaving, and counts the requests dynalite is answering.
  */
-function withFailover(
-  dataDir: string,
-  initial: LocalDatabase,
-  options: { timeoutMs?: number },
-): LocalDatabase {
-  let current = initial;
-  let switching: Promise<LocalDatabase> | undefined;
-  const doc = Object.create(initial.doc) as DynamoDBDocumentClient;
-  const send = async (command: Parameters<DynamoDBDocumentClient['send']>[0]): Promise<unknown> => {
-    const used = current;
-    try {
-      return await used.doc.send(command);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ECONNREFUSED') throw error;
-      if (used !== current) return current.doc.send(command);
-      switching ??= (async () => {
-        await used.close();
-        current = await acquire(dataDir, options);
-        return current;
-      })().finally(() => {
-        switching = undefined;
-      });
-      return (await switching).doc.send(command);
+class Gate {
+  handingOver = false;
+  private inFlight = 0;
+  private waiters: (() => void)[] = [];
+  private readonly expected: Buffer;
+
+  constructor(
+    secret: string,
+    private readonly dynalite: Listener,
+  ) {
+    this.expected = Buffer.from(secret);
+  }
+
+  readonly listener = (req: IncomingMessage, res: ServerResponse): void => {
+    if (this.handingOver) {
+      refuse(res, 503, 'ServiceUnavailable', 'the database is being handed over', { [HANDOVER_HEADER]: '1' });
+      return;
     }
+    const given = Buffer.from(String(req.headers[SECRET_HEADER] ?? ''));
+    if (given.length !== this.expected.length || !timingSafeEqual(given, this.expected)) {
+      refuse(
+        res,
+        403,
+        'AccessDeniedException',
+        "this fleetbench database is served to its data directory's owner only: a request must carry the secret of db.lock.json",
+      );
+      return;
+    }
+    this.inFlight++;
+    res.once('close', () => {
+      this.inFlight--;
+      if (this.inFlight === 0) for (const wake of this.waiters.splice(0)) wake();
+    });
+    this.dynalite(req, res);
   };
-  Object.defineProperty(doc, 'send', { value: send });
+
+  /** Resolves when dynalite has answered every request it was given. */
+  idle(): Promise<void> {
+    if (this.inFlight === 0) return Promise.resolve();
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+}
+
+/** A route to another process's server over loopback HTTP, carrying its secret. */
+function remoteRoute(lock: DatabaseLock): Route {
+  const url = new URL(lock.endpoint);
+  const http = new NodeHttpHandler({ httpAgent: new Agent({ keepAlive: true }) });
   return {
-    get client() {
-      return current.client;
-    },
-    doc,
-    get endpoint() {
-      return current.endpoint;
-    },
-    get owner() {
-      return current.owner;
-    },
-    close: () => current.close(),
+    endpoint: lock.endpoint,
+    owner: false,
+    handle: (request, options) =>
+      http.handle(
+        {
+          ...request,
+          protocol: url.protocol,
+          hostname: url.hostname,
+          port: Number(url.port),
+          headers: { ...request.headers, [SECRET_HEADER]: lock.secret },
+        } as HttpRequest,
+        options,
+      ),
+    release: async () => http.destroy(),
   };
 }
 
-/** The lock, if its process is alive and its endpoint answers. */
+function refuse(
+  res: ServerResponse,
+  status: number,
+  type: string,
+  message: string,
+  headers: Record<string, string> = {},
+): void {
+  const body = JSON.stringify({ __type: `com.amazonaws.dynamodb.v20120810#${type}`, message });
+  res.writeHead(status, {
+    'content-type': 'application/x-amz-json-1.0',
+    'content-length': Buffer.byteLength(body),
+    connection: 'close',
+    ...headers,
+  });
+  res.end(body);
+}
+
+async function listen(server: Server): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}
+
+function endpointOf(server: Server): string {
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+/** Closes the server and its LevelDB; no request is in dynalite any more when this is called. */
+async function closeServer(server: Server): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
+    server.close((err?: Error) => (err ? reject(err) : resolve()));
+    // Keep-alive sockets of other processes, idle now, must not hold the shutdown.
+    server.closeAllConnections();
+  });
+}
+
+/** The lock, if its process is alive and its endpoint serves. */
 async function liveLock(dataDir: string): Promise<DatabaseLock | undefined> {
   const lock = await readLock(dataDir);
-  if (lock === undefined || !isPidAlive(lock.pid) || !(await answers(lock.endpoint))) return undefined;
+  if (lock === undefined || !isPidAlive(lock.pid) || !(await answers(lock))) return undefined;
   return lock;
 }
 
 async function readLock(dataDir: string): Promise<DatabaseLock | undefined> {
   try {
     const lock = JSON.parse(await readFile(join(dataDir, LOCK_FILE), 'utf8')) as Partial<DatabaseLock>;
-    if (typeof lock.pid !== 'number' || typeof lock.endpoint !== 'string') return undefined;
-    return { pid: lock.pid, endpoint: lock.endpoint, startedAt: String(lock.startedAt) };
+    if (typeof lock.pid !== 'number' || typeof lock.endpoint !== 'string' || typeof lock.secret !== 'string')
+      return undefined;
+    return { pid: lock.pid, endpoint: lock.endpoint, secret: lock.secret, startedAt: String(lock.startedAt) };
   } catch {
     // Missing or unreadable: there is no usable lock (the rename makes a half-written one impossible).
     return undefined;
   }
 }
 
-async function answers(endpoint: string): Promise<boolean> {
-  const client = new DynamoDBClient({
-    endpoint,
-    region: 'local',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    maxAttempts: 1,
-  });
+/** Whether the lock's server serves: it takes the secret and is not handing the database over. */
+async function answers(lock: DatabaseLock): Promise<boolean> {
+  const route = remoteRoute(lock);
+  const probe: RequestHandler = {
+    metadata: { handlerProtocol: 'http/1.1' },
+    handle: async (request, options) => {
+      const output = await route.handle(request, options);
+      if (output.response.headers[HANDOVER_HEADER] === undefined) return output;
+      discard(output.response.body);
+      throw new EngineError('the database is being handed over');
+    },
+    updateHttpClientConfig: () => undefined,
+    httpHandlerConfigs: () => ({}),
+  };
+  const { client } = createLocalClients(lock.endpoint, { requestHandler: probe });
   try {
     await client.send(new ListTablesCommand({ Limit: 1 }), {
       abortSignal: AbortSignal.timeout(PROBE_TIMEOUT_MS),
+      requestTimeout: PROBE_TIMEOUT_MS,
     });
     return true;
   } catch {
     return false;
   } finally {
     client.destroy();
+    await route.release();
   }
 }
 
@@ -349,14 +588,20 @@ async function claimStarting(dataDir: string): Promise<boolean> {
   return false;
 }
 
-/** Whether LevelDB's own LOCK on `path` is free (no other process, nor this one, has it open). */
+/**
+ * Whether LevelDB's own LOCK on `path` is free (no other process, nor this one, has it open). Its files
+ * are checked for damage first: opening LevelDB replays its log and drops the records it cannot read, so
+ * damage found after the open would already be data lost without a word.
+ */
 async function levelDbIsFree(path: string): Promise<boolean> {
+  await checkLevelDb(path);
   const db = new Level(path);
   try {
     await db.open();
   } catch (err) {
     const cause = (err as { cause?: { code?: string } }).cause;
     if (cause?.code === 'LEVEL_LOCKED') return false;
+    if (isCorruption(err)) throw damagedBy(path, err);
     throw err;
   }
   await db.close();

@@ -21,6 +21,9 @@ type HandlerOptions = { abortSignal?: { readonly aborted: boolean } | undefined 
 type HandlerOutput = Awaited<ReturnType<RequestHandler['handle']>>;
 type Signer = { sign(request: HttpRequest): Promise<HttpRequest> };
 
+/** A request refused because the handler is closed: dynalite never saw it, so it can be sent elsewhere. */
+export class HandlerClosedError extends EngineError {}
+
 /** dynalite's request listener: `(req, res) => void`, using the small part of http it needs. */
 type Listener = (req: FakeRequest, res: FakeResponse) => void;
 
@@ -65,10 +68,10 @@ export class InProcessDynaliteHandler {
   private readonly pending = new Set<Promise<unknown>>();
   private closed = false;
 
-  constructor(server: Server) {
-    const [listener] = server.listeners('request');
+  /** Takes dynalite's own listener: pass it when the server's 'request' listener has been wrapped. */
+  constructor(server: Server, listener: unknown = server.listeners('request')[0]) {
     if (typeof listener !== 'function') throw new Error('dynalite server has no request listener');
-    this.listener = listener as unknown as Listener;
+    this.listener = listener as Listener;
   }
 
   handle(request: HttpRequest, options?: HandlerOptions): Promise<HandlerOutput> {
@@ -88,7 +91,7 @@ export class InProcessDynaliteHandler {
   private answer(request: HttpRequest, options?: HandlerOptions): Promise<HandlerOutput> {
     return new Promise((resolve, reject) => {
       if (this.closed) {
-        reject(new EngineError('the local journal database is closed'));
+        reject(new HandlerClosedError('the local journal database is closed'));
         return;
       }
       if (options?.abortSignal?.aborted) {

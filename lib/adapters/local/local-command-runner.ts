@@ -5,12 +5,12 @@
  * groups (SIGTERM, then SIGKILL after a grace period), and reports one InvocationResult per host,
  * always after `send` has resolved, as SSM status events arrive after SendCommand returns.
  *
- * Files: a host's commands run in `<dataDir>/hosts/<host>/work`; their output goes to
+ * Files: a host's commands of a run run in `<dataDir>/hosts/<host>/work/<runId>`, so runs going on at
+ * once in one data directory never see (nor clean up) each other's files; their output goes to
  * `<dataDir>/runs/<runId>/outputs/<commandId, # as _>/<host>.stdout|.stderr`. A worker that dies
  * models a host going away: its commands fail and the host stays unreachable for this runner's life.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { ConflictError, EngineError } from '../../core/errors.js';
@@ -201,6 +201,11 @@ export class LocalCommandRunner implements CommandRunner {
   private async prepare(command: ActiveCommand): Promise<string | undefined> {
     try {
       await mkdir(command.outputDir, { recursive: true });
+      await Promise.all(
+        command.queue.map(({ host }) =>
+          mkdir(hostWorkDir(this.dataDir, host.id, command.request.runId), { recursive: true }),
+        ),
+      );
       return undefined;
     } catch (error) {
       return `could not start: ${errorMessage(error)}`;
@@ -212,7 +217,7 @@ export class LocalCommandRunner implements CommandRunner {
     const file = join(command.outputDir, safeName(host.id));
     const hostEnv = request.hostEnv[host.id];
     return {
-      cwd: this.workDir(host.id),
+      cwd: hostWorkDir(this.dataDir, host.id, request.runId),
       stdoutPath: `${file}.stdout`,
       stderrPath: `${file}.stderr`,
       script: request.script,
@@ -370,7 +375,6 @@ export class LocalCommandRunner implements CommandRunner {
   private worker(hostId: string): HostWorker | undefined {
     const existing = this.workers.get(hostId);
     if (existing !== undefined) return existing;
-    mkdirSync(this.workDir(hostId), { recursive: true });
     const worker = HostWorker.start(hostId, {
       onExit: () => {
         this.deadHosts.add(hostId);
@@ -380,10 +384,15 @@ export class LocalCommandRunner implements CommandRunner {
     this.workers.set(hostId, worker);
     return worker;
   }
+}
 
-  private workDir(hostId: string): string {
-    return join(this.dataDir, 'hosts', safeName(hostId), 'work');
-  }
+/**
+ * The working directory of `hostId`'s commands in run `runId`: one per run, kept across resumes.
+ * @example
+ * hostWorkDir('/data', 'host-1', 'r1'); // '/data/hosts/host-1/work/r1'
+ */
+export function hostWorkDir(dataDir: string, hostId: string, runId: string): string {
+  return join(resolve(dataDir), 'hosts', safeName(hostId), 'work', safeName(runId));
 }
 
 function errorMessage(error: unknown): string {

@@ -14,11 +14,12 @@ import { awsLocation } from '../backend.js';
 import { dataDirOf, globalOptions } from '../context.js';
 import type { DoctorCheck } from '../doctor-check.js';
 import { DEFAULT_PATH, DOCTOR_TARGETS, installAllCommand, packageManagerOf } from '../doctor-checks.js';
+import { checkJournal, repairJournal } from '../doctor-journal.js';
 import { table } from '../format.js';
 import { CliExit, type Io, paint } from '../io.js';
 import { readPlanFile } from '../plan-file.js';
 
-type DoctorOptions = { target: string; stack?: string; plan?: string; json?: boolean };
+type DoctorOptions = { target: string; stack?: string; plan?: string; json?: boolean; repair?: boolean };
 
 function targetOf(value: string): Target {
   if (value === 'local' || value === 'aws') return value;
@@ -49,6 +50,10 @@ export function registerDoctorCommand(program: Command, io: Io): void {
     .option('--stack <name>', 'aws: the stack name (default Fleetbench)')
     .option('--plan <file>', "check only the tools this plan's plugins need")
     .option('--json', 'print {target, ok, checks: [{check, status, detail, fix}]} as JSON')
+    .option(
+      '--repair',
+      'local: move a damaged journal database aside and rebuild every run from its events and run.json',
+    )
     .action(async (opts: DoctorOptions, command: Command) => {
       const target = targetOf(opts.target);
       const plan = opts.plan === undefined ? undefined : await readPlanFile(opts.plan, io.cwd);
@@ -56,9 +61,10 @@ export function registerDoctorCommand(program: Command, io: Io): void {
         ? [...new Set(plan.workloads.map((w) => w.plugin))].flatMap((name) => registry.get(name) ?? [])
         : registry.names().flatMap((name) => registry.get(name) ?? []);
       const release = await osRelease();
+      const dataDir = dataDirOf(io, globalOptions(command));
       const checks = await DOCTOR_TARGETS[target]({
         nodeVersion: process.versions.node,
-        dataDir: dataDirOf(io, globalOptions(command)),
+        dataDir,
         // The hosts' commands inherit fleetbench's environment plus the plan's env.
         path: plan?.env.PATH ?? io.env.PATH ?? DEFAULT_PATH,
         osRelease: release,
@@ -66,6 +72,11 @@ export function registerDoctorCommand(program: Command, io: Io): void {
         ...(target === 'aws' ? awsLocation(io, opts.stack) : {}),
         ...(plan !== undefined ? { plan } : {}),
       });
+      if (target === 'local') {
+        checks.push(
+          ...(opts.repair ? await repairJournal(dataDir, new Date()) : await checkJournal(dataDir)),
+        );
+      }
       const ok = checks.every((c) => c.status === 'OK');
       if (opts.json) {
         io.out(stableJson({ target, ok, checks }));

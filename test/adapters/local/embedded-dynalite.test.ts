@@ -1,20 +1,23 @@
 import { type ChildProcessWithoutNullStreams, spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
+  createLocalClients,
   type DatabaseLock,
+  DataDirError,
   LOCAL_TABLES,
   type LocalDatabase,
   openLocalDatabase,
+  SECRET_HEADER,
 } from '../../../lib/adapters/local/embedded-dynalite.js';
 import { InProcessDynaliteHandler } from '../../../lib/adapters/local/in-process-dynalite-handler.js';
-import { EngineError } from '../../../lib/core/errors.js';
+import { DatabaseDamagedError, EngineError } from '../../../lib/core/errors.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const MODULE = new URL('../../../lib/adapters/local/embedded-dynalite.ts', import.meta.url).href;
@@ -146,12 +149,14 @@ describe('Function: openLocalDatabase', () => {
   it('serves its own requests in-process and a second opener over loopback HTTP', async () => {
     const owner = await open();
     const other = await open();
+    const inProcess = vi.spyOn(InProcessDynaliteHandler.prototype, 'handle');
 
     await writeItem(owner, 'in-process');
+    const item = await readItem(other, 'in-process');
 
-    expect(owner.client.config.requestHandler).toBeInstanceOf(InProcessDynaliteHandler);
-    expect(other.client.config.requestHandler).not.toBeInstanceOf(InProcessDynaliteHandler);
-    expect(await readItem(other, 'in-process')).toMatchObject({ pk: 'in-process', by: process.pid });
+    expect(inProcess).toHaveBeenCalledTimes(1);
+    expect(item).toMatchObject({ pk: 'in-process', by: process.pid });
+    inProcess.mockRestore();
   });
 
   it('keeps a connected reader working after the serving process closes: it serves the database itself', async () => {
@@ -173,7 +178,12 @@ describe('Function: openLocalDatabase', () => {
   });
 
   it('takes over a lock whose process is dead, and an abandoned start', async () => {
-    const stale: DatabaseLock = { pid: deadPid(), endpoint: 'http://127.0.0.1:9', startedAt: 'then' };
+    const stale: DatabaseLock = {
+      pid: deadPid(),
+      endpoint: 'http://127.0.0.1:9',
+      secret: 'stale',
+      startedAt: 'then',
+    };
     await writeFile(join(dir, 'db.lock.json'), JSON.stringify(stale));
     await writeFile(join(dir, 'db.starting'), String(stale.pid));
 
@@ -185,7 +195,12 @@ describe('Function: openLocalDatabase', () => {
   });
 
   it('takes over a lock whose process is alive but whose endpoint does not answer', async () => {
-    const stale: DatabaseLock = { pid: process.pid, endpoint: 'http://127.0.0.1:9', startedAt: 'then' };
+    const stale: DatabaseLock = {
+      pid: process.pid,
+      endpoint: 'http://127.0.0.1:9',
+      secret: 'stale',
+      startedAt: 'then',
+    };
     await writeFile(join(dir, 'db.lock.json'), JSON.stringify(stale));
 
     const db = await open();
@@ -201,7 +216,12 @@ describe('Function: openLocalDatabase', () => {
     };
     const level = new Level(join(dir, 'db'));
     await level.open();
-    const lock: DatabaseLock = { pid: process.pid, endpoint: 'http://127.0.0.1:9', startedAt: 'now' };
+    const lock: DatabaseLock = {
+      pid: process.pid,
+      endpoint: 'http://127.0.0.1:9',
+      secret: 'stale',
+      startedAt: 'now',
+    };
     await writeFile(join(dir, 'db.lock.json'), JSON.stringify(lock));
 
     try {
@@ -243,5 +263,92 @@ describe('Function: openLocalDatabase', () => {
     const db = await open();
     expect(await readItem(db, 'child-a')).toBeDefined();
     expect(await readItem(db, 'child-b')).toBeDefined();
+  });
+
+  it('hands the database over while another opener writes: every write lands, none fails', async () => {
+    // Prepare: an owner, and a second opener with a burst of writes in flight
+    const owner = await open();
+    const writer = await open();
+    const writes = Array.from({ length: 200 }, (_, i) => writeItem(writer, `burst-${i}`));
+
+    // Act: the owner leaves in the middle of the burst
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    await owner.close();
+    const outcomes = await Promise.allSettled(writes);
+
+    // Assess
+    expect(outcomes.filter((o) => o.status === 'rejected')).toEqual([]);
+    expect(writer.owner).toBe(true);
+    for (let i = 0; i < 200; i++) expect(await readItem(writer, `burst-${i}`), `burst-${i}`).toBeDefined();
+  });
+});
+
+describe('Access to a served database', () => {
+  it('creates the data directory and the lock owner-only', async () => {
+    const dataDir = join(dir, 'fresh');
+    await openLocalDatabase(dataDir).then((db) => opened.push(db));
+
+    expect((await stat(dataDir)).mode & 0o777).toBe(0o700);
+    expect((await stat(join(dataDir, 'db.lock.json'))).mode & 0o777).toBe(0o600);
+  });
+
+  it('refuses a client without the secret of the lock, and one with a wrong secret', async () => {
+    // Prepare
+    const owner = await open();
+    const lock = await readLockFile(dir);
+    const stranger = createLocalClients(owner.endpoint).doc;
+    const guesser = createLocalClients(owner.endpoint).doc;
+    guesser.middlewareStack.add(
+      (next) => (args) => {
+        (args.request as { headers: Record<string, string> }).headers[SECRET_HEADER] = 'guess';
+        return next(args);
+      },
+      { step: 'build' },
+    );
+    const read = new GetCommand({ TableName: LOCAL_TABLES.journal, Key: { pk: 'any', sk: 'ITEM' } });
+
+    // Act & Assess
+    expect(lock.secret).toMatch(/^[0-9a-f]{64}$/);
+    await expect(stranger.send(read)).rejects.toMatchObject({ name: 'AccessDeniedException' });
+    await expect(guesser.send(read)).rejects.toMatchObject({ name: 'AccessDeniedException' });
+  });
+});
+
+describe('Damage', () => {
+  it('refuses a database whose log has a flipped byte with DatabaseDamagedError naming the file', async () => {
+    // Prepare
+    const db = await open();
+    await writeItem(db, 'recorded');
+    await db.close();
+    const log = (await readdir(join(dir, 'db'))).find((n) => n.endsWith('.log')) ?? '';
+    const bytes = await readFile(join(dir, 'db', log));
+    const middle = Math.floor(bytes.length / 2);
+    bytes.writeUInt8((bytes[middle] ?? 0) ^ 0x01, middle);
+    await writeFile(join(dir, 'db', log), bytes);
+
+    // Act & Assess
+    const error = await openLocalDatabase(dir).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DatabaseDamagedError);
+    expect((error as DatabaseDamagedError).message).toContain(`${log}: checksum mismatch`);
+    expect((error as DatabaseDamagedError).hint).toContain('fleetbench doctor');
+  });
+
+  it('refuses a database whose log was cut short', async () => {
+    const db = await open();
+    await writeItem(db, 'recorded');
+    await db.close();
+    const log = (await readdir(join(dir, 'db'))).find((n) => n.endsWith('.log')) ?? '';
+    const bytes = await readFile(join(dir, 'db', log));
+    await writeFile(join(dir, 'db', log), bytes.subarray(0, bytes.length - 3));
+
+    await expect(openLocalDatabase(dir)).rejects.toThrow(/cut short/);
+  });
+
+  it('refuses a garbage database file and a data directory that is a file', async () => {
+    await writeFile(join(dir, 'db'), 'garbage');
+    const file = join(dir, 'db');
+
+    await expect(openLocalDatabase(dir)).rejects.toBeInstanceOf(DatabaseDamagedError);
+    await expect(openLocalDatabase(file)).rejects.toBeInstanceOf(DataDirError);
   });
 });

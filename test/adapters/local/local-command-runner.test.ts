@@ -1,7 +1,7 @@
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { LocalCommandRunner } from '../../../lib/adapters/local/local-command-runner.js';
+import { hostWorkDir, LocalCommandRunner } from '../../../lib/adapters/local/local-command-runner.js';
 import { ConflictError } from '../../../lib/core/errors.js';
 import type { CommandRequest } from '../../../lib/core/ports.js';
 import type { Host, InvocationResult } from '../../../lib/core/run.js';
@@ -104,15 +104,17 @@ describe('Class: LocalCommandRunner', () => {
       await expect(readFile(results.get('host-2').stdoutRef ?? '', 'utf8')).resolves.toBe(
         `${tricky}|two=2 ; x|common`,
       );
-      await expect(readFile(join(dataDir, 'hosts/host-1/work/pwned'))).rejects.toThrow(/ENOENT/);
+      await expect(readFile(join(hostWorkDir(dataDir, 'host-1', 'run-1'), 'pwned'))).rejects.toThrow(
+        /ENOENT/,
+      );
     });
 
-    it("runs the command in the host's own working directory", async () => {
+    it("runs the command in the host's own working directory of the run", async () => {
       await runner.send(request({ hosts: HOSTS.slice(0, 2), script: 'pwd; touch marker' }));
 
       await results.waitFor(2);
       for (const id of ['host-1', 'host-2']) {
-        const workDir = join(dataDir, 'hosts', id, 'work');
+        const workDir = join(dataDir, 'hosts', id, 'work', 'run-1');
         await expect(readFile(results.get(id).stdoutRef ?? '', 'utf8')).resolves.toBe(`${workDir}\n`);
         await expect(readFile(join(workDir, 'marker'), 'utf8')).resolves.toBe('');
       }

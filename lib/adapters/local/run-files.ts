@@ -1,0 +1,70 @@
+/**
+ * What a local run keeps beside the database, under `<dataDir>/runs/<runId>/`: `events.jsonl` (appended by
+ * JsonlEventPublisher), `run.json` (its META, written when the run is planned or resumed) and `outputs/`.
+ * These files outlive a damaged database, and rebuild-run.ts rebuilds a run from them.
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { RunFiles } from '../../app/rebuild-run.js';
+import type { CloudEvent } from '../../core/cloudevents.js';
+import type { RunMeta } from '../../core/run.js';
+import { eventsPath } from './jsonl-event-publisher.js';
+
+function metaPath(dataDir: string, runId: string): string {
+  return join(dataDir, 'runs', runId, 'run.json');
+}
+
+/**
+ * Writes the run's META to `run.json`, atomically.
+ * @example
+ * await saveRunMeta('.fleetbench', meta);
+ */
+export async function saveRunMeta(dataDir: string, meta: RunMeta): Promise<void> {
+  const path = metaPath(dataDir, meta.runId);
+  await mkdir(join(dataDir, 'runs', meta.runId), { recursive: true });
+  const temp = `${path}.${process.pid}.${randomUUID()}.tmp`;
+  await writeFile(temp, `${JSON.stringify(meta, null, 2)}\n`);
+  await rename(temp, path);
+}
+
+/**
+ * The runs of a local data directory as files.
+ * @example
+ * const damage = await findRunDamage(deps, localRunFiles('.fleetbench'));
+ */
+export function localRunFiles(dataDir: string): RunFiles {
+  return {
+    list: async () => {
+      const names = await readdir(join(dataDir, 'runs')).catch(() => [] as string[]);
+      const withEvents = await Promise.all(
+        names.map(async (name) =>
+          (await readdir(join(dataDir, 'runs', name)).catch(() => [] as string[])).includes('events.jsonl')
+            ? name
+            : undefined,
+        ),
+      );
+      return withEvents.filter((name): name is string => name !== undefined).sort();
+    },
+    events: async (runId) => {
+      const text = await readFile(eventsPath(dataDir, runId), 'utf8').catch(() => '');
+      const events: CloudEvent[] = [];
+      for (const line of text.split('\n')) {
+        if (line.trim() === '') continue;
+        try {
+          events.push(JSON.parse(line) as CloudEvent);
+        } catch {
+          // A line cut short by a crash mid-append: the events before it still count.
+        }
+      }
+      return events;
+    },
+    meta: async (runId) => {
+      try {
+        return JSON.parse(await readFile(metaPath(dataDir, runId), 'utf8')) as RunMeta;
+      } catch {
+        return undefined;
+      }
+    },
+  };
+}

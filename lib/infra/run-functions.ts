@@ -7,8 +7,9 @@
  *   `byCreatedAt` index only for the functions that list runs);
  * - `ssm:SendCommand`: the `AWS-RunShellScript` document, and only EC2 instances tagged `fleetbench=true`
  *   (the instances a user benchmarks cannot be known at deploy time, so the tag is the boundary);
- * - task tokens: `states:SendTask*` on this stack's state machine only; StopExecution/DescribeExecution on
- *   its executions only (the state machine ARN is computed from its name: referencing the construct would
+ * - task tokens: `states:SendTask*` on this stack's state machine and its Distributed Map children (a free
+ *   run's steps wait in child executions, whose tokens Step Functions authorizes against the child's
+ *   state machine, `<name>/<map run label>`); StopExecution/DescribeExecution on its executions only (the state machine ARN is computed from its name: referencing the construct would
  *   make the functions and the state machine depend on each other);
  * - `events:PutEvents` on the fleetbench bus; S3 reads under `runs/` of the output bucket;
  * - ephemeral hosts (`hosts: {provision}`): RunInstances only with the request tag `fleetbench:managed=true`
@@ -43,6 +44,7 @@ export type Capability =
   | 'publishEvents'
   | 'readOutputs'
   | 'sendCommands'
+  | 'readCommands'
   | 'controlCommands'
   | 'describeHosts'
   | 'provisionHosts'
@@ -78,7 +80,8 @@ export const FUNCTIONS = {
     handler: 'on-invocation-status',
     description: 'SSM status events: records each host result, completes the step when all answered',
     timeout: Duration.minutes(2),
-    access: ['journal', 'catalog', 'publishEvents', 'readOutputs', 'controlCommands', 'completeTasks'],
+    // Reads a command's invocations; never cancels (the stop and the fail-fast cancel, in stop-run and run-command).
+    access: ['journal', 'catalog', 'publishEvents', 'readOutputs', 'readCommands', 'completeTasks'],
   },
   stopRun: {
     handler: 'stop-run',
@@ -114,9 +117,11 @@ export const FUNCTIONS = {
 
 export type FunctionKey = keyof typeof FUNCTIONS;
 
-/** DynamoDB item actions the repositories issue (lib/adapters/aws/dynamo-*-repo.ts). */
+/** DynamoDB item actions the repositories issue (lib/adapters/dynamodb/*-repo.ts). */
 const JOURNAL_ACTIONS = [
   'dynamodb:GetItem',
+  // Reading a step's commands and tasks at once (a step with a setup or teardown, a retried step).
+  'dynamodb:BatchGetItem',
   'dynamodb:Query',
   'dynamodb:PutItem',
   'dynamodb:UpdateItem',
@@ -126,6 +131,7 @@ const CATALOG_ACTIONS = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Updat
 /** Actions without resource-level permissions. */
 const UNSCOPED: Partial<Record<Capability, readonly string[]>> = {
   sendCommands: ['ssm:CancelCommand', 'ssm:ListCommands'],
+  readCommands: ['ssm:ListCommands', 'ssm:ListCommandInvocations'],
   controlCommands: ['ssm:CancelCommand', 'ssm:ListCommands', 'ssm:ListCommandInvocations'],
   describeHosts: ['ec2:DescribeInstances', 'ssm:DescribeInstanceInformation'],
   // Finding the run's (or the orphaned) instances before terminating them.
@@ -325,8 +331,13 @@ export class RunFunctions extends Construct {
         case 'completeTasks':
           allow(
             ['states:SendTaskSuccess', 'states:SendTaskFailure', 'states:SendTaskHeartbeat'],
-            [this.stateMachineArn],
+            [this.stateMachineArn, `${this.stateMachineArn}/*`],
           );
+          wildcards.push({
+            arn: `${this.stateMachineArn}/*`,
+            reason:
+              "A free run's steps wait in Distributed Map child executions, whose state machine is <name>/<map run label>, a label Step Functions generates; the wildcard covers only this state machine's children.",
+          });
           break;
         case 'stopExecutions':
           allow(['states:StopExecution'], [executions]);
@@ -344,6 +355,7 @@ export class RunFunctions extends Construct {
               'Execution names are generated per run; the wildcard covers only this state machine’s executions.',
           });
           break;
+        case 'readCommands':
         case 'controlCommands':
         case 'describeHosts':
           break;

@@ -330,7 +330,7 @@ export class RunFunctions extends Construct {
           break;
         case 'completeTasks':
           allow(
-            ['states:SendTaskSuccess', 'states:SendTaskFailure', 'states:SendTaskHeartbeat'],
+            ['states:SendTaskSuccess', 'states:SendTaskFailure'],
             [this.stateMachineArn, `${this.stateMachineArn}/*`],
           );
           wildcards.push({

@@ -20,12 +20,14 @@
  * removed from the stack or listed in UNEXERCISED with the reason it is needed anyway.
  */
 import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { sendStopRequest } from '../../lib/adapters/aws/stop-request.js';
 import { BUS, FakeAws, fleet, REGION, type SentCommand } from '../lambdas/fake-aws.js';
 import { context } from '../lambdas/fakes.js';
-import { runCli } from '../support/cli.js';
+import { type CliResult, runCli } from '../support/cli.js';
 import { describeDenial, distinct, evaluate, grantedActions, type Verdict } from '../support/iam/evaluate.js';
 import { asPrincipal, recordedRequests } from '../support/iam/recording.js';
 import type { Principal } from '../support/iam/requests.js';
@@ -185,50 +187,58 @@ describe('IAM rehearsal: every request the workflows make is allowed by the synt
   });
 
   it('the CLI user of docs/cli-user-policy.json: run, show, status, runs, events, stop', async () => {
-    const { mkdtemp, rm, writeFile } = await import('node:fs/promises');
-    const { tmpdir } = await import('node:os');
-    const { vi } = await import('vitest');
-    await scenario(async (aws) => {
-      const dir = await mkdtemp(join(tmpdir(), 'fleetbench-iam-cli-'));
-      for (const [key, value] of Object.entries({
-        AWS_ACCESS_KEY_ID: 'test',
-        AWS_SECRET_ACCESS_KEY: 'test',
-        AWS_ENDPOINT_URL_DYNAMODB: aws.db.endpoint,
-        AWS_CONFIG_FILE: join(dir, 'no-config'),
-        AWS_SHARED_CREDENTIALS_FILE: join(dir, 'no-credentials'),
-      }))
-        vi.stubEnv(key, value);
-      try {
-        const path = join(dir, 'plan.yaml');
-        await writeFile(path, JSON.stringify(plan()));
-        const cli = (args: string[]) =>
-          asPrincipal('cli', () =>
-            runCli([...args, '--target', 'aws'], {
-              env: { AWS_REGION: REGION, FLEETBENCH_POLL_MS: '5', FLEETBENCH_HOME: join(dir, '.fleetbench') },
-              cwd: dir,
-            }),
-          );
-        const ran = await cli(['run', path, '--json']);
+    await scenario((aws) =>
+      withCli(aws, async (cli, planPath) => {
+        const ran = await cli(['run', planPath, '--json']);
         expect(ran.code).toBe(0);
         const runId = (JSON.parse(ran.stdout) as { runId: string }).runId;
         for (const args of [['show', runId], ['status', runId], ['runs'], ['events', runId]])
           expect((await cli(args)).code).toBe(0);
+      }),
+    );
+    await scenario((aws) =>
+      withCli(aws, async (cli, planPath) => {
         aws.behaviour = (c) => (c.commandId === 'a1.repetition.cpu.1' ? { hold: true } : answer(c));
-        const detached = await cli(['run', path, '--detach']);
-        const second = detached.stdout.replace('Started run ', '').trim();
+        const detached = await cli(['run', planPath, '--detach']);
+        expect(detached.code).toBe(0);
         await aws.until(() => aws.stepsSent.has('a1.repetition.cpu.1'), 'repetition 1 to be sent');
-        const stopped = await cli(['stop', second, '--wait']);
+        const stopped = await cli(['stop', await runIdOf(aws), '--wait']);
         expect(stopped.stderr).toBe('');
         expect(stopped.code).toBe(0);
-      } finally {
-        vi.unstubAllEnvs();
-        await rm(dir, { recursive: true, force: true });
-      }
-    });
+      }),
+    );
 
     expect(await denials()).toEqual([]);
   });
 });
+
+/** Runs `work` with a CLI whose requests are the CLI user's, in a throwaway home, on `aws`'s stack. */
+async function withCli(
+  aws: FakeAws,
+  work: (cli: (args: string[]) => Promise<CliResult>, planPath: string) => Promise<void>,
+): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), 'fleetbench-iam-cli-'));
+  for (const [key, value] of Object.entries({
+    AWS_ACCESS_KEY_ID: 'test',
+    AWS_SECRET_ACCESS_KEY: 'test',
+    AWS_ENDPOINT_URL_DYNAMODB: aws.db.endpoint,
+    AWS_CONFIG_FILE: join(dir, 'no-config'),
+    AWS_SHARED_CREDENTIALS_FILE: join(dir, 'no-credentials'),
+  }))
+    vi.stubEnv(key, value);
+  try {
+    const planPath = join(dir, 'plan.yaml');
+    await writeFile(planPath, JSON.stringify(plan()));
+    const env = { AWS_REGION: REGION, FLEETBENCH_POLL_MS: '5', FLEETBENCH_HOME: join(dir, '.fleetbench') };
+    await work(
+      (args) => asPrincipal('cli', () => runCli([...args, '--target', 'aws'], { env, cwd: dir })),
+      planPath,
+    );
+  } finally {
+    vi.unstubAllEnvs();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
 
 describe('IAM rehearsal: the reverse', () => {
   it.each([

@@ -152,15 +152,21 @@ function requestsFor(service: string, operation: string, input: Input, world: Re
       return one(str('executionArn'));
     }
     case 'events': {
-      const entries = (input.Entries as Input[] | undefined) ?? [];
-      return entries.map((entry) => {
+      // One request per bus; events:source and events:detail-type are multivalued (one value per entry),
+      // so a policy must test them with ForAllValues:/ForAnyValue:.
+      const byBus = new Map<string, Input[]>();
+      for (const entry of (input.Entries as Input[] | undefined) ?? []) {
         const bus = String(entry.EventBusName ?? 'default');
-        return {
-          action: 'events:PutEvents',
-          resource: bus.startsWith('arn:') ? bus : `arn:aws:events:${region}:${account}:event-bus/${bus}`,
-          context: { 'events:source': String(entry.Source), 'events:detail-type': String(entry.DetailType) },
-        };
-      });
+        byBus.set(bus, [...(byBus.get(bus) ?? []), entry]);
+      }
+      return [...byBus].map(([bus, entries]) => ({
+        action: 'events:PutEvents',
+        resource: bus.startsWith('arn:') ? bus : `arn:aws:events:${region}:${account}:event-bus/${bus}`,
+        context: {
+          'events:source': [...new Set(entries.map((e) => String(e.Source)))],
+          'events:detail-type': [...new Set(entries.map((e) => String(e.DetailType)))],
+        },
+      }));
     }
     case 's3': {
       const bucket = `arn:aws:s3:::${str('Bucket')}`;

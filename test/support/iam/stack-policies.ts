@@ -226,12 +226,16 @@ export function resolveStack(raw: Record<string, Resource>): ResolvedStack {
   };
 }
 
-/** docs/cli-user-policy.json with its placeholders filled for the test account. */
+/** docs/cli-user-policy.json with its placeholders (the account, the stack's name and outputs) filled in. */
 export function cliUserPolicy(): PolicyDocument {
   const text = readFileSync(CLI_POLICY_PATH, 'utf8')
     .replaceAll('<REGION>', REGION)
     .replaceAll('<ACCOUNT>', ACCOUNT)
-    .replaceAll('<STACK>', STACK_NAME);
+    .replaceAll('<STACK>', STACK_NAME)
+    .replaceAll('<JournalTableName>', LOCAL_TABLES.journal)
+    .replaceAll('<CatalogTableName>', LOCAL_TABLES.catalog)
+    .replaceAll('<EventBusName>', 'fleetbench')
+    .replaceAll('<EventLogGroupName>', `/aws/events/${STACK_NAME}/run-events`);
   return JSON.parse(text) as PolicyDocument;
 }
 

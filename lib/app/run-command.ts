@@ -17,6 +17,7 @@ import { argvToScript } from '../core/shell.js';
 import { runnableStatuses } from '../core/task-state.js';
 import { changeState } from './controller.js';
 import { loadRun } from './load-run.js';
+import { answerStep } from './on-invocation-status.js';
 
 export type RunCommandInput = {
   readonly runId: string;
@@ -57,6 +58,8 @@ export async function runCommand(deps: Deps, input: RunCommandInput): Promise<Ru
   await enterPhase(deps, entry, input.phase, input.workload);
   const commandId = commandIdFor(meta.attempt, input.phase, input.workload, input.rep, input.host);
   if (isCancellable(input.phase)) refuseAfterPolicyFailure(meta, entry, input);
+  const retried = await resumeSentCommand(deps, meta, commandId, input.taskToken);
+  if (retried) return retried;
   const step = await prepareStep(deps, meta, input, commandId);
   if ('skipped' in step) {
     await deps.callbacks.success(input.taskToken, { commandId: null, skipped: step.skipped });
@@ -77,7 +80,9 @@ export async function runCommand(deps: Deps, input: RunCommandInput): Promise<Ru
     await deps.journal.putCommand(command);
   } catch (error) {
     if (!(error instanceof ConflictError)) throw error;
-    // A retried invocation: the command exists. Send it only if the first attempt never did.
+    // A retried invocation that never sent the command: this attempt's token waits on it now.
+    await deps.journal.replaceCommandToken(meta.runId, commandId, input.taskToken);
+    // Send it only if the first attempt never did.
     const [existing] = await deps.journal.getCommandSummaries(meta.runId, [commandId]);
     if (existing && existing.providerIds.length > 0) return { commandId, hosts: existing.hostCount };
   }
@@ -97,6 +102,27 @@ export async function runCommand(deps: Deps, input: RunCommandInput): Promise<Ru
   });
   if (providerIds.length > 0) await deps.journal.setCommandProviderIds(meta.runId, commandId, providerIds);
   return { commandId, hosts: step.hosts.length };
+}
+
+/**
+ * A retried invocation (Step Functions retried the Task state after the function failed or timed out)
+ * whose command was sent: the previous attempt's token was discarded with it, so the command answers this
+ * attempt's token from now on — or, if it already ended, this token is answered at once as the previous
+ * one was. Undefined when the command was never sent (a first invocation, or a retry to send it).
+ */
+async function resumeSentCommand(
+  deps: Deps,
+  meta: RunMeta,
+  commandId: string,
+  taskToken: string,
+): Promise<RunCommandOutput | undefined> {
+  const [existing] = await deps.journal.getCommandSummaries(meta.runId, [commandId]);
+  if (!existing || existing.providerIds.length === 0) return undefined;
+  const sent = { commandId, hosts: existing.hostCount };
+  if (await deps.journal.replaceCommandToken(meta.runId, commandId, taskToken)) return sent;
+  const ended = await deps.journal.getCommand(meta.runId, commandId);
+  if (ended) await answerStep(deps, meta, { ...ended, taskToken }, new Set(ended.failedHosts ?? []));
+  return sent;
 }
 
 export function isCancellable(phase: Phase): boolean {

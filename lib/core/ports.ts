@@ -78,6 +78,11 @@ export interface JournalRepo {
   getCommandSummaries(runId: string, commandIds: readonly string[]): Promise<CommandSummary[]>;
   setCommandProviderIds(runId: string, commandId: string, providerIds: readonly string[]): Promise<void>;
   /**
+   * Gives a command still SENT the token of a retried step (the retried Task state's new token; the
+   * previous attempt's is dead). Returns false when the command has already ended.
+   */
+  replaceCommandToken(runId: string, commandId: string, taskToken: string): Promise<boolean>;
+  /**
    * Records one host's outcome on a command that is not a repetition (a repetition's outcomes are its
    * tasks, recorded by recordTaskResult), once (condition: that host has no outcome yet), and counts it.
    * Returns how many hosts have answered, or undefined when the outcome was already recorded.

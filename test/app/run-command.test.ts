@@ -21,7 +21,7 @@ afterAll(async () => db.stop());
 async function freeRun(failurePolicy: { failFast?: boolean; maxFailedPercent?: number }) {
   runs += 1;
   const runId = `free-20261123-100000-${runs.toString(36).padStart(4, '0')}`;
-  const { deps } = fakeDeps(db);
+  const { deps, recorded } = fakeDeps(db);
   const sent: CommandRequest[] = [];
   const full = {
     ...deps,
@@ -73,7 +73,7 @@ async function freeRun(failurePolicy: { failFast?: boolean; maxFailedPercent?: n
     });
     return out;
   };
-  return { runId, planned, sent, deps: full, repetition };
+  return { runId, planned, sent, deps: full, repetition, recorded };
 }
 
 describe('Use case: runCommand (strategy free)', () => {
@@ -119,5 +119,50 @@ describe('Use case: runCommand (strategy free)', () => {
       skipped: 'workload w did not start',
     });
     await expect(teardown('host-1')).resolves.toEqual({ commandId: 'a1.teardown.w.host-1', hosts: 1 });
+  });
+});
+
+describe('Use case: runCommand (a retried step)', () => {
+  const step = (runId: string, taskToken: string) =>
+    ({ runId, phase: 'repetition', workload: 'w', rep: 1, host: 'host-1', taskToken }) as const;
+  const answer = (runId: string) => ({
+    runId,
+    commandId: commandIdFor(1, 'repetition', 'w', 1, 'host-1'),
+    hostId: 'host-1',
+    status: 'Success' as const,
+    exitCode: 0,
+  });
+
+  it('hands the retry’s token to whoever completes the command, and sends nothing again', async () => {
+    // Prepare: the first attempt sent the command; Step Functions retried the state with a new token.
+    const { runId, deps, sent, recorded } = await freeRun({});
+    await runCommand(deps, step(runId, 'first-attempt'));
+
+    // Act
+    await runCommand(deps, step(runId, 'retry'));
+    await onInvocationStatus(deps, answer(runId));
+
+    // Assess
+    expect(sent.filter((r) => r.commandId === 'a1.repetition.w.1.host-1')).toHaveLength(1);
+    expect(recorded.callbacks.at(-1)).toMatchObject({ token: 'retry', outcome: 'success' });
+    expect(recorded.callbacks.map((c) => c.token)).not.toContain('first-attempt');
+  });
+
+  it('answers the retry’s token at once when the command ended before the retry', async () => {
+    // Prepare: the command ended, its answer given to the first attempt's (discarded) token.
+    const { runId, deps, recorded } = await freeRun({});
+    await runCommand(deps, step(runId, 'first-attempt'));
+    await onInvocationStatus(deps, answer(runId));
+
+    // Act
+    await runCommand(deps, step(runId, 'retry'));
+
+    // Assess
+    expect(recorded.callbacks.at(-1)).toEqual({
+      token: 'retry',
+      outcome: 'success',
+      detail: { commandId: 'a1.repetition.w.1.host-1', failedHosts: [] },
+    });
+    expect(recorded.callbacks.map((c) => c.token)).toEqual(['setup', 'first-attempt', 'retry']);
   });
 });

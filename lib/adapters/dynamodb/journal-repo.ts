@@ -412,6 +412,26 @@ export class DynamoJournalRepo implements JournalRepo {
     }
   }
 
+  async replaceCommandToken(runId: string, commandId: string, taskToken: string): Promise<boolean> {
+    try {
+      await this.#client.send(
+        new UpdateCommand({
+          TableName: this.#table,
+          Key: { pk: runPartitionKey(runId), sk: commandSortKey(commandId) },
+          UpdateExpression: 'SET taskToken = :token',
+          ConditionExpression: '#status = :sent',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':token': taskToken, ':sent': 'SENT' },
+        }),
+      );
+      this.#specs.delete(`${runId}\0${commandId}`);
+      return true;
+    } catch (err) {
+      if (isConditionFailure(err)) return false;
+      throw err;
+    }
+  }
+
   async recordHostOutcome(
     runId: string,
     commandId: string,

@@ -410,6 +410,23 @@ export class DynamoJournalRepo implements JournalRepo {
       }
       throw err;
     }
+    // One item per id, outside the run's partition, so a status event is matched with one GetItem.
+    await this.#batchPut(
+      providerIds.map((id) => ({ pk: providerPartitionKey(id), sk: PROVIDER_SORT_KEY, runId, commandId })),
+    );
+  }
+
+  async findCommandByProviderId(
+    providerId: string,
+  ): Promise<{ runId: string; commandId: string } | undefined> {
+    const out = await this.#client.send(
+      new GetCommand({
+        TableName: this.#table,
+        Key: { pk: providerPartitionKey(providerId), sk: PROVIDER_SORT_KEY },
+      }),
+    );
+    const item = out.Item as { runId: string; commandId: string } | undefined;
+    return item ? { runId: item.runId, commandId: item.commandId } : undefined;
   }
 
   async replaceCommandToken(runId: string, commandId: string, taskToken: string): Promise<boolean> {
@@ -733,6 +750,7 @@ export class DynamoJournalRepo implements JournalRepo {
   }
 
   async #batchPut(items: readonly Item[]): Promise<void> {
+    if (items.length === 0) return;
     const chunks: Item[][] = [];
     for (let i = 0; i < items.length; i += BATCH_SIZE) chunks.push(items.slice(i, i + BATCH_SIZE));
     await mapLimit(chunks, BATCH_CONCURRENCY, (chunk) =>
@@ -768,6 +786,12 @@ async function backoff(attempt: number): Promise<void> {
 }
 
 /** Keeps at most `limit` entries, forgetting the oldest. */
+/** Where a runner id (SSM CommandId) points to its command: `PROVIDER#<id>` / `PROVIDER`. */
+function providerPartitionKey(providerId: string): string {
+  return `PROVIDER#${providerId}`;
+}
+const PROVIDER_SORT_KEY = 'PROVIDER';
+
 function remember<V>(cache: Map<string, V>, key: string, value: V, limit: number): void {
   cache.delete(key);
   cache.set(key, value);

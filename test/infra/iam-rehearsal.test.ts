@@ -31,7 +31,11 @@ import { type CliResult, runCli } from '../support/cli.js';
 import { describeDenial, distinct, evaluate, grantedActions, type Verdict } from '../support/iam/evaluate.js';
 import { asPrincipal, recordedRequests } from '../support/iam/recording.js';
 import type { Principal } from '../support/iam/requests.js';
-import { type ResolvedStack, synthesizeResolvedStack } from '../support/iam/stack-policies.js';
+import {
+  hostRolePolicy,
+  type ResolvedStack,
+  synthesizeResolvedStack,
+} from '../support/iam/stack-policies.js';
 
 /**
  * Granted actions no scenario here makes, each with why the grant stays. Everything else granted must be
@@ -250,6 +254,32 @@ describe('IAM rehearsal: every request the workflows make is allowed by the synt
     );
 
     expect(await denials()).toEqual([]);
+  });
+
+  it('a bring-your-own host role with docs/host-role-policy.json allows what the stack’s host role is asked', async () => {
+    const asked = distinct(verdicts.filter((v) => v.request.principal === 'host').map((v) => v.request));
+    const own: ResolvedStack = {
+      ...stack,
+      principals: {
+        ...stack.principals,
+        host: {
+          arn: 'arn:aws:iam::123456789012:role/my-bench-hosts',
+          identityPolicies: [{ name: 'fleetbench-outputs', policy: hostRolePolicy() }],
+          managedPolicyArns: ['arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore'],
+        },
+      },
+    };
+
+    const denied: string[] = [];
+    for (const request of asked) {
+      const verdict = await evaluate(own, request);
+      if (verdict.result !== 'Allowed') denied.push(describeDenial(verdict));
+    }
+
+    expect(asked.map((r) => r.action).sort()).toEqual(
+      expect.arrayContaining(['s3:GetEncryptionConfiguration', 's3:PutObject', 's3:PutObjectAcl']),
+    );
+    expect(denied).toEqual([]);
   });
 });
 

@@ -464,10 +464,14 @@ export class FakeAws {
     }
   }
 
-  /** Runs every command not started yet: each instance answers as `behaviour` says, or is held. */
+  /**
+   * Runs every command not started yet whose run-command invocation has returned (SSM takes longer to
+   * run a command than the function takes to record it): each instance answers as `behaviour` says, or is
+   * held.
+   */
   #release(): void {
     for (const command of this.sent) {
-      if (command.started) continue;
+      if (command.started || !this.stepsSent.has(command.commandId)) continue;
       command.started = true;
       for (const [instanceId, invocation] of command.invocations) {
         const answer = this.behaviour(command, instanceId);

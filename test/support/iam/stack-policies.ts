@@ -239,6 +239,12 @@ export function cliUserPolicy(): PolicyDocument {
   return JSON.parse(text) as PolicyDocument;
 }
 
+/** docs/host-role-policy.json (a bring-your-own host role's policy) for the test's output bucket. */
+export function hostRolePolicy(): PolicyDocument {
+  const text = readFileSync(new URL('../../../docs/host-role-policy.json', import.meta.url), 'utf8');
+  return JSON.parse(text.replaceAll('<OutputBucketName>', OUTPUT_BUCKET)) as PolicyDocument;
+}
+
 /** The physical name each named resource gets (what Ref returns). */
 function physicalNames(raw: Record<string, Resource>): Map<string, string> {
   const names = new Map<string, string>();

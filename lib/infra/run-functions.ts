@@ -45,11 +45,12 @@ export type Capability =
   | 'readOutputs'
   | 'sendCommands'
   | 'readCommands'
-  | 'controlCommands'
+  | 'cancelCommands'
   | 'describeHosts'
   | 'provisionHosts'
   | 'terminateHosts'
   | 'completeTasks'
+  | 'failTasks'
   | 'stopExecutions'
   | 'describeExecutions';
 
@@ -74,7 +75,7 @@ export const FUNCTIONS = {
     handler: 'run-command',
     description: 'Run a step: sends the SSM command for a setup, repetition or teardown',
     timeout: Duration.minutes(2),
-    access: ['journal', 'catalog', 'publishEvents', 'sendCommands', 'controlCommands', 'completeTasks'],
+    access: ['journal', 'catalog', 'publishEvents', 'sendCommands', 'completeTasks'],
   },
   onInvocationStatus: {
     handler: 'on-invocation-status',
@@ -87,7 +88,8 @@ export const FUNCTIONS = {
     handler: 'stop-run',
     description: 'Stop Requested events: records the stop, cancels commands, waits for the hosts to confirm',
     timeout: Duration.minutes(15),
-    access: ['journal', 'catalog', 'publishEvents', 'controlCommands', 'completeTasks', 'stopExecutions'],
+    // Fails the waiting steps it stopped; never completes one.
+    access: ['journal', 'catalog', 'publishEvents', 'cancelCommands', 'failTasks', 'stopExecutions'],
   },
   finalizeRun: {
     handler: 'finalize-run',
@@ -107,7 +109,7 @@ export const FUNCTIONS = {
       'listRuns',
       'publishEvents',
       'readOutputs',
-      'controlCommands',
+      'readCommands',
       'completeTasks',
       'describeExecutions',
       'terminateHosts',
@@ -130,9 +132,11 @@ const JOURNAL_ACTIONS = [
 const CATALOG_ACTIONS = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'];
 /** Actions without resource-level permissions. */
 const UNSCOPED: Partial<Record<Capability, readonly string[]>> = {
-  sendCommands: ['ssm:CancelCommand', 'ssm:ListCommands'],
+  // A half-sent step cancels the batches it sent.
+  sendCommands: ['ssm:CancelCommand'],
   readCommands: ['ssm:ListCommands', 'ssm:ListCommandInvocations'],
-  controlCommands: ['ssm:CancelCommand', 'ssm:ListCommands', 'ssm:ListCommandInvocations'],
+  // Cancelling finds each SSM command's instances first.
+  cancelCommands: ['ssm:CancelCommand', 'ssm:ListCommands'],
   describeHosts: ['ec2:DescribeInstances', 'ssm:DescribeInstanceInformation'],
   // Finding the run's (or the orphaned) instances before terminating them.
   terminateHosts: ['ec2:DescribeInstances'],
@@ -329,8 +333,11 @@ export class RunFunctions extends Construct {
           });
           break;
         case 'completeTasks':
+        case 'failTasks':
           allow(
-            ['states:SendTaskSuccess', 'states:SendTaskFailure'],
+            capability === 'completeTasks'
+              ? ['states:SendTaskSuccess', 'states:SendTaskFailure']
+              : ['states:SendTaskFailure'],
             [this.stateMachineArn, `${this.stateMachineArn}/*`],
           );
           wildcards.push({
@@ -356,7 +363,7 @@ export class RunFunctions extends Construct {
           });
           break;
         case 'readCommands':
-        case 'controlCommands':
+        case 'cancelCommands':
         case 'describeHosts':
           break;
       }

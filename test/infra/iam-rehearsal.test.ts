@@ -52,20 +52,18 @@ const UNEXERCISED: Readonly<Partial<Record<Principal, Readonly<Record<string, st
     'dynamodb:UpdateItem': 'resume: re-opening the run’s tasks and catalog entry',
   },
   'function:runCommand': {
-    'states:SendTaskSuccess': 'a retried step whose command already ended completes its new token at once',
-    'states:SendTaskFailure': 'a step refused after a stop or fail-fast fails its token at once',
-    'ssm:CancelCommand': 'cancelling what a step sent when recording it fails (no orphan command)',
-    'ssm:ListCommands': 'a retried step finds the SSM command its first attempt sent',
-    'ssm:ListCommandInvocations': 'a retried step reads the invocations of that command',
+    'states:SendTaskSuccess':
+      'a step with nothing to run (no setup, a workload that never started) completes its token at once; every step here runs',
+    'states:SendTaskFailure': 'a retried step whose command had ended failed answers its new token at once',
+    'ssm:CancelCommand': 'a half-sent step (a later SendCommand batch failed) cancels the batches it sent',
   },
   'function:onInvocationStatus': {
     's3:ListBucket': 'telling a missing output (404) from a denied one (403)',
     'ssm:ListCommands': 'a per-command status event recovering hosts that never reported',
   },
   'function:stopRun': {
-    'states:SendTaskSuccess': 'completing a token whose command ended while the stop was under way',
-    'states:SendTaskFailure': 'failing the tokens of steps the stop cancelled in a free run',
-    'ssm:ListCommandInvocations': 'confirming the hosts’ invocations ended after CancelCommand',
+    'states:SendTaskFailure':
+      'failing the step whose hosts never confirmed the stop (STOP_FAILED; test/lambdas/workflow.test.ts); here every host confirms',
   },
   'function:finalizeRun': {
     'ec2:TerminateInstances': 'terminating the ephemeral hosts of a provisioned run',
@@ -74,7 +72,6 @@ const UNEXERCISED: Readonly<Partial<Record<Principal, Readonly<Record<string, st
     'ec2:TerminateInstances': 'terminating orphaned ephemeral hosts of a provisioned run',
     'ssm:ListCommandInvocations': 'polling commands still SENT after 10 minutes (lost status events)',
     'ssm:ListCommands': 'as above',
-    'ssm:CancelCommand': 'cancelling the commands of a run whose execution died',
     's3:GetObject': 'reading the outputs of the commands it polls',
     's3:ListBucket': 'telling a missing output from a denied one when polling',
     'states:SendTaskSuccess': 'completing the tokens of the commands it polls',
@@ -82,8 +79,6 @@ const UNEXERCISED: Readonly<Partial<Record<Principal, Readonly<Record<string, st
     'states:DescribeExecution':
       'telling a dead execution from a live one (runs open for over the grace period)',
     'events:PutEvents': 'publishing run.failed for a run whose execution died',
-    'dynamodb:PutItem': 'recording what it polled or failed in the journal',
-    'dynamodb:UpdateItem': 'as above',
   },
   stateMachine: {
     'states:StopExecution':

@@ -48,8 +48,6 @@ const UNEXERCISED: Readonly<Partial<Record<Principal, Readonly<Record<string, st
     'iam:PassRole': 'passing the host role to the instances plan-run launches',
     'ssm:GetParameter': 'resolving a provisioned plan’s AMI from the public /aws/service/ parameters',
     'ec2:TerminateInstances': 'terminating launched hosts when a provisioned plan cannot start',
-    'dynamodb:Query': 'resume: reloading the run’s journal',
-    'dynamodb:UpdateItem': 'resume: re-opening the run’s tasks and catalog entry',
   },
   'function:runCommand': {
     'states:SendTaskSuccess':
@@ -194,7 +192,7 @@ describe('IAM rehearsal: every request the workflows make is allowed by the synt
     expect(await denials()).toEqual([]);
   });
 
-  it('a graceful stop during a repetition, and a forced stop', async () => {
+  it('a graceful stop during a repetition then a resume, and a forced stop', async () => {
     await scenario(async (aws) => {
       aws.behaviour = (c) => (c.commandId === 'a1.repetition.cpu.2' ? { hold: true } : answer(c));
       const arn = aws.startExecution({ plan: plan() }, 'graceful');
@@ -205,6 +203,11 @@ describe('IAM rehearsal: every request the workflows make is allowed by the synt
       );
       await aws.execution(arn).done;
       await aws.idle();
+      // Then resumed: a new execution finishes what the stop left.
+      aws.behaviour = answer;
+      const resumed = aws.startExecution({ resume: { runId } }, 'resumed');
+      await aws.execution(resumed).done;
+      expect(aws.execution(resumed).status).toBe('SUCCEEDED');
     });
     await scenario(async (aws) => {
       aws.behaviour = (c) => (c.commandId === 'a1.repetition.cpu.1' ? { hold: true } : answer(c));

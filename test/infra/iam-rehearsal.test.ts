@@ -26,7 +26,6 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { sendStopRequest } from '../../lib/adapters/aws/stop-request.js';
 import { BUS, FakeAws, fleet, REGION, type SentCommand } from '../lambdas/fake-aws.js';
-import { context } from '../lambdas/fakes.js';
 import { type CliResult, runCli } from '../support/cli.js';
 import { describeDenial, distinct, evaluate, grantedActions, type Verdict } from '../support/iam/evaluate.js';
 import { asPrincipal, recordedRequests } from '../support/iam/recording.js';
@@ -176,7 +175,7 @@ describe('IAM rehearsal: every request the workflows make is allowed by the synt
       const arn = aws.startExecution({ plan: plan() }, 'lockstep');
       await aws.execution(arn).done;
       expect(aws.execution(arn).status).toBe('SUCCEEDED');
-      await aws.handlers.reconcile({}, context);
+      await aws.runReconciler();
     });
 
     expect(await denials()).toEqual([]);

@@ -453,6 +453,12 @@ export class FakeAws {
     recordRequest({ principal, action: 'states:DescribeExecution', resource: child, context: {} });
   }
 
+  /** The reconciler's schedule fires: EventBridge invokes reconcile (as its rule target). */
+  async runReconciler(): Promise<unknown> {
+    this.#recordDelivery('reconcile', RULE_ARNS.reconcile);
+    return this.handlers.reconcile({}, context);
+  }
+
   /** Held invocations of a step answer now, as `behaviour` says (or with success and no output). */
   answerHeld(commandId: string): void {
     for (const command of this.sent.filter((c) => c.commandId === commandId)) {

@@ -1,7 +1,11 @@
 /**
  * SSM status events (default bus) → the on-invocation-status use case. A per-instance event gives one
  * host's result; a per-command event, the safety net for lost per-instance events, gives every host that
- * has not reported yet. Events of commands that are not fleetbench's are ignored with a log line.
+ * has not reported yet. The rules match every AWS-RunShellScript command of the account (an event carries
+ * no comment or tag to tell fleetbench's apart), so events of commands fleetbench never recorded are
+ * ignored with a log line after one journal read, before any SSM or S3 call. A per-instance event that
+ * outruns the recording of its command's id is ignored too; the command's own status event, sent once
+ * every host ended, recovers that host.
  */
 
 import { isTerminalEvent, ssmStatusEventSchema } from '../lib/adapters/aws/ssm-status-event.js';
@@ -17,6 +21,10 @@ export function createOnInvocationStatusHandler(runtime: () => Pick<AwsRuntime, 
     const commandId = parsed.detail['command-id'];
     if (!isTerminalEvent(parsed)) return { outcomes: [] };
     const { deps, statusEvents } = runtime();
+    if (!(await deps.journal.findCommandByProviderId(commandId))) {
+      logger.info("status event of a command that is not fleetbench's ignored", { commandId });
+      return { outcomes: [] };
+    }
 
     if (parsed['detail-type'] === 'EC2 Command Invocation Status-change Notification') {
       const result = await statusEvents.invocationResult(parsed);

@@ -8,6 +8,7 @@
  * EventBridge invokes asynchronously and retries failures, so a request that can never succeed (unknown
  * run, run already ended) is logged and dropped instead of thrown.
  */
+import type { Context } from 'aws-lambda';
 import { z } from 'zod';
 import { STOP_REQUEST_EVENT } from '../lib/adapters/aws/stop-request.js';
 import { coordinateStop, requestStop, type StopCoordination, settleForcedStop } from '../lib/app/stop-run.js';
@@ -30,8 +31,18 @@ export type StopRunResult =
   | { readonly rejected: string }
   | (StopCoordination & { readonly recorded: boolean; readonly forced: boolean });
 
+/**
+ * What the stop keeps of the function's time after waiting for the hosts: closing the unconfirmed
+ * commands, failing their tokens, settling a forced stop. A `timeouts.stop` longer than the function's
+ * 15 minutes is cut to what is left, so STOP_FAILED is always recorded before the function times out.
+ */
+export const STOP_SETTLE_MARGIN_MS = 30_000;
+
 export function createStopRunHandler(runtime: () => Pick<AwsRuntime, 'deps' | 'executions'>) {
-  return async (event: unknown): Promise<StopRunResult> => {
+  return async (
+    event: unknown,
+    context?: Pick<Context, 'getRemainingTimeInMillis'>,
+  ): Promise<StopRunResult> => {
     const { detail } = parseInput(eventSchema, event, 'Stop Requested event');
     const { deps, executions } = runtime();
     let requested: Awaited<ReturnType<typeof requestStop>>;
@@ -56,7 +67,11 @@ export function createStopRunHandler(runtime: () => Pick<AwsRuntime, 'deps' | 'e
         executionArn,
         `force-stopped by ${detail.requestedBy}: ${detail.reason ?? 'no reason given'}`,
       ));
-    const coordination = await coordinateStop(deps, detail.runId);
+    const coordination = await coordinateStop(deps, detail.runId, {
+      ...(context
+        ? { maxWaitMs: Math.max(0, context.getRemainingTimeInMillis() - STOP_SETTLE_MARGIN_MS) }
+        : {}),
+    });
     if (forceable) await settleForcedStop(deps, detail.runId);
     logger.info('stop coordinated', {
       runId: detail.runId,

@@ -8,6 +8,7 @@
  * index writes excepted: dynalite does not count them).
  */
 import '../../lib/adapters/local/polyfills.js';
+import { randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { ScanCommand, type ScanCommandOutput } from '@aws-sdk/client-dynamodb';
 import { StateMachine } from 'aws-local-stepfunctions';
@@ -116,13 +117,17 @@ export async function awsPathRun(
         send: async (request) => {
           const batches = Math.ceil(request.hosts.length / SSM_BATCH);
           ssmCommands += batches;
-          const providerIds = Array.from({ length: batches }, (_, i) => `${i}`.padStart(36, '0'));
+          const providerIds = Array.from({ length: batches }, () => randomUUID());
           // SSM's status events arrive after SendCommand returned: one per instance, then one per command.
           setImmediate(() => {
             void (async () => {
               for (const [i, host] of request.hosts.entries()) {
                 invocations['on-invocation-status'] = (invocations['on-invocation-status'] ?? 0) + 1;
                 const at = new Date().toISOString();
+                // The handler first checks the SSM command is fleetbench's (one journal read).
+                await inContainer(i).journal.findCommandByProviderId(
+                  providerIds[Math.floor(i / SSM_BATCH)] ?? '',
+                );
                 await onInvocationStatus(inContainer(i), {
                   runId: request.runId,
                   commandId: request.commandId,
@@ -137,6 +142,7 @@ export async function awsPathRun(
               }
               for (let b = 0; b < batches; b += 1) {
                 invocations['on-invocation-status'] = (invocations['on-invocation-status'] ?? 0) + 1;
+                await inContainer(b).journal.findCommandByProviderId(providerIds[b] ?? '');
                 await inContainer(b).journal.getCommand(request.runId, request.commandId);
               }
             })().catch((error: unknown) => failures.push(error));

@@ -209,7 +209,6 @@ async function completeStep(deps: Deps, meta: RunMeta, commandId: string): Promi
   const failed = failedHostNames(command);
   const found = { failedHosts: [...failed], silentHosts: silentHosts(command).map((h) => h.name) };
   if (!(await deps.journal.closeCommand(meta.runId, commandId, doneAt, found))) return false;
-  const entry = await deps.catalog.get(meta.runId);
 
   if ((command.phase === 'setup' || command.phase === 'globalSetup') && failed.size > 0) {
     await skipAfterFailedSetup(deps, meta, command, failed);
@@ -217,11 +216,29 @@ async function completeStep(deps: Deps, meta: RunMeta, commandId: string): Promi
   } else if (command.phase === 'repetition') {
     await deps.catalog.addCounts(meta.runId, countsMoved(Object.values(command.outcomes)), doneAt);
   }
+  // The spec is cached; a retried step may have replaced its token since (replaceCommandToken).
+  const [summary] = await deps.journal.getCommandSummaries(meta.runId, [commandId]);
+  await answerStep(deps, meta, { ...command, taskToken: summary?.taskToken ?? command.taskToken }, failed);
+  return true;
+}
 
+/**
+ * Resumes the workflow after a step ended, through the command's token: StopRequested when the run is
+ * stopping, else as the failure policy judges the failed hosts. Also used by run-command when a retried
+ * step finds its command already ended.
+ */
+export async function answerStep(
+  deps: Deps,
+  meta: RunMeta,
+  command: Pick<CommandSpec, 'commandId' | 'phase' | 'workload' | 'hosts' | 'cancellable' | 'taskToken'>,
+  failed: ReadonlySet<string>,
+): Promise<void> {
+  const { commandId } = command;
+  const entry = await deps.catalog.get(meta.runId);
   const stopping = entry !== undefined && (entry.stopRequest !== undefined || isStopping(entry.state));
   if (command.cancellable && stopping) {
     await deps.callbacks.failure(command.taskToken, WorkflowErrorName.StopRequested, 'stop requested');
-    return true;
+    return;
   }
   const verdict = stepOutcome({
     hostsTotal: command.hosts.length,
@@ -231,7 +248,7 @@ async function completeStep(deps: Deps, meta: RunMeta, commandId: string): Promi
   });
   if (verdict.ok) {
     await deps.callbacks.success(command.taskToken, { commandId, failedHosts: [...failed] });
-    return true;
+    return;
   }
   // Kept on the run so that no later repetition starts, whatever the engine does with the failed step.
   // In free each host runs its own steps: the policy ends the workload on that host only.
@@ -243,7 +260,6 @@ async function completeStep(deps: Deps, meta: RunMeta, commandId: string): Promi
     verdict.failFast ? WorkflowErrorName.FailFast : WorkflowErrorName.StepFailed,
     verdict.reason ?? `${failed.size} of ${command.hosts.length} hosts failed ${command.phase}`,
   );
-  return true;
 }
 
 /** How a step's outcomes moved the run's task counts (tasks that did not move are not counted). */

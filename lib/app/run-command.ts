@@ -18,6 +18,7 @@ import { argvToScript } from '../core/shell.js';
 import { runnableStatuses } from '../core/task-state.js';
 import { changeState } from './controller.js';
 import { loadRun } from './load-run.js';
+import { answerStep } from './on-invocation-status.js';
 
 export type RunCommandInput = {
   readonly runId: string;
@@ -48,6 +49,13 @@ export async function runCommand(deps: Deps, input: RunCommandInput): Promise<Ru
   if (isCancellable(input.phase)) refuseAfterPolicyFailure(meta, entry, input);
   const step = await prepareStep(deps, meta, input, commandId);
   if ('skipped' in step) {
+    // A retried repetition finds its tasks RUNNING under this command: nothing left to start, but the
+    // command it sent is still this step's (checked only here and on a conflict: a first send reads nothing).
+    const retried =
+      input.phase === 'repetition'
+        ? await resumeSentCommand(deps, meta, commandId, input.taskToken)
+        : undefined;
+    if (retried) return retried;
     await deps.callbacks.success(input.taskToken, { commandId: null, skipped: step.skipped });
     return { commandId: null, skipped: step.skipped };
   }
@@ -66,9 +74,11 @@ export async function runCommand(deps: Deps, input: RunCommandInput): Promise<Ru
     await deps.journal.putCommand(command);
   } catch (error) {
     if (!(error instanceof ConflictError)) throw error;
-    // A retried invocation: the command exists. Send it only if the first attempt never did.
-    const [existing] = await deps.journal.getCommandSummaries(meta.runId, [commandId]);
-    if (existing && existing.providerIds.length > 0) return { commandId, hosts: existing.hostCount };
+    // A retried invocation: if the first attempt sent the command, it answers this attempt's token.
+    const retried = await resumeSentCommand(deps, meta, commandId, input.taskToken);
+    if (retried) return retried;
+    // It never sent it: this attempt's token waits on it now, and this attempt sends it.
+    await deps.journal.replaceCommandToken(meta.runId, commandId, input.taskToken);
   }
   if (step.markRunning.length > 0) {
     await deps.journal.markRunning(meta.runId, step.markRunning, commandId, command.sentAt);
@@ -86,6 +96,27 @@ export async function runCommand(deps: Deps, input: RunCommandInput): Promise<Ru
   });
   if (providerIds.length > 0) await deps.journal.setCommandProviderIds(meta.runId, commandId, providerIds);
   return { commandId, hosts: step.hosts.length };
+}
+
+/**
+ * A retried invocation (Step Functions retried the Task state after the function failed or timed out)
+ * whose command was sent: the previous attempt's token was discarded with it, so the command answers this
+ * attempt's token from now on — or, if it already ended, this token is answered at once as the previous
+ * one was. Undefined when the command was never sent (a first invocation, or a retry to send it).
+ */
+async function resumeSentCommand(
+  deps: Deps,
+  meta: RunMeta,
+  commandId: string,
+  taskToken: string,
+): Promise<RunCommandOutput | undefined> {
+  const [existing] = await deps.journal.getCommandSummaries(meta.runId, [commandId]);
+  if (!existing || existing.providerIds.length === 0) return undefined;
+  const sent = { commandId, hosts: existing.hostCount };
+  if (await deps.journal.replaceCommandToken(meta.runId, commandId, taskToken)) return sent;
+  const ended = await deps.journal.getCommand(meta.runId, commandId);
+  if (ended) await answerStep(deps, meta, { ...ended, taskToken }, new Set(ended.failedHosts ?? []));
+  return sent;
 }
 
 export function isCancellable(phase: Phase): boolean {

@@ -67,7 +67,17 @@ export type StopCoordination = {
 /** How often the coordinator re-reads the commands while waiting for confirmations. */
 const CONFIRM_POLL_MS = 100;
 
-export async function coordinateStop(deps: Deps, runId: string): Promise<StopCoordination> {
+/**
+ * @param options.maxWaitMs how long the caller can wait at most (the stop Lambda's remaining time, less
+ *   what closing the commands takes): hosts still silent then are reported unconfirmed even when
+ *   `timeouts.stop` is longer — a Lambda killed at its limit would record nothing, and its retry would
+ *   wait again from the start.
+ */
+export async function coordinateStop(
+  deps: Deps,
+  runId: string,
+  options: { readonly maxWaitMs?: number } = {},
+): Promise<StopCoordination> {
   const { meta, entry } = await loadRun(deps, runId);
   const from: ControllerState | undefined = entry.state === 'STOP_ARMED' ? entry.previousState : entry.state;
   const stopping = from === undefined ? undefined : stoppingStateFor(from);
@@ -87,7 +97,8 @@ export async function coordinateStop(deps: Deps, runId: string): Promise<StopCoo
   );
   for (const command of inFlight) await deps.runner.cancel(command, silentHosts(command));
 
-  const deadline = deps.clock.now().getTime() + meta.plan.timeouts.stop * 1000;
+  const deadline =
+    deps.clock.now().getTime() + Math.min(meta.plan.timeouts.stop * 1000, options.maxWaitMs ?? Infinity);
   let open = inFlight;
   while (open.length > 0 && deps.clock.now().getTime() < deadline) {
     await deps.clock.sleep(CONFIRM_POLL_MS);

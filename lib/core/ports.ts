@@ -76,7 +76,18 @@ export interface JournalRepo {
   listCommands(runId: string): Promise<CommandSummary[]>;
   /** The commands among `commandIds` that exist, without hosts and outcomes. */
   getCommandSummaries(runId: string, commandIds: readonly string[]): Promise<CommandSummary[]>;
+  /** Records the ids the runner gave the command, each findable with findCommandByProviderId. */
   setCommandProviderIds(runId: string, commandId: string, providerIds: readonly string[]): Promise<void>;
+  /**
+   * The command a runner id (an SSM CommandId) belongs to; undefined for an id fleetbench never recorded
+   * (another tool's command, whose status events reach the stack's rules too).
+   */
+  findCommandByProviderId(providerId: string): Promise<{ runId: string; commandId: string } | undefined>;
+  /**
+   * Gives a command still SENT the token of a retried step (the retried Task state's new token; the
+   * previous attempt's is dead). Returns false when the command has already ended.
+   */
+  replaceCommandToken(runId: string, commandId: string, taskToken: string): Promise<boolean>;
   /**
    * Records one host's outcome on a command that is not a repetition (a repetition's outcomes are its
    * tasks, recorded by recordTaskResult), once (condition: that host has no outcome yet), and counts it.

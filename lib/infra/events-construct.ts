@@ -109,13 +109,22 @@ export class EventsConstruct extends Construct {
       resourceName: logGroup.logGroupName,
     });
     rule.addTarget({ bind: () => ({ arn, targetResource: logGroup }) });
+    // EventBridge creates the stream without saying which rule asks (no aws:SourceArn in that request: a
+    // SourceArn condition on CreateLogStream never matches and nothing is ever logged), so CreateLogStream
+    // is limited to this account; each event it then puts carries the rule's ARN.
+    const eventBridge = new iam.ServicePrincipal('events.amazonaws.com');
     logGroup.addToResourcePolicy(
       new iam.PolicyStatement({
-        principals: [
-          new iam.ServicePrincipal('events.amazonaws.com'),
-          new iam.ServicePrincipal('delivery.logs.amazonaws.com'),
-        ],
-        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        principals: [eventBridge],
+        actions: ['logs:CreateLogStream'],
+        resources: [logGroup.logGroupArn],
+        conditions: { StringEquals: { 'aws:SourceAccount': stack.account } },
+      }),
+    );
+    logGroup.addToResourcePolicy(
+      new iam.PolicyStatement({
+        principals: [eventBridge],
+        actions: ['logs:PutLogEvents'],
         resources: [logGroup.logGroupArn],
         conditions: { ArnEquals: { 'aws:SourceArn': rule.ruleArn } },
       }),

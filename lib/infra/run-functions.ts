@@ -7,8 +7,9 @@
  *   `byCreatedAt` index only for the functions that list runs);
  * - `ssm:SendCommand`: the `AWS-RunShellScript` document, and only EC2 instances tagged `fleetbench=true`
  *   (the instances a user benchmarks cannot be known at deploy time, so the tag is the boundary);
- * - task tokens: `states:SendTask*` on this stack's state machine only; StopExecution/DescribeExecution on
- *   its executions only (the state machine ARN is computed from its name: referencing the construct would
+ * - task tokens: `states:SendTask*` on this stack's state machine and its Distributed Map children (a free
+ *   run's steps wait in child executions, whose tokens Step Functions authorizes against the child's
+ *   state machine, `<name>/<map run label>`); StopExecution/DescribeExecution on its executions only (the state machine ARN is computed from its name: referencing the construct would
  *   make the functions and the state machine depend on each other);
  * - `events:PutEvents` on the fleetbench bus; S3 reads under `runs/` of the output bucket;
  * - ephemeral hosts (`hosts: {provision}`): RunInstances only with the request tag `fleetbench:managed=true`
@@ -43,11 +44,13 @@ export type Capability =
   | 'publishEvents'
   | 'readOutputs'
   | 'sendCommands'
-  | 'controlCommands'
+  | 'readCommands'
+  | 'cancelCommands'
   | 'describeHosts'
   | 'provisionHosts'
   | 'terminateHosts'
   | 'completeTasks'
+  | 'failTasks'
   | 'stopExecutions'
   | 'describeExecutions';
 
@@ -72,19 +75,21 @@ export const FUNCTIONS = {
     handler: 'run-command',
     description: 'Run a step: sends the SSM command for a setup, repetition or teardown',
     timeout: Duration.minutes(2),
-    access: ['journal', 'catalog', 'publishEvents', 'sendCommands', 'controlCommands', 'completeTasks'],
+    access: ['journal', 'catalog', 'publishEvents', 'sendCommands', 'completeTasks'],
   },
   onInvocationStatus: {
     handler: 'on-invocation-status',
     description: 'SSM status events: records each host result, completes the step when all answered',
     timeout: Duration.minutes(2),
-    access: ['journal', 'catalog', 'publishEvents', 'readOutputs', 'controlCommands', 'completeTasks'],
+    // Reads a command's invocations; never cancels (the stop and the fail-fast cancel, in stop-run and run-command).
+    access: ['journal', 'catalog', 'publishEvents', 'readOutputs', 'readCommands', 'completeTasks'],
   },
   stopRun: {
     handler: 'stop-run',
     description: 'Stop Requested events: records the stop, cancels commands, waits for the hosts to confirm',
     timeout: Duration.minutes(15),
-    access: ['journal', 'catalog', 'publishEvents', 'controlCommands', 'completeTasks', 'stopExecutions'],
+    // Fails the waiting steps it stopped; never completes one.
+    access: ['journal', 'catalog', 'publishEvents', 'cancelCommands', 'failTasks', 'stopExecutions'],
   },
   finalizeRun: {
     handler: 'finalize-run',
@@ -104,7 +109,7 @@ export const FUNCTIONS = {
       'listRuns',
       'publishEvents',
       'readOutputs',
-      'controlCommands',
+      'readCommands',
       'completeTasks',
       'describeExecutions',
       'terminateHosts',
@@ -114,9 +119,11 @@ export const FUNCTIONS = {
 
 export type FunctionKey = keyof typeof FUNCTIONS;
 
-/** DynamoDB item actions the repositories issue (lib/adapters/aws/dynamo-*-repo.ts). */
+/** DynamoDB item actions the repositories issue (lib/adapters/dynamodb/*-repo.ts). */
 const JOURNAL_ACTIONS = [
   'dynamodb:GetItem',
+  // Reading a step's commands and tasks at once (a step with a setup or teardown, a retried step).
+  'dynamodb:BatchGetItem',
   'dynamodb:Query',
   'dynamodb:PutItem',
   'dynamodb:UpdateItem',
@@ -125,8 +132,11 @@ const JOURNAL_ACTIONS = [
 const CATALOG_ACTIONS = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'];
 /** Actions without resource-level permissions. */
 const UNSCOPED: Partial<Record<Capability, readonly string[]>> = {
-  sendCommands: ['ssm:CancelCommand', 'ssm:ListCommands'],
-  controlCommands: ['ssm:CancelCommand', 'ssm:ListCommands', 'ssm:ListCommandInvocations'],
+  // A half-sent step cancels the batches it sent.
+  sendCommands: ['ssm:CancelCommand'],
+  readCommands: ['ssm:ListCommands', 'ssm:ListCommandInvocations'],
+  // Cancelling finds each SSM command's instances first.
+  cancelCommands: ['ssm:CancelCommand', 'ssm:ListCommands'],
   describeHosts: ['ec2:DescribeInstances', 'ssm:DescribeInstanceInformation'],
   // Finding the run's (or the orphaned) instances before terminating them.
   terminateHosts: ['ec2:DescribeInstances'],
@@ -323,10 +333,18 @@ export class RunFunctions extends Construct {
           });
           break;
         case 'completeTasks':
+        case 'failTasks':
           allow(
-            ['states:SendTaskSuccess', 'states:SendTaskFailure', 'states:SendTaskHeartbeat'],
-            [this.stateMachineArn],
+            capability === 'completeTasks'
+              ? ['states:SendTaskSuccess', 'states:SendTaskFailure']
+              : ['states:SendTaskFailure'],
+            [this.stateMachineArn, `${this.stateMachineArn}/*`],
           );
+          wildcards.push({
+            arn: `${this.stateMachineArn}/*`,
+            reason:
+              "A free run's steps wait in Distributed Map child executions, whose state machine is <name>/<map run label>, a label Step Functions generates; the wildcard covers only this state machine's children.",
+          });
           break;
         case 'stopExecutions':
           allow(['states:StopExecution'], [executions]);
@@ -344,7 +362,8 @@ export class RunFunctions extends Construct {
               'Execution names are generated per run; the wildcard covers only this state machine’s executions.',
           });
           break;
-        case 'controlCommands':
+        case 'readCommands':
+        case 'cancelCommands':
         case 'describeHosts':
           break;
       }

@@ -41,7 +41,7 @@ async function lockstepRun(failurePolicy: { failFast?: boolean; maxFailedPercent
 
 /** A planned free run on three hosts whose global setup is done; every SSM-like request is recorded. */
 async function freeRun(failurePolicy: { failFast?: boolean; maxFailedPercent?: number }) {
-  const { runId, planned, sent, deps: full } = await plannedRun(db, 'free', failurePolicy);
+  const { runId, planned, sent, deps: full, recorded } = await plannedRun(db, 'free', failurePolicy);
   /** Runs one host's repetition and reports its result. */
   const repetition = async (host: string, rep: number, status: 'Success' | 'Failed') => {
     const out = await runCommand(full, {
@@ -61,7 +61,7 @@ async function freeRun(failurePolicy: { failFast?: boolean; maxFailedPercent?: n
     });
     return out;
   };
-  return { runId, planned, sent, deps: full, repetition };
+  return { runId, planned, sent, deps: full, repetition, recorded };
 }
 
 describe('Use case: runCommand (strategy free)', () => {
@@ -192,5 +192,50 @@ describe('Use case: runCommand (strategy lockstep)', () => {
     await expect(
       runCommand(deps, { runId, phase: 'teardown', workload: 'w', taskToken: 'td' }),
     ).resolves.toEqual({ commandId: 'a1.teardown.w', hosts: 3 });
+  });
+});
+
+describe('Use case: runCommand (a retried step)', () => {
+  const step = (runId: string, taskToken: string) =>
+    ({ runId, phase: 'repetition', workload: 'w', rep: 1, host: 'host-1', taskToken }) as const;
+  const answer = (runId: string) => ({
+    runId,
+    commandId: commandIdFor({ attempt: 1, phase: 'repetition', workload: 'w', rep: 1, host: 'host-1' }),
+    hostId: 'host-1',
+    status: 'Success' as const,
+    exitCode: 0,
+  });
+
+  it('hands the retry’s token to whoever completes the command, and sends nothing again', async () => {
+    // Prepare: the first attempt sent the command; Step Functions retried the state with a new token.
+    const { runId, deps, sent, recorded } = await freeRun({});
+    await runCommand(deps, step(runId, 'first-attempt'));
+
+    // Act
+    await runCommand(deps, step(runId, 'retry'));
+    await onInvocationStatus(deps, answer(runId));
+
+    // Assess
+    expect(sent.filter((r) => r.commandId === 'a1.repetition.w.1.host-1')).toHaveLength(1);
+    expect(recorded.callbacks.at(-1)).toMatchObject({ token: 'retry', outcome: 'success' });
+    expect(recorded.callbacks.map((c) => c.token)).not.toContain('first-attempt');
+  });
+
+  it('answers the retry’s token at once when the command ended before the retry', async () => {
+    // Prepare: the command ended, its answer given to the first attempt's (discarded) token.
+    const { runId, deps, recorded } = await freeRun({});
+    await runCommand(deps, step(runId, 'first-attempt'));
+    await onInvocationStatus(deps, answer(runId));
+
+    // Act
+    await runCommand(deps, step(runId, 'retry'));
+
+    // Assess
+    expect(recorded.callbacks.at(-1)).toEqual({
+      token: 'retry',
+      outcome: 'success',
+      detail: { commandId: 'a1.repetition.w.1.host-1', failedHosts: [] },
+    });
+    expect(recorded.callbacks.map((c) => c.token)).toEqual(['setup', 'first-attempt', 'retry']);
   });
 });

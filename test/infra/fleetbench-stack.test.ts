@@ -205,12 +205,20 @@ describe('FleetbenchStack', () => {
       const document = JSON.parse(resolveDefinition(policy?.Properties.PolicyDocument)) as {
         Statement: unknown[];
       };
-      // Only this rule may write, and only to this group.
+      // Only this rule may put events, only to this group; streams are created by EventBridge of this
+      // account (CreateLogStream carries no source ARN: the IAM rehearsal evaluates both).
       expect(document.Statement).toEqual([
         {
           Effect: 'Allow',
-          Principal: { Service: ['events.amazonaws.com', 'delivery.logs.amazonaws.com'] },
-          Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+          Principal: { Service: 'events.amazonaws.com' },
+          Action: 'logs:CreateLogStream',
+          Resource: `<${groupId}.Arn>`,
+          Condition: { StringEquals: { 'aws:SourceAccount': '123456789012' } },
+        },
+        {
+          Effect: 'Allow',
+          Principal: { Service: 'events.amazonaws.com' },
+          Action: 'logs:PutLogEvents',
           Resource: `<${groupId}.Arn>`,
           Condition: { ArnEquals: { 'aws:SourceArn': `<${ruleId}.Arn>` } },
         },
@@ -275,19 +283,24 @@ describe('FleetbenchStack', () => {
         expect(send(other)).toEqual([]);
     });
 
-    it('scopes SendTask* to the run state machine, and Stop/DescribeExecution to its executions', () => {
+    it('scopes SendTask* to the run state machine and its Distributed Map children, and Stop/DescribeExecution to its executions', () => {
       const all = ['RunCommand', 'OnInvocationStatus', 'StopRun', 'Reconcile'].flatMap((id) =>
         statementsOf(functionId(id)),
       );
       const sendTask = all.filter((s) => actions(s).some((a) => a.startsWith('states:SendTask')));
       expect(sendTask).toHaveLength(4);
       for (const s of sendTask) {
-        expect(s.Resource).toEqual({
+        const stateMachine = (suffix: string) => ({
           'Fn::Join': [
             '',
-            ['arn:', { Ref: 'AWS::Partition' }, ':states:us-east-1:123456789012:stateMachine:Fleetbench-run'],
+            [
+              'arn:',
+              { Ref: 'AWS::Partition' },
+              `:states:us-east-1:123456789012:stateMachine:Fleetbench-run${suffix}`,
+            ],
           ],
         });
+        expect(s.Resource).toEqual([stateMachine(''), stateMachine('/*')]);
       }
       const executions = all.filter((s) =>
         actions(s).some((a) => /^states:(Stop|Describe)Execution$/.test(a)),
@@ -316,6 +329,7 @@ describe('FleetbenchStack', () => {
       const finalize = statementsOf(functionId('FinalizeRun'));
       expect(finalize.flatMap(actions).sort()).toEqual(
         [
+          'dynamodb:BatchGetItem',
           'dynamodb:BatchWriteItem',
           'dynamodb:GetItem',
           'dynamodb:GetItem',

@@ -43,12 +43,14 @@ import {
   type SendCommandCommandInput,
   SSMClient,
 } from '@aws-sdk/client-ssm';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { StateMachine } from 'aws-local-stepfunctions';
 import { mockClient } from 'aws-sdk-client-mock';
 import { vi } from 'vitest';
 import { createFinalizeRunHandler } from '../../lambdas/finalize-run.js';
 import { createOnInvocationStatusHandler } from '../../lambdas/on-invocation-status.js';
 import { createPlanRunHandler } from '../../lambdas/plan-run.js';
+import { createReconcileHandler } from '../../lambdas/reconcile.js';
 import { createRunCommandHandler } from '../../lambdas/run-command.js';
 import { type AwsRuntime, lambda, logger } from '../../lambdas/runtime.js';
 import { createStopRunHandler } from '../../lambdas/stop-run.js';
@@ -61,12 +63,17 @@ import { loadRunDefinition, taskFunctions } from '../../lib/adapters/local/workf
 import type { Clock } from '../../lib/core/ports.js';
 import { recordingLogger } from '../adapters/aws/aws-fakes.js';
 import { startTestDynalite, type TestDynalite } from '../support/dynalite.js';
+import { asPrincipal, recordRequest, recordSdkRequests } from '../support/iam/recording.js';
+import type { Principal } from '../support/iam/requests.js';
 import { context } from './fakes.js';
 
 export const ACCOUNT = '123456789012';
 export const REGION = 'us-east-1';
 export const STACK_NAME = 'Fleetbench';
-export const STATE_MACHINE_ARN = `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:${STACK_NAME}-run`;
+export const STATE_MACHINE_NAME = `${STACK_NAME}-run`;
+export const STATE_MACHINE_ARN = `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:${STATE_MACHINE_NAME}`;
+/** The state machine of free's Distributed Map child executions (`<name>/<map run label>`). */
+export const CHILD_STATE_MACHINE_ARN = `${STATE_MACHINE_ARN}/hosts`;
 export const BUCKET = 'fleetbench-outputs-123';
 export const BUS = 'fleetbench';
 export const EVENT_LOG_GROUP = `/aws/events/${STACK_NAME}/run-events`;
@@ -110,6 +117,8 @@ export type Behaviour = (command: SentCommand, instanceId: string) => Answer;
 
 type Deferred = {
   readonly executionArn: string;
+  /** The state machine of the execution that issued the token: the run's, or a Distributed Map child's. */
+  readonly stateMachineArn: string;
   resolve(value: unknown): void;
   reject(error: Error): void;
 };
@@ -119,6 +128,8 @@ type Execution = {
   status: 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'ABORTED';
   error?: string;
   cause?: string;
+  /** Child executions free's Distributed Map started (Step Functions stops them with the parent). */
+  readonly children: Map<string, string>;
   /** The last Task state failure, as GetExecutionHistory reports it. */
   taskFailure?: { error: string; cause: string };
   readonly done: Promise<void>;
@@ -135,6 +146,19 @@ export function awsServiceError(name: string, message = name): Error {
 }
 
 const CREDENTIALS = { accessKeyId: 'test', secretAccessKey: 'test' };
+
+/** A function's ARN, named `<stack>-<key in FUNCTIONS>` as the IAM rehearsal resolves the template. */
+export function functionArn(key: string): string {
+  return `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${STACK_NAME}-${key}`;
+}
+
+/** The rules whose targets this fake plays, named as the IAM rehearsal resolves the template. */
+export const RULE_ARNS = {
+  stopRequested: `arn:aws:events:${REGION}:${ACCOUNT}:rule/${BUS}/${STACK_NAME}-StopRequested`,
+  invocationStatus: `arn:aws:events:${REGION}:${ACCOUNT}:rule/${STACK_NAME}-InvocationStatus`,
+  runEventsToLogs: `arn:aws:events:${REGION}:${ACCOUNT}:rule/${BUS}/${STACK_NAME}-RunEventsToLogs`,
+  reconcile: `arn:aws:events:${REGION}:${ACCOUNT}:rule/${STACK_NAME}-Reconcile`,
+} as const;
 
 /**
  * @example
@@ -172,6 +196,9 @@ export class FakeAws {
   readonly #logLines: LogLine[] = [];
   readonly #background = new Set<Promise<unknown>>();
   readonly #definition = loadRunDefinition();
+  /** Task states inside free's Distributed Map: they run in child executions. */
+  readonly #childStates = distributedMapStates(this.#definition);
+  readonly #unrecord: () => void;
   #tokenSeq = 0;
 
   private constructor(
@@ -213,6 +240,27 @@ export class FakeAws {
     };
     this.handlers = createHandlers(() => this.runtime);
     this.#mockServices();
+    this.#unrecord = recordSdkRequests(
+      [
+        SSMClient,
+        SFNClient,
+        EventBridgeClient,
+        S3Client,
+        EC2Client,
+        CloudFormationClient,
+        CloudWatchLogsClient,
+        DynamoDBDocumentClient,
+      ],
+      {
+        account: ACCOUNT,
+        region: REGION,
+        instanceTags: (id) => {
+          const instance = this.#instances.get(id);
+          return instance ? tagsOf(instance) : {};
+        },
+        tokenStateMachine: (token) => this.#tokens.get(token)?.stateMachineArn ?? STATE_MACHINE_ARN,
+      },
+    );
   }
 
   static async start(options: { readonly instances: readonly FakeInstance[] }): Promise<FakeAws> {
@@ -252,8 +300,16 @@ export class FakeAws {
     const execution: Execution = {
       arn,
       status: 'RUNNING',
+      children: new Map(),
       abort: () => {
         execution.status = 'ABORTED';
+        for (const child of execution.children.values())
+          recordRequest({
+            principal: 'stateMachine',
+            action: 'states:StopExecution',
+            resource: child,
+            context: {},
+          });
         run.abort();
       },
       done: run.result.then(
@@ -307,6 +363,7 @@ export class FakeAws {
   async stop(): Promise<void> {
     for (const execution of this.#executions.values()) if (execution.status === 'RUNNING') execution.abort();
     await this.idle();
+    this.#unrecord();
     for (const mock of [
       this.ssm,
       this.sfn,
@@ -328,12 +385,17 @@ export class FakeAws {
     const bindings: Record<string, (input: { Payload: Record<string, unknown> }) => Promise<unknown>> = {};
     for (const [state, fn] of taskFunctions(this.#definition)) {
       bindings[state] = async ({ Payload }) => {
+        const key = (['planRun', 'runCommand', 'finalizeRun'] as const).find((k) =>
+          fn.includes(`${k[0]?.toUpperCase()}${k.slice(1)}`),
+        );
+        if (key) this.#recordInvoke(key, state, executionArn, Payload);
         try {
           if (fn.includes('PlanRun'))
             return { Payload: await this.#invoke(this.handlers.planRun(Payload, context)) };
           if (fn.includes('FinalizeRun'))
             return { Payload: await this.#invoke(this.handlers.finalizeRun(Payload, context)) };
-          if (fn.includes('RunCommand')) return await this.#runCommand(executionArn, Payload);
+          if (fn.includes('RunCommand'))
+            return await this.#runCommand(executionArn, Payload, this.#childStates.has(state));
         } catch (error) {
           const failed = error as Error;
           this.execution(executionArn).taskFailure = {
@@ -349,11 +411,16 @@ export class FakeAws {
   }
 
   /** A `.waitForTaskToken` state: invoke run-command with a fresh token, then wait for SendTask*. */
-  async #runCommand(executionArn: string, payload: Record<string, unknown>): Promise<unknown> {
+  async #runCommand(
+    executionArn: string,
+    payload: Record<string, unknown>,
+    inChild: boolean,
+  ): Promise<unknown> {
     this.#tokenSeq += 1;
     const taskToken = `token-${this.#tokenSeq}-${randomUUID()}`;
+    const stateMachineArn = inChild ? CHILD_STATE_MACHINE_ARN : STATE_MACHINE_ARN;
     const completion = new Promise<unknown>((resolve, reject) =>
-      this.#tokens.set(taskToken, { executionArn, resolve, reject }),
+      this.#tokens.set(taskToken, { executionArn, stateMachineArn, resolve, reject }),
     );
     completion.catch(() => undefined);
     try {
@@ -369,6 +436,29 @@ export class FakeAws {
     return completion;
   }
 
+  /**
+   * What the state machine's role is asked for when a Task state runs: invoking the function and, inside
+   * free's Distributed Map, starting and watching the child execution of the host (one per host item).
+   */
+  #recordInvoke(key: string, state: string, executionArn: string, payload: Record<string, unknown>): void {
+    const principal: Principal = 'stateMachine';
+    recordRequest({ principal, action: 'lambda:InvokeFunction', resource: functionArn(key), context: {} });
+    if (!this.#childStates.has(state)) return;
+    const host = JSON.stringify(payload.host ?? null);
+    const execution = this.#executions.get(executionArn);
+    if (!execution || execution.children.has(host)) return;
+    const child = `${CHILD_STATE_MACHINE_ARN.replace(':stateMachine:', ':execution:')}:${randomUUID()}`;
+    execution.children.set(host, child);
+    recordRequest({ principal, action: 'states:StartExecution', resource: STATE_MACHINE_ARN, context: {} });
+    recordRequest({ principal, action: 'states:DescribeExecution', resource: child, context: {} });
+  }
+
+  /** The reconciler's schedule fires: EventBridge invokes reconcile (as its rule target). */
+  async runReconciler(): Promise<unknown> {
+    this.#recordDelivery('reconcile', RULE_ARNS.reconcile);
+    return this.handlers.reconcile({}, context);
+  }
+
   /** Held invocations of a step answer now, as `behaviour` says (or with success and no output). */
   answerHeld(commandId: string): void {
     for (const command of this.sent.filter((c) => c.commandId === commandId)) {
@@ -380,10 +470,14 @@ export class FakeAws {
     }
   }
 
-  /** Runs every command not started yet: each instance answers as `behaviour` says, or is held. */
+  /**
+   * Runs every command not started yet whose run-command invocation has returned (SSM takes longer to
+   * run a command than the function takes to record it): each instance answers as `behaviour` says, or is
+   * held.
+   */
   #release(): void {
     for (const command of this.sent) {
-      if (command.started) continue;
+      if (command.started || !this.stepsSent.has(command.commandId)) continue;
       command.started = true;
       for (const [instanceId, invocation] of command.invocations) {
         const answer = this.behaviour(command, instanceId);
@@ -399,9 +493,41 @@ export class FakeAws {
     invocation.responseCode = exitCode;
     invocation.finishedAt = new Date();
     const prefix = `${BUCKET}/${outputKey(command, instanceId)}`;
-    if (answer.stdout) this.objects.set(`${prefix}/stdout`, answer.stdout);
-    if (answer.stderr) this.objects.set(`${prefix}/stderr`, answer.stderr);
+    for (const [stream, body] of [
+      ['stdout', answer.stdout],
+      ['stderr', answer.stderr],
+    ] as const) {
+      if (!body) continue;
+      this.objects.set(`${prefix}/${stream}`, body);
+      this.#recordHostUpload(`${prefix}/${stream}`);
+    }
     this.#announce(command, instanceId, invocation.status);
+  }
+
+  /**
+   * What the SSM agent asks with the host's instance role to upload an output: the bucket's encryption
+   * (checked before every upload), the object, and its ACL (the agent sends `bucket-owner-full-control`).
+   */
+  #recordHostUpload(object: string): void {
+    const principal: Principal = 'host';
+    recordRequest({
+      principal,
+      action: 's3:GetEncryptionConfiguration',
+      resource: `arn:aws:s3:::${BUCKET}`,
+      context: {},
+    });
+    for (const action of ['s3:PutObject', 's3:PutObjectAcl'])
+      recordRequest({ principal, action, resource: `arn:aws:s3:::${object}`, context: {} });
+  }
+
+  /** EventBridge delivering an event to a rule's Lambda target (the function's resource policy decides). */
+  #recordDelivery(key: string, ruleArn: string): void {
+    recordRequest({
+      principal: 'events',
+      action: 'lambda:InvokeFunction',
+      resource: functionArn(key),
+      context: { 'aws:SourceArn': ruleArn, 'aws:SourceAccount': ACCOUNT },
+    });
   }
 
   /** The SSM status event of one invocation, delivered to on-invocation-status like a rule target. */
@@ -423,6 +549,7 @@ export class FakeAws {
         status,
       },
     };
+    this.#recordDelivery('onInvocationStatus', RULE_ARNS.invocationStatus);
     this.#inBackground(this.handlers.onInvocationStatus(event, context));
   }
 
@@ -711,24 +838,76 @@ export class FakeAws {
       detail: JSON.parse(entry.Detail ?? '{}') as unknown,
     };
     if (entry.Source === 'dev.fleetbench') {
+      this.#recordLogDelivery();
       this.#logLines.push({
         timestamp: (entry.Time ?? new Date()).getTime(),
         message: JSON.stringify(envelope),
       });
     } else if (entry.Source === 'dev.fleetbench.cli' && entry.DetailType === 'Stop Requested') {
+      this.#recordDelivery('stopRun', RULE_ARNS.stopRequested);
       this.#inBackground(this.handlers.stopRun(envelope, context));
     }
   }
+
+  /**
+   * EventBridge writing a run event into the log group: it creates its log stream, then puts the event,
+   * both as events.amazonaws.com under the group's resource policy. Only PutLogEvents carries the rule's
+   * ARN as aws:SourceArn; CreateLogStream carries no source ARN (AWS's documented policy for this
+   * target grants it without that condition).
+   */
+  #recordLogDelivery(): void {
+    const stream = `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:${EVENT_LOG_GROUP}:log-stream:${randomUUID()}`;
+    const principal: Principal = 'events';
+    recordRequest({
+      principal,
+      action: 'logs:CreateLogStream',
+      resource: stream,
+      context: { 'aws:SourceAccount': ACCOUNT },
+    });
+    recordRequest({
+      principal,
+      action: 'logs:PutLogEvents',
+      resource: stream,
+      context: { 'aws:SourceArn': RULE_ARNS.runEventsToLogs, 'aws:SourceAccount': ACCOUNT },
+    });
+  }
+}
+
+/** A handler whose AWS requests are recorded as its function's (its key in FUNCTIONS). */
+function asFunction<E, R>(key: string, handler: (event: E, ctx: typeof context) => Promise<R>) {
+  return (event: E, ctx: typeof context): Promise<R> =>
+    asPrincipal(`function:${key}`, () => handler(event, ctx));
 }
 
 function createHandlers(runtime: () => AwsRuntime) {
   return {
-    planRun: lambda(createPlanRunHandler(runtime)),
-    runCommand: lambda(createRunCommandHandler(runtime)),
-    finalizeRun: lambda(createFinalizeRunHandler(runtime)),
-    onInvocationStatus: lambda(createOnInvocationStatusHandler(runtime)),
-    stopRun: lambda(createStopRunHandler(runtime)),
+    planRun: asFunction('planRun', lambda(createPlanRunHandler(runtime))),
+    runCommand: asFunction('runCommand', lambda(createRunCommandHandler(runtime))),
+    finalizeRun: asFunction('finalizeRun', lambda(createFinalizeRunHandler(runtime))),
+    onInvocationStatus: asFunction('onInvocationStatus', lambda(createOnInvocationStatusHandler(runtime))),
+    stopRun: asFunction('stopRun', lambda(createStopRunHandler(runtime))),
+    reconcile: asFunction('reconcile', lambda(createReconcileHandler(runtime))),
   };
+}
+
+/** Task state names inside a DISTRIBUTED Map's ItemProcessor (at any depth below it). */
+function distributedMapStates(definition: ReturnType<typeof loadRunDefinition>): Set<string> {
+  type Node = {
+    States: Record<
+      string,
+      { ItemProcessor?: Node & { ProcessorConfig?: { Mode?: string } }; Iterator?: Node }
+    >;
+  };
+  const found = new Set<string>();
+  const walk = (node: Node, inside: boolean) => {
+    for (const [name, state] of Object.entries(node.States)) {
+      if (inside) found.add(name);
+      const inner = state.ItemProcessor ?? state.Iterator;
+      if (inner) walk(inner, inside || state.ItemProcessor?.ProcessorConfig?.Mode === 'DISTRIBUTED');
+    }
+  };
+  walk(definition as unknown as Node, false);
+  return found;
 }
 
 /** Where SSM puts an invocation's output: `<prefix>/<CommandId>/<InstanceId>/awsrunShellScript/0.awsrunShellScript`. */

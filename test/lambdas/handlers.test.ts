@@ -158,15 +158,31 @@ describe('Handler: on-invocation-status', () => {
     },
   };
 
-  it("ignores the status of a command that is not fleetbench's, with a log line", async () => {
-    const statusEvents = { invocationResult: vi.fn(async () => undefined) } as unknown as SsmStatusEvents;
-    const handler = createOnInvocationStatusHandler(() => ({ deps: fakeDeps(), statusEvents }));
+  /** The journal's answer for the event's SSM command id: fleetbench's command, or nobody's. */
+  const ours = { findCommandByProviderId: vi.fn(async () => ({ runId: RUN, commandId: 'a1.setup.cpu' })) };
 
-    await expect(handler(event)).resolves.toEqual({ outcomes: [] });
+  it.each([
+    ['EC2 Command Invocation Status-change Notification', event.detail],
+    ['EC2 Command Status-change Notification', { 'command-id': 'ssm-1', status: 'Success' }],
+  ])('ignores a %s of a command fleetbench never sent before any SSM or S3 call, with a log line', async (detailType, detail) => {
+    const statusEvents = { invocationResult: vi.fn(), commandResults: vi.fn() } as unknown as SsmStatusEvents;
+    const findCommandByProviderId = vi.fn(async () => undefined);
+    const deps = fakeDeps({ journal: { findCommandByProviderId } });
+    const handler = createOnInvocationStatusHandler(() => ({ deps, statusEvents }));
 
+    await expect(
+      handler({
+        ...event,
+        'detail-type': detailType,
+        detail: { 'document-name': 'AWS-RunShellScript', ...detail },
+      }),
+    ).resolves.toEqual({ outcomes: [] });
+
+    expect(findCommandByProviderId).toHaveBeenCalledWith('ssm-1');
+    expect(statusEvents.invocationResult).not.toHaveBeenCalled();
+    expect(statusEvents.commandResults).not.toHaveBeenCalled();
     expect(logger.info).toHaveBeenCalledWith("status event of a command that is not fleetbench's ignored", {
       commandId: 'ssm-1',
-      instanceId: 'i-1',
     });
   });
 
@@ -180,7 +196,7 @@ describe('Handler: on-invocation-status', () => {
     };
     const statusEvents = { invocationResult: vi.fn(async () => result) } as unknown as SsmStatusEvents;
     const getCommandSpec = vi.fn(async () => undefined);
-    const deps = fakeDeps({ journal: { getCommandSpec } });
+    const deps = fakeDeps({ journal: { ...ours, getCommandSpec } });
     const handler = createOnInvocationStatusHandler(() => ({ deps, statusEvents }));
 
     await expect(handler(event)).resolves.toEqual({ outcomes: ['ignored'] });
@@ -205,7 +221,7 @@ describe('Handler: on-invocation-status', () => {
     const statusEvents = { commandResults: vi.fn(async () => results) } as unknown as SsmStatusEvents;
     const getCommand = vi.fn(async () => command({ outcomes: { 'i-1': { status: 'Success' } } }));
     const getCommandSpec = vi.fn(async () => undefined);
-    const deps = fakeDeps({ journal: { getCommand, getCommandSpec } });
+    const deps = fakeDeps({ journal: { ...ours, getCommand, getCommandSpec } });
     const handler = createOnInvocationStatusHandler(() => ({ deps, statusEvents }));
 
     const out = await handler({

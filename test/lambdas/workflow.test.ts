@@ -274,6 +274,43 @@ describe('Workflow: run.asl.json over the aws handlers', () => {
     expect(types.filter((t) => t === 'dev.fleetbench.task.cancelled')).toHaveLength(3);
   });
 
+  it('ends STOP_FAILED within the stop Lambda’s time when timeouts.stop is longer and the hosts never confirm', async () => {
+    // Prepare: repetition 1 never answers, and the hosts ignore CancelCommand; timeouts.stop is 20 minutes.
+    aws = await FakeAws.start({ instances: fleet(2) });
+    const fake = aws;
+    fake.behaviour = (command) =>
+      command.commandId === 'a1.repetition.cpu.1' ? { hold: true } : realOutput(command);
+    fake.ssm.on(CancelCommandCommand).resolves({});
+    const plan = {
+      name: 'cpu',
+      hosts: { tags: { team: 'perf' } },
+      repetitions: 2,
+      timeouts: { stop: '20m' },
+      workloads: [cpuWorkload],
+    };
+    const arn = fake.startExecution({ plan }, 'cpu-stop-long');
+    const runId = await runIdOf(fake);
+    await fake.until(() => fake.stepsSent.has('a1.repetition.cpu.1'), 'repetition 1 to be sent');
+
+    // Act: the function has 30.5 s left, so it can wait half a second at most.
+    const result = await fake.handlers.stopRun(
+      {
+        version: '0',
+        source: 'dev.fleetbench.cli',
+        'detail-type': 'Stop Requested',
+        detail: { runId, requestedBy: 'cli:alice' },
+      },
+      { ...context, getRemainingTimeInMillis: () => 30_500 },
+    );
+    fake.answerHeld('a1.repetition.cpu.1');
+    await fake.execution(arn).done;
+    await fake.idle();
+
+    // Assess
+    expect(result).toMatchObject({ unconfirmed: ['perf-001', 'perf-002'] });
+    expect(await fake.db.catalog.get(runId)).toMatchObject({ state: 'STOP_FAILED' });
+  });
+
   it('force-stops from the bus: StopExecution, no teardown, the run ends ABORTED with its tasks cancelled', async () => {
     // Prepare
     aws = await FakeAws.start({ instances: fleet(3) });

@@ -13,6 +13,11 @@ export class BoundedCache<V> {
     return this.#entries.get(key);
   }
 
+  /** Forgets `key` (a value that did change, e.g. a command's token on a retried step). */
+  delete(key: string): void {
+    this.#entries.delete(key);
+  }
+
   /**
    * Keeps `value` under `key` as the newest entry, forgetting the oldest past the limit.
    * @example

@@ -1,7 +1,9 @@
 /**
  * The journal's key schema, in one place: one partition per run, `pk = RUN#<runId>`, and
  * `sk = META | TASK#<workload>#<rep:04>#<host> | CMD#<commandId> | CMDH#<commandId>#<part:04> |
- * CMDO#<commandId>#<hostId> | STATE#<iso-ts>#<seq:06> | HOST#<instanceId>`. Sort keys are chosen so one
+ * CMDO#<commandId>#<hostId> | STATE#<iso-ts>#<seq:06> | HOST#<instanceId>`, and outside the runs' partitions
+ * `pk = PROVIDER#<providerId>, sk = PROVIDER`, where a runner's command id (SSM CommandId) points to its run
+ * and command. Sort keys are chosen so one
  * `begins_with` Query returns what a caller asks for in order (a workload's repetitions, a command's parts).
  * The task's sort key is the core's (task-key.ts), which also refuses repetitions it could not sort.
  */
@@ -64,3 +66,9 @@ export function withoutKeys<T>(item: Record<string, unknown>): T {
   delete record.sk;
   return record as T;
 }
+
+/** `pk` of the item that maps a runner's command id (SSM CommandId) to its run and command. */
+export const providerPartitionKey = (providerId: string): string => `PROVIDER#${providerId}`;
+
+/** `sk` of that item. */
+export const PROVIDER_SORT_KEY = 'PROVIDER';

@@ -63,6 +63,8 @@ import {
   HOSTS_PER_PART,
   hostSortKey,
   META_SORT_KEY,
+  PROVIDER_SORT_KEY,
+  providerPartitionKey,
   runPartitionKey,
   SortKeyPrefix,
   stateSortKey,
@@ -382,6 +384,43 @@ export class DynamoJournalRepo implements JournalRepo {
       );
     } catch (err) {
       if (isConditionFailure(err)) throw new CommandNotFoundError(runId, commandId, { cause: err });
+      throw err;
+    }
+    // One item per id, outside the run's partition, so a status event is matched with one GetItem.
+    await this.#batches.putAll(
+      providerIds.map((id) => ({ pk: providerPartitionKey(id), sk: PROVIDER_SORT_KEY, runId, commandId })),
+    );
+  }
+
+  async findCommandByProviderId(
+    providerId: string,
+  ): Promise<{ runId: string; commandId: string } | undefined> {
+    const out = await this.#client.send(
+      new GetCommand({
+        TableName: this.#table,
+        Key: { pk: providerPartitionKey(providerId), sk: PROVIDER_SORT_KEY },
+      }),
+    );
+    const item = out.Item as { runId: string; commandId: string } | undefined;
+    return item ? { runId: item.runId, commandId: item.commandId } : undefined;
+  }
+
+  async replaceCommandToken(runId: string, commandId: string, taskToken: string): Promise<boolean> {
+    try {
+      await this.#client.send(
+        new UpdateCommand({
+          TableName: this.#table,
+          Key: { pk: runPartitionKey(runId), sk: commandSortKey(commandId) },
+          UpdateExpression: 'SET taskToken = :token',
+          ConditionExpression: '#status = :sent',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':token': taskToken, ':sent': 'SENT' },
+        }),
+      );
+      this.#specs.delete(specKey(runId, commandId));
+      return true;
+    } catch (err) {
+      if (isConditionFailure(err)) return false;
       throw err;
     }
   }

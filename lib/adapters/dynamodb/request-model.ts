@@ -148,6 +148,20 @@ export function dynamoRequests(
       );
     }
     add('run-command', 'journal UpdateItem CMD# providerIds', { w: commands * writeUnits(header) }, commands);
+    add(
+      'run-command',
+      'journal BatchWriteItem PROVIDER# (SSM command id → command)',
+      { w: commands * batches * writeUnits(b.providerItem) },
+      commands * Math.ceil(batches / 25),
+    );
+    // Every status event (one per host, one per SSM command) is first matched to a fleetbench command: the
+    // rules see every AWS-RunShellScript command of the account.
+    add(
+      'on-invocation-status',
+      "journal GetItem PROVIDER# (is the command fleetbench's?)",
+      { r: commands * (n + batches) * readUnits(b.providerItem) },
+      commands * (n + batches),
+    );
 
     // on-invocation-status, once per host (per-instance status event), spread over warm containers: each
     // reads a command's spec once (in free every command is new to it), META once per run.
@@ -195,6 +209,13 @@ export function dynamoRequests(
       'on-invocation-status',
       'completeStep: journal UpdateItem CMD# DONE',
       { w: commands * writeUnits(header) },
+      commands,
+    );
+    // The spec is cached, but a retried step may have replaced the token: read the current one.
+    add(
+      'on-invocation-status',
+      'completeStep: journal BatchGetItem CMD# (current token)',
+      { r: commands * readUnits(header) },
       commands,
     );
     add(

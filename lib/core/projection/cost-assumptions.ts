@@ -56,6 +56,8 @@ export const COST_ASSUMPTIONS = {
     outcome: 160,
     /** One SSM CommandId in CMD#'s `providerIds`. */
     providerId: 40,
+    /** `PROVIDER#<CommandId>`: where an SSM command id points to its run and command. */
+    providerItem: 150,
     /** META without hosts: the plan snapshot, its hash, dates. */
     metaBase: 500,
     /** CMD# without task token and provider ids: ids, phase, status, dates, counts. */

@@ -507,6 +507,32 @@ describe('Class: DynamoJournalRepo', () => {
       expect(await db.journal.getCommand(runId, 'cmd-9')).toBeUndefined();
     });
 
+    it('finds the command an SSM command id belongs to, and nothing for an id it never recorded', async () => {
+      const runId = newRunId();
+      await db.journal.putCommand(command(runId, 'cmd-1'));
+
+      await db.journal.setCommandProviderIds(runId, 'cmd-1', [`${runId}-ssm-1`, `${runId}-ssm-2`]);
+
+      expect(await db.journal.findCommandByProviderId(`${runId}-ssm-2`)).toStrictEqual({
+        runId,
+        commandId: 'cmd-1',
+      });
+      expect(await db.journal.findCommandByProviderId(`${runId}-other`)).toBeUndefined();
+    });
+
+    it('gives a command still SENT a retried step’s token, and refuses once it ended', async () => {
+      const runId = newRunId();
+      await db.journal.putCommand(command(runId, 'cmd-1'));
+
+      expect(await db.journal.replaceCommandToken(runId, 'cmd-1', 'retry-token')).toBe(true);
+      expect((await db.journal.getCommand(runId, 'cmd-1'))?.taskToken).toBe('retry-token');
+      await db.journal.closeCommand(runId, 'cmd-1', new Date().toISOString(), {
+        failedHosts: [],
+        silentHosts: [],
+      });
+      expect(await db.journal.replaceCommandToken(runId, 'cmd-1', 'late-token')).toBe(false);
+    });
+
     it('records a host outcome once and counts the hosts that answered', async () => {
       const runId = newRunId();
       await db.journal.putCommand(command(runId, 'cmd-1'));

@@ -1,0 +1,347 @@
+/**
+ * The IAM rehearsal: what a first deploy would meet on a real account, checked offline. dynalite, the
+ * mocked SDK clients and the local interpreter enforce no IAM, so a function missing a permission passes
+ * every other test and fails in AWS with AccessDenied. Here the workflows run through the real handlers
+ * (test/lambdas/fake-aws.ts) while every AWS request is recorded with the principal making it
+ * (test/support/iam/recording.ts: the functions, the state machine, EventBridge delivering to its targets,
+ * the hosts' agent uploading outputs, the CLI user); each request becomes what IAM authorizes
+ * (test/support/iam/requests.ts) and is evaluated against the policies of that principal as synthesized
+ * (test/support/iam/stack-policies.ts: the CloudFormation template, ARNs resolved for 123456789012 /
+ * us-east-1; the CLI user's policy is docs/cli-user-policy.json).
+ *
+ * The evaluator is @cloud-copilot/iam-simulate: maintained, and it models AWS's evaluation (condition
+ * operators, wildcards in actions and ARNs, resource policies and same-account principals, validation of
+ * each action's resource types and condition keys against the Service Authorization Reference). pbac
+ * (MIT) is older and implements only part of the condition operators and none of that validation. The
+ * simulator is AGPL, so it is a devDependency used by this test only, never imported by lib/, lambdas/ or
+ * bin/ (asserted below) — see the licence note in the README.
+ *
+ * The reverse is checked too: an action a principal is granted that no recorded request used is either
+ * removed from the stack or listed in UNEXERCISED with the reason it is needed anyway.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { sendStopRequest } from '../../lib/adapters/aws/stop-request.js';
+import { BUS, FakeAws, fleet, REGION, type SentCommand } from '../lambdas/fake-aws.js';
+import { type CliResult, runCli } from '../support/cli.js';
+import { describeDenial, distinct, evaluate, grantedActions, type Verdict } from '../support/iam/evaluate.js';
+import { asPrincipal, recordedRequests } from '../support/iam/recording.js';
+import type { Principal } from '../support/iam/requests.js';
+import {
+  hostRolePolicy,
+  type ResolvedStack,
+  synthesizeResolvedStack,
+} from '../support/iam/stack-policies.js';
+
+/**
+ * Granted actions no scenario here makes, each with why the grant stays. Everything else granted must be
+ * used by a recorded request, so a grant that loses its caller is noticed.
+ */
+const UNEXERCISED: Readonly<Partial<Record<Principal, Readonly<Record<string, string>>>>> = {
+  'function:planRun': {
+    'ec2:RunInstances': 'launching ephemeral hosts (`hosts: {provision}`): the fake fleet has no EC2 launch',
+    'ec2:CreateTags': 'tagging at launch, part of RunInstances (ec2:CreateAction condition)',
+    'iam:PassRole': 'passing the host role to the instances plan-run launches',
+    'ssm:GetParameter': 'resolving a provisioned plan’s AMI from the public /aws/service/ parameters',
+    'ec2:TerminateInstances': 'terminating launched hosts when a provisioned plan cannot start',
+  },
+  'function:runCommand': {
+    'states:SendTaskSuccess':
+      'a step with nothing to run (no setup, a workload that never started) completes its token at once; every step here runs',
+    'states:SendTaskFailure': 'a retried step whose command had ended failed answers its new token at once',
+    'ssm:CancelCommand': 'a half-sent step (a later SendCommand batch failed) cancels the batches it sent',
+  },
+  'function:onInvocationStatus': {
+    's3:ListBucket': 'telling a missing output (404) from a denied one (403)',
+    'ssm:ListCommands': 'a per-command status event recovering hosts that never reported',
+  },
+  'function:stopRun': {
+    'states:SendTaskFailure':
+      'failing the step whose hosts never confirmed the stop (STOP_FAILED; test/lambdas/workflow.test.ts); here every host confirms',
+  },
+  'function:finalizeRun': {
+    'ec2:TerminateInstances': 'terminating the ephemeral hosts of a provisioned run',
+  },
+  'function:reconcile': {
+    'ec2:TerminateInstances': 'terminating orphaned ephemeral hosts of a provisioned run',
+    'ssm:ListCommandInvocations': 'polling commands still SENT after 10 minutes (lost status events)',
+    'ssm:ListCommands': 'as above',
+    's3:GetObject': 'reading the outputs of the commands it polls',
+    's3:ListBucket': 'telling a missing output from a denied one when polling',
+    'states:SendTaskSuccess': 'completing the tokens of the commands it polls',
+    'states:SendTaskFailure': 'as above',
+    'states:DescribeExecution':
+      'telling a dead execution from a live one (runs open for over the grace period)',
+    'events:PutEvents': 'publishing run.failed for a run whose execution died',
+  },
+  stateMachine: {
+    'states:StopExecution':
+      'Step Functions stopping a free run’s child executions when the parent is stopped',
+    'logs:CreateLogDelivery': 'CDK’s execution logging to CloudWatch Logs (set up by Step Functions)',
+    'logs:GetLogDelivery': 'as above',
+    'logs:UpdateLogDelivery': 'as above',
+    'logs:DeleteLogDelivery': 'as above',
+    'logs:ListLogDeliveries': 'as above',
+    'logs:PutResourcePolicy': 'as above',
+    'logs:DescribeResourcePolicies': 'as above',
+    'logs:DescribeLogGroups': 'as above',
+    'xray:PutTraceSegments': 'X-Ray tracing of executions (tracingEnabled)',
+    'xray:PutTelemetryRecords': 'as above',
+    'xray:GetSamplingRules': 'as above',
+    'xray:GetSamplingTargets': 'as above',
+  },
+  cli: {
+    'states:GetExecutionHistory': '`run` printing why the Plan run step refused a run',
+    'states:StopExecution': '`stop --force`',
+  },
+};
+/**
+ * The journal and catalog item actions are one set per table (JOURNAL_ACTIONS, CATALOG_ACTIONS in
+ * lib/infra/run-functions.ts), granted to every function that uses the table: each issues the subset its
+ * paths reach (BatchWriteItem for a step's tasks, BatchGetItem for a step's commands, …). Splitting the set
+ * per function would tie each grant to the repositories' internals for a few actions on the same table.
+ */
+const SHARED_TABLE_ACTIONS: Readonly<Record<string, string>> = Object.fromEntries(
+  ['GetItem', 'BatchGetItem', 'Query', 'PutItem', 'UpdateItem', 'BatchWriteItem'].map((a) => [
+    `dynamodb:${a}`,
+    'one set of item actions per table (see above)',
+  ]),
+);
+/** What every function's role carries for the Lambda service itself: its logs and X-Ray traces. */
+const LAMBDA_SERVICE_ACTIONS: Readonly<Record<string, string>> = {
+  'logs:CreateLogStream': 'the Lambda service writing the function’s own logs',
+  'logs:PutLogEvents': 'as above',
+  'xray:PutTraceSegments': 'active tracing',
+  'xray:PutTelemetryRecords': 'active tracing',
+};
+
+const STDOUT = JSON.stringify({ ops_per_s: 1234.5 });
+const answer = (command: SentCommand) => (command.phase === 'repetition' ? { stdout: `${STDOUT}\n` } : {});
+const workload = { name: 'cpu', plugin: 'shell', options: { command: 'my-bench --json' } };
+const plan = (extra: Record<string, unknown> = {}) => ({
+  name: 'cpu',
+  hosts: { tags: { team: 'perf' } },
+  repetitions: 2,
+  setup: ['mkdir -p /tmp/bench'],
+  teardown: ['rm -rf /tmp/bench'],
+  workloads: [{ ...workload, setup: ['echo setup'], teardown: ['echo teardown'] }],
+  ...extra,
+});
+
+let stack: ResolvedStack;
+const verdicts: Verdict[] = [];
+
+beforeAll(() => {
+  stack = synthesizeResolvedStack();
+});
+
+/** Runs a scenario on a fresh fake account; its requests join the file's recording. */
+async function scenario(work: (aws: FakeAws) => Promise<void>): Promise<void> {
+  const aws = await FakeAws.start({ instances: fleet(3) });
+  aws.behaviour = answer;
+  try {
+    await work(aws);
+    await aws.idle();
+    expect(aws.asyncErrors).toEqual([]);
+  } finally {
+    await aws.stop();
+  }
+}
+
+async function runIdOf(aws: FakeAws): Promise<string> {
+  let runId = '';
+  await aws.until(async () => {
+    runId = (await aws.db.catalog.list({ limit: 1 }))[0]?.runId ?? '';
+    return runId !== '';
+  }, 'the run to be planned');
+  return runId;
+}
+
+async function denials(): Promise<string[]> {
+  const start = verdicts.length;
+  for (const request of distinct(recordedRequests.splice(0))) verdicts.push(await evaluate(stack, request));
+  return verdicts
+    .slice(start)
+    .filter((v) => v.result !== 'Allowed')
+    .map(describeDenial);
+}
+
+describe('IAM rehearsal: every request the workflows make is allowed by the synthesized policies', () => {
+  it('lockstep with global and workload setups and teardowns, then the reconciler', async () => {
+    await scenario(async (aws) => {
+      const arn = aws.startExecution({ plan: plan() }, 'lockstep');
+      await aws.execution(arn).done;
+      expect(aws.execution(arn).status).toBe('SUCCEEDED');
+      await aws.runReconciler();
+    });
+
+    expect(await denials()).toEqual([]);
+  });
+
+  it('free: one Distributed Map child execution per host, tokens completed from the children', async () => {
+    await scenario(async (aws) => {
+      const arn = aws.startExecution({ plan: plan({ strategy: 'free' }) }, 'free');
+      await aws.execution(arn).done;
+      expect(aws.execution(arn).status).toBe('SUCCEEDED');
+    });
+
+    expect(await denials()).toEqual([]);
+  });
+
+  it('a graceful stop during a repetition then a resume, and a forced stop', async () => {
+    await scenario(async (aws) => {
+      aws.behaviour = (c) => (c.commandId === 'a1.repetition.cpu.2' ? { hold: true } : answer(c));
+      const arn = aws.startExecution({ plan: plan() }, 'graceful');
+      const runId = await runIdOf(aws);
+      await aws.until(() => aws.stepsSent.has('a1.repetition.cpu.2'), 'repetition 2 to be sent');
+      await asPrincipal('cli', () =>
+        sendStopRequest(aws.runtime.clients.events, BUS, { runId, requestedBy: 'cli:alice', reason: 'r' }),
+      );
+      await aws.execution(arn).done;
+      await aws.idle();
+      // Then resumed: a new execution finishes what the stop left.
+      aws.behaviour = answer;
+      const resumed = aws.startExecution({ resume: { runId } }, 'resumed');
+      await aws.execution(resumed).done;
+      expect(aws.execution(resumed).status).toBe('SUCCEEDED');
+    });
+    await scenario(async (aws) => {
+      aws.behaviour = (c) => (c.commandId === 'a1.repetition.cpu.1' ? { hold: true } : answer(c));
+      const arn = aws.startExecution({ plan: plan() }, 'forced');
+      const runId = await runIdOf(aws);
+      await aws.until(() => aws.stepsSent.has('a1.repetition.cpu.1'), 'repetition 1 to be sent');
+      await asPrincipal('cli', () =>
+        sendStopRequest(aws.runtime.clients.events, BUS, {
+          runId,
+          requestedBy: 'cli:bob',
+          reason: 'r',
+          force: true,
+        }),
+      );
+      await aws.until(() => aws.execution(arn).status !== 'RUNNING', 'the execution to stop');
+      await aws.idle();
+    });
+
+    expect(await denials()).toEqual([]);
+  });
+
+  it('the CLI user of docs/cli-user-policy.json: run, show, status, runs, events, stop', async () => {
+    await scenario((aws) =>
+      withCli(aws, async (cli, planPath) => {
+        const ran = await cli(['run', planPath, '--json']);
+        expect(ran.code).toBe(0);
+        const runId = (JSON.parse(ran.stdout) as { runId: string }).runId;
+        for (const args of [['show', runId], ['status', runId], ['runs'], ['events', runId]])
+          expect((await cli(args)).code).toBe(0);
+      }),
+    );
+    await scenario((aws) =>
+      withCli(aws, async (cli, planPath) => {
+        aws.behaviour = (c) => (c.commandId === 'a1.repetition.cpu.1' ? { hold: true } : answer(c));
+        const detached = await cli(['run', planPath, '--detach']);
+        expect(detached.code).toBe(0);
+        await aws.until(() => aws.stepsSent.has('a1.repetition.cpu.1'), 'repetition 1 to be sent');
+        const stopped = await cli(['stop', await runIdOf(aws), '--wait']);
+        expect(stopped.stderr).toBe('');
+        expect(stopped.code).toBe(0);
+      }),
+    );
+
+    expect(await denials()).toEqual([]);
+  });
+
+  it('a bring-your-own host role with docs/host-role-policy.json allows what the stack’s host role is asked', async () => {
+    const asked = distinct(verdicts.filter((v) => v.request.principal === 'host').map((v) => v.request));
+    const own: ResolvedStack = {
+      ...stack,
+      principals: {
+        ...stack.principals,
+        host: {
+          arn: 'arn:aws:iam::123456789012:role/my-bench-hosts',
+          identityPolicies: [{ name: 'fleetbench-outputs', policy: hostRolePolicy() }],
+          managedPolicyArns: ['arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore'],
+        },
+      },
+    };
+
+    const denied: string[] = [];
+    for (const request of asked) {
+      const verdict = await evaluate(own, request);
+      if (verdict.result !== 'Allowed') denied.push(describeDenial(verdict));
+    }
+
+    expect(asked.map((r) => r.action).sort()).toEqual(
+      expect.arrayContaining(['s3:GetEncryptionConfiguration', 's3:PutObject', 's3:PutObjectAcl']),
+    );
+    expect(denied).toEqual([]);
+  });
+});
+
+/** Runs `work` with a CLI whose requests are the CLI user's, in a throwaway home, on `aws`'s stack. */
+async function withCli(
+  aws: FakeAws,
+  work: (cli: (args: string[]) => Promise<CliResult>, planPath: string) => Promise<void>,
+): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), 'fleetbench-iam-cli-'));
+  for (const [key, value] of Object.entries({
+    AWS_ACCESS_KEY_ID: 'test',
+    AWS_SECRET_ACCESS_KEY: 'test',
+    AWS_ENDPOINT_URL_DYNAMODB: aws.db.endpoint,
+    AWS_CONFIG_FILE: join(dir, 'no-config'),
+    AWS_SHARED_CREDENTIALS_FILE: join(dir, 'no-credentials'),
+  }))
+    vi.stubEnv(key, value);
+  try {
+    const planPath = join(dir, 'plan.yaml');
+    await writeFile(planPath, JSON.stringify(plan()));
+    const env = { AWS_REGION: REGION, FLEETBENCH_POLL_MS: '5', FLEETBENCH_HOME: join(dir, '.fleetbench') };
+    await work(
+      (args) => asPrincipal('cli', () => runCli([...args, '--target', 'aws'], { env, cwd: dir })),
+      planPath,
+    );
+  } finally {
+    vi.unstubAllEnvs();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+describe('IAM rehearsal: the reverse', () => {
+  it.each([
+    'function:planRun',
+    'function:runCommand',
+    'function:onInvocationStatus',
+    'function:stopRun',
+    'function:finalizeRun',
+    'function:reconcile',
+    'stateMachine',
+    'host',
+    'cli',
+  ] as const)('%s is granted no action that no request used, beyond the commented exceptions', (principal) => {
+    const used = new Set(
+      verdicts.filter((v) => v.request.principal === principal).map((v) => v.request.action),
+    );
+    const excused = {
+      ...(principal.startsWith('function:') ? { ...LAMBDA_SERVICE_ACTIONS, ...SHARED_TABLE_ACTIONS } : {}),
+      ...UNEXERCISED[principal],
+    };
+    const unused = [...grantedActions(stack, principal)].filter((a) => !used.has(a) && !(a in excused));
+
+    expect(unused).toEqual([]);
+  });
+});
+
+describe('IAM rehearsal: the simulator stays out of what ships', () => {
+  it('no file of lib/, lambdas/ or bin/ imports @cloud-copilot/iam-simulate', () => {
+    const root = join(import.meta.dirname, '..', '..');
+    const files = ['lib', 'lambdas', 'bin'].flatMap((dir) =>
+      readdirSync(join(root, dir), { recursive: true, encoding: 'utf8' })
+        .filter((f) => /\.(ts|js)$/.test(f))
+        .map((f) => join(root, dir, f)),
+    );
+
+    expect(files.filter((f) => readFileSync(f, 'utf8').includes('@cloud-copilot'))).toEqual([]);
+  });
+});

@@ -86,7 +86,11 @@ async function recordRepetition(
   const stored = await deps.journal.recordTaskResult(meta.runId, outcome).catch(async (error: unknown) => {
     // A result the store refuses (too large, a value it cannot hold) must not be lost with its step
     // waiting for ever: the task fails with the reason, in an item that holds only that.
-    deps.logger.error('could not record a task result', { runId: meta.runId, task: outcome, error: String(error) });
+    deps.logger.error('could not record a task result', {
+      runId: meta.runId,
+      task: outcome,
+      error: String(error),
+    });
     return deps.journal.recordTaskResult(meta.runId, unrecordedResult(outcome, error));
   });
   if (!stored) return undefined;

@@ -17,7 +17,9 @@ export function printSummary(io: Io, view: RunView): void {
     const metricOf = (t: RunView['tasks'][number], name: string) =>
       Object.hasOwn(t.metrics, name) ? t.metrics[name] : undefined;
     const metrics = metricNames.slice(0, 3).map((name) => {
-      const values = completed.map((t) => metricOf(t, name)?.value).filter((v): v is number => v !== undefined);
+      const values = completed
+        .map((t) => metricOf(t, name)?.value)
+        .filter((v): v is number => v !== undefined);
       const unit = completed.map((t) => metricOf(t, name)).find((m) => m !== undefined)?.unit ?? '';
       return `${name}=${formatNumber(values.reduce((a, b) => a + b, 0) / values.length)}${unit ? ` ${unit}` : ''}`;
     });

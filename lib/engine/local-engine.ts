@@ -27,6 +27,7 @@ import {
   taskFunctions,
 } from '../adapters/local/workflow-definition.js';
 import { systemClock } from '../adapters/system-clock.js';
+import { expireStep } from '../app/expire-step.js';
 import { finalizeRun } from '../app/finalize-run.js';
 import { onInvocationStatus } from '../app/on-invocation-status.js';
 import { type PlanRunInput, type PlanRunOutput, planRun } from '../app/plan-run.js';
@@ -34,8 +35,9 @@ import { reconcileLocalRuns } from '../app/reconcile.js';
 import { type RunCommandInput, runCommand } from '../app/run-command.js';
 import { coordinateStop, requestStop, settleForcedStop } from '../app/stop-run.js';
 import type { CloudEvent } from '../core/cloudevents.js';
-import type { Deps, Logger } from '../core/ports.js';
+import type { Deps, JournalRepo, Logger } from '../core/ports.js';
 import type { CatalogEntry, InvocationResult, Phase } from '../core/run.js';
+import { stepDeadlineSeconds } from '../core/step-deadline.js';
 
 export type EngineOptions = {
   readonly dataDir: string;
@@ -43,6 +45,11 @@ export type EngineOptions = {
   /** SIGTERM → SIGKILL grace when cancelling a command, in ms. */
   readonly graceMs?: number;
   readonly definition?: AslDefinition;
+  /**
+   * Wraps the journal repository: how tests make the journal fail (a full disk, a write the store refuses)
+   * at a chosen request while everything else runs the real path.
+   */
+  readonly wrapJournal?: (journal: JournalRepo) => JournalRepo;
 };
 
 /** What the CLI sees of a running execution. */
@@ -57,6 +64,8 @@ export type RunHandle = {
 
 /** How often the engine looks for a stop request written by another process. */
 const STOP_POLL_MS = 100;
+/** setTimeout's limit (~24.8 days); a plan's timeouts stay far below it. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 export class LocalEngine {
   private constructor(
@@ -73,8 +82,9 @@ export class LocalEngine {
     const logger: Logger = fileLogger(options.dataDir, { echo: options.debug === true });
     const publisher = new JsonlEventPublisher(options.dataDir);
     const callbacks = new LocalTaskCallbacks();
+    const wrapJournal = options.wrapJournal ?? ((journal: JournalRepo) => journal);
     const deps: Deps = {
-      journal: new DynamoJournalRepo({ client: db.doc, tableName: LOCAL_TABLES.journal }),
+      journal: wrapJournal(new DynamoJournalRepo({ client: db.doc, tableName: LOCAL_TABLES.journal })),
       catalog: new DynamoCatalogRepo({ client: db.doc, tableName: LOCAL_TABLES.catalog }),
       runner: unavailableRunner,
       outputs: new LocalOutputStore(),
@@ -161,8 +171,10 @@ export class LocalEngine {
             ...(step.rep !== undefined ? { rep: step.rep } : {}),
           });
           const { token, completion } = this.callbacks.issue();
-          await runCommand(deps, { ...step, taskToken: token });
-          return completion;
+          const sent = await runCommand(deps, { ...step, taskToken: token });
+          if (sent.commandId === null) return completion;
+          const backstop = await this.backstop(deps, step, sent, token);
+          return completion.finally(() => clearTimeout(backstop));
         }
         throw new Error(`no local binding for ${fn} (state ${state})`);
       };
@@ -251,6 +263,26 @@ export class LocalEngine {
         });
       },
     };
+  }
+
+  /** Arms the step's deadline: past it, the step is failed whatever happened to its hosts' answers. */
+  private async backstop(
+    deps: Deps,
+    step: RunCommandInput,
+    sent: { commandId: string; hosts: number },
+    taskToken: string,
+  ): Promise<NodeJS.Timeout | undefined> {
+    const meta = await deps.journal.getRun(
+      step.runId,
+      step.attempt === undefined ? {} : { attempt: step.attempt },
+    );
+    if (meta === undefined) return undefined;
+    const deadlineSeconds = stepDeadlineSeconds(meta.plan, { ...step, hosts: sent.hosts });
+    return setTimeout(
+      () =>
+        void expireStep(deps, { runId: step.runId, commandId: sent.commandId, taskToken, deadlineSeconds }),
+      Math.min(deadlineSeconds * 1000, MAX_TIMER_MS),
+    );
   }
 
   /** Feeds one host result to on-invocation-status; a failure here must not stall the run, so it is logged. */

@@ -98,7 +98,7 @@ export class LocalEngine {
     const engine = new LocalEngine(db, deps, callbacks, publisher, options);
     const { failed } = await reconcileLocalRuns(deps, { thisHost: hostname(), isPidAlive });
     for (const { runId } of failed) {
-      const groups = killLeftoverProcesses(options.dataDir, runId);
+      const groups = await killLeftoverProcesses(runId);
       if (groups.length > 0)
         logger.warn('stopped commands left by a dead engine', { runId, processGroups: groups });
     }
@@ -153,6 +153,9 @@ export class LocalEngine {
         if (fn.includes('PlanRun')) {
           try {
             const out = await planRun(deps, { ...(Payload.input as PlanRunInput), engine: engineId });
+            // A step never starts beside an earlier incarnation of itself: whatever an earlier attempt left
+            // running (a command that outlived its engine) is stopped first.
+            if (out.attempt > 1) await killLeftoverProcesses(out.runId, { beforeAttempt: out.attempt });
             settleStarted(() => resolveStarted(out));
             return { Payload: out };
           } catch (error) {

@@ -308,6 +308,8 @@ async function skipAfterFailedSetup(
   const what = command.phase === 'setup' ? `setup of workload ${scope}` : 'global setup';
   for (const host of failed) {
     const outcome = command.outcomes[command.hosts.find((h) => h.name === host)?.id ?? ''];
+    // A setup a stop cancelled did not fail: its tasks stay to run on resume, not SKIPPED for good.
+    if (outcome?.status === 'Cancelled') continue;
     await deps.journal.setTasksStatus(
       meta.runId,
       tasks.filter((t) => t.host === host),

@@ -37,7 +37,7 @@ import { type RunCommandInput, runCommand } from '../app/run-command.js';
 import { coordinateStop, requestStop, settleForcedStop } from '../app/stop-run.js';
 import { teardownWithoutJournal } from '../app/teardown-without-journal.js';
 import type { CloudEvent } from '../core/cloudevents.js';
-import { isStorageIoError, JournalUnavailableError, WorkflowErrorName } from '../core/errors.js';
+import { isStorageIoError, JournalUnavailableError } from '../core/errors.js';
 import type { Deps, JournalRepo, Logger } from '../core/ports.js';
 import type { CatalogEntry, InvocationResult, Phase, RunMeta } from '../core/run.js';
 import { stepDeadlineSeconds } from '../core/step-deadline.js';

@@ -157,7 +157,7 @@ describe('Chaos: kills and signals at random points, then resume', () => {
         for (const what of new Set(
           all.filter((l) => l.startsWith('teardown-start ')).map((l) => l.slice(15)),
         )) {
-          const last = all.findLastIndex((l) => l === `teardown-start ${what}`);
+          const last = all.lastIndexOf(`teardown-start ${what}`);
           expect(
             all.slice(last).includes(`teardown-done ${what}`),
             `teardown ${what} on ${h}, ${context}`,

@@ -92,8 +92,20 @@ workloads:
     t.engine.child.kill('SIGKILL');
     await t.engine.exited;
 
-    const resumed = await t.cli.run('resume', runId);
+    const failed = await t.cli.run('status', runId);
+    t.engine = startEngineProcess(t.cli.dir, t.cli.dataDir, ['resume', runId]);
+    const going = await waitFor('the resumed run to run the second workload', async () => {
+      const r = await t.cli.run('status', runId, '--json');
+      const view = JSON.parse(r.stdout) as RunView;
+      return view.attempt === 2 && view.state === 'RUNNING_WORKLOADS' ? { code: r.code, view } : false;
+    });
+    const resumed = await t.engine.exited;
 
+    expect(failed.code).toBe(1);
+    expect(failed.stdout).toMatch(/FAILED — engine \S+ is gone; resume with/);
+    // While the resumed run goes on, status shows no reason and no finish time of the attempt before.
+    expect(going.code).toBe(0);
+    expect(going.view).toMatchObject({ reason: null, finishedAt: null });
     expect(resumed.code).toBe(0);
     expect(lines('host-1', 'first.log')).toEqual(['torn']);
   });

@@ -11,6 +11,7 @@ import { isStopping } from '../core/controller-state.js';
 import { PluginOutputError, RunNotFoundError, WorkflowErrorName } from '../core/errors.js';
 import { stepOutcome } from '../core/failure-policy.js';
 import { plugins } from '../core/plugins/index.js';
+import { checkMetricLimits } from '../core/plugins/metric-limits.js';
 import type { Metric, WorkloadPlugin } from '../core/plugins/types.js';
 import type { Deps } from '../core/ports.js';
 import {
@@ -78,10 +79,20 @@ async function recordRepetition(
   hostName: string,
   result: InvocationResult,
 ): Promise<{ answered: number; hostCount: number } | undefined> {
-  const stored = await deps.journal.recordTaskResult(
-    meta.runId,
-    await taskResult(deps, meta, command, hostName, result),
+  // An output that cannot be read or parsed fails the task; it never leaves the step without an answer.
+  const outcome = await taskResult(deps, meta, command, hostName, result).catch((error: unknown) =>
+    unrecordedResult({ ...resultBase(command, hostName, result), status: 'FAILED' }, error, 'read'),
   );
+  const stored = await deps.journal.recordTaskResult(meta.runId, outcome).catch(async (error: unknown) => {
+    // A result the store refuses (too large, a value it cannot hold) must not be lost with its step
+    // waiting for ever: the task fails with the reason, in an item that holds only that.
+    deps.logger.error('could not record a task result', {
+      runId: meta.runId,
+      task: outcome,
+      error: String(error),
+    });
+    return deps.journal.recordTaskResult(meta.runId, unrecordedResult(outcome, error));
+  });
   if (!stored) return undefined;
   const build =
     stored.status === 'COMPLETED'
@@ -98,6 +109,34 @@ async function recordRepetition(
 
 type TaskResult = Parameters<Deps['journal']['recordTaskResult']>[1];
 
+/** Bytes of stderr kept with a failed task: its last lines, so a line of megabytes cannot bloat the item. */
+const ERROR_CONTEXT_CHARS = 4096;
+
+/** The result that replaces one the journal refused: FAILED, the refusal as its error, no metrics. */
+function unrecordedResult(outcome: TaskResult, error: unknown, what = 'recorded'): TaskResult {
+  const { metrics: _metrics, errorContext: _context, error: _error, ...rest } = outcome;
+  const why = (error instanceof Error ? error.message : String(error)).slice(0, 300);
+  return {
+    ...rest,
+    status: 'FAILED',
+    error: `the result could not be ${what}: ${why}`,
+    errorType: 'UNRECORDED',
+  };
+}
+
+/** What every result of this host's task carries, whatever its outcome. */
+function resultBase(command: CommandSpec, hostName: string, result: InvocationResult) {
+  return {
+    workload: command.workload ?? '',
+    rep: command.rep ?? 0,
+    host: hostName,
+    commandId: command.commandId,
+    ...(result.finishedAt !== undefined ? { finishedAt: result.finishedAt } : {}),
+    ...(result.exitCode !== undefined ? { exitCode: result.exitCode } : {}),
+    ...(result.stdoutRef !== undefined ? { outputRef: result.stdoutRef } : {}),
+  };
+}
+
 async function taskResult(
   deps: Deps,
   meta: RunMeta,
@@ -107,15 +146,7 @@ async function taskResult(
 ): Promise<TaskResult> {
   const workload = meta.plan.workloads.find((w) => w.name === command.workload);
   const plugin = workload ? plugins.get(workload.plugin) : undefined;
-  const base = {
-    workload: command.workload ?? '',
-    rep: command.rep ?? 0,
-    host: hostName,
-    commandId: command.commandId,
-    ...(result.finishedAt !== undefined ? { finishedAt: result.finishedAt } : {}),
-    ...(result.exitCode !== undefined ? { exitCode: result.exitCode } : {}),
-    ...(result.stdoutRef !== undefined ? { outputRef: result.stdoutRef } : {}),
-  };
+  const base = resultBase(command, hostName, result);
   const wallMs =
     result.startedAt && result.finishedAt
       ? Date.parse(result.finishedAt) - Date.parse(result.startedAt)
@@ -132,7 +163,7 @@ async function taskResult(
         exitCode: result.exitCode ?? 0,
       };
       try {
-        const metrics: Metric[] = plugin.parse(output, workload.options);
+        const metrics: Metric[] = checkMetricLimits(workload.plugin, plugin.parse(output, workload.options));
         const measured = plugin.measuredDurationMs?.(output, workload.options);
         return { ...base, status: 'COMPLETED', metrics, ...withDuration(measured ?? wallMs) };
       } catch (error) {
@@ -172,7 +203,7 @@ async function taskResult(
         status: 'FAILED',
         error: exitError(result.exitCode, stderr, plugin),
         errorType: result.exitCode === 127 ? 'MISSING_TOOL' : 'EXIT_CODE',
-        errorContext: lastLines(stderr, 20),
+        errorContext: lastLines(stderr, 20).slice(-ERROR_CONTEXT_CHARS),
         ...withDuration(wallMs),
       };
     }
@@ -293,6 +324,8 @@ async function skipAfterFailedSetup(
   const what = command.phase === 'setup' ? `setup of workload ${scope}` : 'global setup';
   for (const host of failed) {
     const outcome = command.outcomes[command.hosts.find((h) => h.name === host)?.id ?? ''];
+    // A setup a stop cancelled did not fail: its tasks stay to run on resume, not SKIPPED for good.
+    if (outcome?.status === 'Cancelled') continue;
     await deps.journal.setTasksStatus(
       meta.runId,
       tasks.filter((t) => t.host === host),

@@ -10,12 +10,13 @@
  * Finalize); hosts that launched but cannot take commands are terminated at once and left out.
  */
 import { hostExcluded, runStarted } from '../core/cloudevents.js';
+import { commandAttempt } from '../core/command-id.js';
 import { isTerminal } from '../core/controller-state.js';
 import { ConflictError, RunCannotStartError, RunStateError } from '../core/errors.js';
 import { type Plan, planHash, repetitionsOf, validatePlanObject } from '../core/plan.js';
 import { plugins } from '../core/plugins/index.js';
 import type { Deps, HostStateListener } from '../core/ports.js';
-import type { Host, RunMeta, TaskRecord } from '../core/run.js';
+import type { CommandSummary, Host, RunMeta, TaskRecord } from '../core/run.js';
 import { newRunId, taskKey, taskSeed } from '../core/task-key.js';
 import { countByStatus, runnableStatuses } from '../core/task-state.js';
 import { changeState } from './controller.js';
@@ -78,9 +79,15 @@ function strategyFields(meta: RunMeta): Pick<PlanRunOutput, 'strategy' | 'hosts'
 
 /**
  * What the workflow iterates. On resume only the repetitions that still have a task to run are listed,
- * and a workload with none is left out whole (no setup, no teardown): what completed is not touched.
+ * and a workload with none is left out whole (no setup, no teardown): what completed is not touched, except
+ * a teardown that started and never finished, which runs again.
  */
-function workloadItems(plan: Plan, tasks?: readonly TaskRecord[], onlyFailed = false): WorkloadItem[] {
+function workloadItems(
+  plan: Plan,
+  tasks?: readonly TaskRecord[],
+  onlyFailed = false,
+  unfinishedTeardowns: ReadonlySet<string> = new Set(),
+): WorkloadItem[] {
   const runnable = runnableStatuses({ onlyFailed });
   const pending =
     tasks && new Set(tasks.filter((t) => runnable.includes(t.status)).map((t) => `${t.workload}#${t.rep}`));
@@ -91,7 +98,26 @@ function workloadItems(plan: Plan, tasks?: readonly TaskRecord[], onlyFailed = f
         (rep) => !pending || pending.has(`${w.name}#${rep}`),
       ),
     }))
-    .filter((w) => w.reps.length > 0);
+    .filter((w) => w.reps.length > 0 || unfinishedTeardowns.has(w.name));
+}
+
+/**
+ * Workloads whose teardown started in an earlier attempt and never finished (the engine died during it): it
+ * runs again on resume, as a setup does, even when every task of the workload is COMPLETED. run-command
+ * decides per host whether that teardown is still owed (teardownOwed) and skips the setup.
+ */
+function unfinishedTeardowns(commands: readonly CommandSummary[], attempt: number): Set<string> {
+  return new Set(
+    commands
+      .filter(
+        (c) =>
+          c.phase === 'teardown' &&
+          c.status !== 'DONE' &&
+          c.workload !== undefined &&
+          (commandAttempt(c.commandId) ?? attempt) < attempt,
+      )
+      .map((c) => c.workload ?? ''),
+  );
 }
 
 async function startNew(deps: Deps, input: PlanRunInput): Promise<PlanRunOutput> {
@@ -329,7 +355,12 @@ async function resumeExisting(
     return {
       runId,
       attempt: meta.attempt,
-      workloads: workloadItems(meta.plan, tasks, meta.onlyFailed),
+      workloads: workloadItems(
+        meta.plan,
+        tasks,
+        meta.onlyFailed,
+        unfinishedTeardowns(await deps.journal.listCommands(runId), meta.attempt),
+      ),
       ...strategyFields(meta),
     };
   } catch (error) {

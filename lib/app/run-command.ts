@@ -223,7 +223,13 @@ async function prepareStep(
     const failed = new Set(globalSetup?.failedHosts ?? []);
     return ofThisStep.filter((h) => !failed.has(h.name));
   };
-  const baseEnv = { ...plan.env, FLEETBENCH_RUN_ID: meta.runId };
+  // The marker of every command: the local engine finds what an earlier attempt left running by it.
+  const baseEnv = {
+    ...plan.env,
+    FLEETBENCH_RUN_ID: meta.runId,
+    FLEETBENCH_ATTEMPT: String(meta.attempt),
+    FLEETBENCH_COMMAND_ID: commandId,
+  };
   const hostEnv = (hosts: readonly Host[]) =>
     Object.fromEntries(hosts.map((h) => [h.id, { FLEETBENCH_HOST: h.name }]));
   const timeoutSeconds = workload?.timeout ?? plan.timeouts.task;
@@ -246,6 +252,8 @@ async function prepareStep(
     case 'setup': {
       const w = requireWorkload(workload);
       if (w.setup.length === 0) return { skipped: 'no workload setup' };
+      if (!(await hasWorkToDo(deps, meta, w, input.host)))
+        return { skipped: `workload ${w.name} has no task to run: only its unfinished teardown runs again` };
       return shellStep(w.setup, await withoutFailedGlobalSetup(), 'no workload setup', {
         env: { ...baseEnv, FLEETBENCH_WORKLOAD: w.name },
         hostEnv,
@@ -272,7 +280,8 @@ async function prepareStep(
         ),
       ];
       const started = (await deps.journal.getCommandSummaries(meta.runId, ids)).length > 0;
-      if (!started) return { skipped: `workload ${w.name} did not start` };
+      if (!started && !(await teardownOwed(deps, meta, w.name, input.host)))
+        return { skipped: `workload ${w.name} did not start` };
       return shellStep(w.teardown, await withoutFailedGlobalSetup(), 'no workload teardown', {
         env: { ...baseEnv, FLEETBENCH_WORKLOAD: w.name },
         hostEnv,
@@ -324,6 +333,34 @@ async function prepareStep(
       };
     }
   }
+}
+
+/** Whether the workload has a task to run in this attempt (on `host` alone in free). */
+async function hasWorkToDo(deps: Deps, meta: RunMeta, w: WorkloadSpec, host?: string): Promise<boolean> {
+  const statuses = runnableStatuses({ onlyFailed: meta.onlyFailed === true });
+  const tasks = await deps.journal.listTasks(meta.runId, { workload: w.name });
+  return tasks.some((t) => statuses.includes(t.status) && (host === undefined || t.host === host));
+}
+
+/**
+ * Whether the latest earlier attempt that ran this teardown (on `host` in free) left it unfinished: the
+ * engine died during it, so it runs again, even if nothing else of the workload does.
+ */
+async function teardownOwed(deps: Deps, meta: RunMeta, workload: string, host?: string): Promise<boolean> {
+  if (meta.attempt <= 1) return false;
+  const ids = Array.from({ length: meta.attempt - 1 }, (_, i) =>
+    commandIdFor({
+      attempt: meta.attempt - 1 - i,
+      phase: 'teardown',
+      workload,
+      ...(host !== undefined ? { host } : {}),
+    }),
+  );
+  const found = new Map(
+    (await deps.journal.getCommandSummaries(meta.runId, ids)).map((c) => [c.commandId, c]),
+  );
+  const latest = ids.map((id) => found.get(id)).find((c) => c !== undefined);
+  return latest !== undefined && latest.status !== 'DONE';
 }
 
 function shellStep(

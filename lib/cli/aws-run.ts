@@ -206,7 +206,7 @@ export function phaseOf(entry: CatalogEntry, commands: readonly CommandSummary[]
 function handleInterrupts(io: Io, backend: AwsBackend, runId: string, progress: Progress): () => void {
   return watchInterrupts(io, progress, {
     armNote: '; the run goes on on AWS if this command ends',
-    requestStop: (by) => backend.stack.requestStop({ runId, requestedBy: by, reason: 'Ctrl+C' }),
+    requestStop: (by, reason) => backend.stack.requestStop({ runId, requestedBy: by, reason }),
     leaveVerb: 'leaves',
     leaveMessage: () =>
       `Left at once: the run goes on in stack ${backend.stack.stackName}.\n` +

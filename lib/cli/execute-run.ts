@@ -75,7 +75,8 @@ function handleInterrupts(io: Io, engine: LocalEngine, handle: RunHandle, progre
   return watchInterrupts(io, progress, {
     onArm: () => void setArmed(engine, handle, true),
     onDisarm: () => void setArmed(engine, handle, false),
-    requestStop: (by) => handle.requestStop(by, { reason: 'Ctrl+C' }),
+    requestStop: (by, reason) => handle.requestStop(by, { reason }),
+    forceStop: (by, reason) => handle.requestStop(by, { reason, force: true }),
     leaveVerb: 'exits',
     leaveMessage: () =>
       'Exited at once: commands may still be running on the hosts.\n' +

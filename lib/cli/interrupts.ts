@@ -4,7 +4,13 @@
  * third leaves at once; what each action does is the target's business.
  */
 import { userInfo } from 'node:os';
-import { ARM_WINDOW_MS, type InterruptState, onArmTimeout, onInterrupt } from '../core/interrupts.js';
+import {
+  ARM_WINDOW_MS,
+  type InterruptState,
+  onArmTimeout,
+  onInterrupt,
+  onTerminationSignal,
+} from '../core/interrupts.js';
 import { type Io, paint } from './io.js';
 import type { Progress } from './progress.js';
 
@@ -13,8 +19,13 @@ export type InterruptActions = {
   readonly armNote?: string;
   readonly onArm?: () => void;
   readonly onDisarm?: () => void;
-  /** Records the stop request, as `requestedBy`. */
-  readonly requestStop: (requestedBy: string) => Promise<void>;
+  /** Records the stop request, as `requestedBy`; `reason` says what asked for it. */
+  readonly requestStop: (requestedBy: string, reason: string) => Promise<void>;
+  /**
+   * Records a forced stop. Given, SIGTERM and SIGHUP stop the run (the first gracefully, the next forced);
+   * absent, they end the process as usual (the run goes on where it runs).
+   */
+  readonly forceStop?: (requestedBy: string, reason: string) => Promise<void>;
   /** What the third press says before leaving. */
   readonly leaveMessage: () => string;
   /** "exits" or "leaves": what the third press does to the run. */
@@ -53,7 +64,9 @@ export function watchInterrupts(io: Io, progress: Progress, actions: InterruptAc
           ),
         );
         progress.setPhase('stopping');
-        void actions.requestStop(`ctrl-c:${safeUser()}`).catch((e: unknown) => progress.note(String(e)));
+        void actions
+          .requestStop(`ctrl-c:${safeUser()}`, 'Ctrl+C')
+          .catch((e: unknown) => progress.note(String(e)));
         return;
       case 'FORCE_EXIT':
         progress.stop();
@@ -62,9 +75,34 @@ export function watchInterrupts(io: Io, progress: Progress, actions: InterruptAc
         return;
     }
   });
+  const { forceStop } = actions;
+  const unsubscribeSignals =
+    forceStop === undefined
+      ? () => undefined
+      : io.onTerminate((signal) => {
+          const next = onTerminationSignal(state);
+          state = next.state;
+          if (armTimer) clearTimeout(armTimer);
+          const by = `signal:${signal}`;
+          if (next.decision === 'REQUEST_STOP') {
+            progress.note(
+              paint(
+                io,
+                'yellow',
+                `${signal}: stopping (teardown still runs); another ${signal} forces the stop.`,
+              ),
+            );
+            progress.setPhase('stopping');
+            void actions.requestStop(by, signal).catch((e: unknown) => progress.note(String(e)));
+          } else {
+            progress.note(paint(io, 'yellow', `${signal}: forcing the stop (commands killed, no teardown).`));
+            void forceStop(by, signal).catch((e: unknown) => progress.note(String(e)));
+          }
+        });
   return () => {
     if (armTimer) clearTimeout(armTimer);
     unsubscribe();
+    unsubscribeSignals();
   };
 }
 

@@ -11,9 +11,13 @@ export type Io = {
   readonly cwd: string;
   /** Subscribes to Ctrl+C (SIGINT); returns the unsubscribe function. */
   readonly onInterrupt: (listener: () => void) => () => void;
+  /** Subscribes to SIGTERM and SIGHUP; returns the unsubscribe function. */
+  readonly onTerminate: (listener: (signal: TerminationSignal) => void) => () => void;
   /** Ends the process now (third Ctrl+C). */
   readonly exit: (code: number) => never;
 };
+
+export type TerminationSignal = 'SIGTERM' | 'SIGHUP';
 
 export function processIo(): Io {
   return {
@@ -25,6 +29,20 @@ export function processIo(): Io {
     onInterrupt: (listener) => {
       process.on('SIGINT', listener);
       return () => process.off('SIGINT', listener);
+    },
+    onTerminate: (listener) => {
+      const onTerm = () => listener('SIGTERM');
+      const onHup = () => {
+        // The terminal is gone: writing to it fails (EIO, EPIPE), which must not end the stop under way.
+        for (const stream of [process.stdout, process.stderr]) stream.on('error', () => undefined);
+        listener('SIGHUP');
+      };
+      process.on('SIGTERM', onTerm);
+      process.on('SIGHUP', onHup);
+      return () => {
+        process.off('SIGTERM', onTerm);
+        process.off('SIGHUP', onHup);
+      };
     },
     exit: (code) => process.exit(code),
   };

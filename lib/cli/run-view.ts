@@ -4,6 +4,7 @@
  * plus the audit trail and excluded hosts. Built from the journal and the catalog through the ports,
  * so the local and aws targets print the same thing.
  */
+import { isTerminal } from '../core/controller-state.js';
 import { RunNotFoundError } from '../core/errors.js';
 import type { HostRecord } from '../core/host-lifecycle.js';
 import type { CatalogRepo, JournalRepo } from '../core/ports.js';
@@ -63,9 +64,10 @@ export async function loadRunView(
     name: entry.name,
     state: entry.state,
     target: entry.target,
-    reason: entry.reason ?? null,
+    // While a resumed run goes on, the previous attempt's ending (reason, finish time) is history, not its state.
+    reason: isTerminal(entry.state) ? (entry.reason ?? null) : null,
     createdAt: entry.createdAt,
-    finishedAt: entry.finishedAt ?? null,
+    finishedAt: isTerminal(entry.state) ? (entry.finishedAt ?? null) : null,
     hosts: entry.hosts,
     workloads: entry.workloads,
     excludedHosts: meta.excludedHosts.map((e) => ({ host: e.host.name, reason: e.reason })),

@@ -13,9 +13,14 @@ export function printSummary(io: Io, view: RunView): void {
     const count = (s: string) => tasks.filter((t) => t.status === s).length;
     const durations = completed.map((t) => t.durationMs).filter((d): d is number => d !== null);
     const metricNames = [...new Set(completed.flatMap((t) => Object.keys(t.metrics)))];
+    // Own keys only: a metric named `constructor` must not read Object's prototype.
+    const metricOf = (t: RunView['tasks'][number], name: string) =>
+      Object.hasOwn(t.metrics, name) ? t.metrics[name] : undefined;
     const metrics = metricNames.slice(0, 3).map((name) => {
-      const values = completed.map((t) => t.metrics[name]?.value).filter((v): v is number => v !== undefined);
-      const unit = completed.find((t) => t.metrics[name])?.metrics[name]?.unit ?? '';
+      const values = completed
+        .map((t) => metricOf(t, name)?.value)
+        .filter((v): v is number => v !== undefined);
+      const unit = completed.map((t) => metricOf(t, name)).find((m) => m !== undefined)?.unit ?? '';
       return `${name}=${formatNumber(values.reduce((a, b) => a + b, 0) / values.length)}${unit ? ` ${unit}` : ''}`;
     });
     return [

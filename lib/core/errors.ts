@@ -147,3 +147,26 @@ export class DatabaseDamagedError extends FleetbenchError {
   readonly code = 'DATABASE_DAMAGED';
   override readonly exitCode = 2;
 }
+
+/**
+ * The journal cannot be written (a full disk, an I/O error of the local database): the engine tears down what
+ * it can without it and stops, leaving the run to be resumed once the cause is fixed.
+ */
+export class JournalUnavailableError extends FleetbenchError {
+  readonly code = 'JOURNAL_UNAVAILABLE';
+}
+
+const IO_ERROR_CODES = new Set(['ENOSPC', 'EIO', 'EROFS', 'EDQUOT', 'LEVEL_IO_ERROR']);
+
+/**
+ * Whether `error` (or its cause) is an I/O failure of the storage under the journal, not a refusal of a request.
+ * @example
+ * isStorageIoError(Object.assign(new Error('IO error: No space left on device'), { code: 'LEVEL_IO_ERROR' })); // true
+ */
+export function isStorageIoError(error: unknown): boolean {
+  for (let e = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && IO_ERROR_CODES.has(code)) return true;
+  }
+  return false;
+}

@@ -429,30 +429,50 @@ function duplicateWorkloadNames(workloads: readonly WorkloadSpec[], ctx: Ctx): v
 }
 
 function planSchema(registry: PluginRegistry) {
-  return z.strictObject({
-    name: z.string().min(1).max(80),
-    description: z.string().optional(),
-    hosts: hostsSchema,
-    requireAllHosts: z.boolean().default(false),
-    repetitions: z.number().int().min(1).max(MAX_REPETITIONS).default(1),
-    strategy: z.enum(['lockstep', 'free']).default('lockstep'),
-    concurrency: z.number().int().min(1).optional(),
-    failurePolicy: z
-      .strictObject({
-        failFast: z.boolean().default(false),
-        maxFailedPercent: z.number().min(0).max(100).default(100),
-      })
-      .prefault({}),
-    timeouts: z
-      .strictObject({
-        task: duration(MAX_TIMEOUT_SECONDS).default(3600),
-        stop: duration(MAX_TIMEOUT_SECONDS).default(30),
-      })
-      .prefault({}),
-    env: envSchema,
-    setup: commands,
-    teardown: commands,
-    workloads: z.array(workloadSchema(registry)).min(1).superRefine(duplicateWorkloadNames),
+  return z
+    .strictObject({
+      name: z.string().min(1).max(80),
+      description: z.string().optional(),
+      hosts: hostsSchema,
+      requireAllHosts: z.boolean().default(false),
+      repetitions: z.number().int().min(1).max(MAX_REPETITIONS).default(1),
+      strategy: z.enum(['lockstep', 'free']).default('lockstep'),
+      concurrency: z.number().int().min(1).optional(),
+      failurePolicy: z
+        .strictObject({
+          failFast: z.boolean().default(false),
+          maxFailedPercent: z.number().min(0).max(100).default(100),
+        })
+        .prefault({}),
+      timeouts: z
+        .strictObject({
+          task: duration(MAX_TIMEOUT_SECONDS).default(3600),
+          stop: duration(MAX_TIMEOUT_SECONDS).default(30),
+        })
+        .prefault({}),
+      env: envSchema,
+      setup: commands,
+      teardown: commands,
+      workloads: z.array(workloadSchema(registry)).min(1).superRefine(duplicateWorkloadNames),
+    })
+    .superRefine(iperf3ServerIsAHost);
+}
+
+/**
+ * An iperf3 workload's `server` names a host of the plan. Checkable only where the plan names its hosts
+ * (local hosts); on aws the names are known once the hosts are resolved.
+ */
+function iperf3ServerIsAHost(plan: { hosts: HostsSpec; workloads: readonly WorkloadSpec[] }, ctx: Ctx): void {
+  if (!('local' in plan.hosts)) return;
+  const names = localHostNames(plan.hosts.local);
+  plan.workloads.forEach((workload, index) => {
+    const server =
+      workload.plugin === 'iperf3' ? (workload.options as { server?: unknown }).server : undefined;
+    if (typeof server !== 'string' || names.includes(server)) return;
+    addIssue(ctx, `iperf3 server "${server}" is not a host of the plan`, {
+      path: ['workloads', index, 'options', 'server'],
+      hint: `name one of the plan's hosts: ${names.slice(0, 5).join(', ')}${names.length > 5 ? ', …' : ''}`,
+    });
   });
 }
 

@@ -31,6 +31,8 @@ import {
   taskFunctions,
 } from '../adapters/local/workflow-definition.js';
 import { systemClock } from '../adapters/system-clock.js';
+import { changeState } from '../app/controller.js';
+import { expireStep } from '../app/expire-step.js';
 import { finalizeRun } from '../app/finalize-run.js';
 import { onInvocationStatus } from '../app/on-invocation-status.js';
 import { type PlanRunInput, type PlanRunOutput, planRun } from '../app/plan-run.js';
@@ -38,10 +40,12 @@ import { findRunDamage } from '../app/rebuild-run.js';
 import { reconcileLocalRuns } from '../app/reconcile.js';
 import { type RunCommandInput, runCommand } from '../app/run-command.js';
 import { coordinateStop, requestStop, settleForcedStop } from '../app/stop-run.js';
+import { teardownWithoutJournal } from '../app/teardown-without-journal.js';
 import type { CloudEvent } from '../core/cloudevents.js';
-import { DatabaseDamagedError } from '../core/errors.js';
-import type { Deps, Logger } from '../core/ports.js';
-import type { CatalogEntry, InvocationResult, Phase } from '../core/run.js';
+import { DatabaseDamagedError, isStorageIoError, JournalUnavailableError } from '../core/errors.js';
+import type { Deps, JournalRepo, Logger } from '../core/ports.js';
+import type { CatalogEntry, InvocationResult, Phase, RunMeta } from '../core/run.js';
+import { stepDeadlineSeconds } from '../core/step-deadline.js';
 
 export type EngineOptions = {
   readonly dataDir: string;
@@ -49,6 +53,11 @@ export type EngineOptions = {
   /** SIGTERM → SIGKILL grace when cancelling a command, in ms. */
   readonly graceMs?: number;
   readonly definition?: AslDefinition;
+  /**
+   * Wraps the journal repository: how tests make the journal fail (a full disk, a write the store refuses)
+   * at a chosen request while everything else runs the real path.
+   */
+  readonly wrapJournal?: (journal: JournalRepo) => JournalRepo;
 };
 
 /** What the CLI sees of a running execution. */
@@ -63,6 +72,8 @@ export type RunHandle = {
 
 /** How often the engine looks for a stop request written by another process. */
 const STOP_POLL_MS = 100;
+/** setTimeout's limit (~24.8 days); a plan's timeouts stay far below it. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 export class LocalEngine {
   private constructor(
@@ -79,8 +90,9 @@ export class LocalEngine {
     const logger: Logger = fileLogger(options.dataDir, { echo: options.debug === true });
     const publisher = new JsonlEventPublisher(options.dataDir);
     const callbacks = new LocalTaskCallbacks();
+    const wrapJournal = options.wrapJournal ?? ((journal: JournalRepo) => journal);
     const deps: Deps = {
-      journal: new DynamoJournalRepo({ client: db.doc, tableName: LOCAL_TABLES.journal }),
+      journal: wrapJournal(new DynamoJournalRepo({ client: db.doc, tableName: LOCAL_TABLES.journal })),
       catalog: new DynamoCatalogRepo({ client: db.doc, tableName: LOCAL_TABLES.catalog }),
       runner: unavailableRunner,
       outputs: new LocalOutputStore(),
@@ -109,7 +121,7 @@ export class LocalEngine {
     }
     const { failed } = await reconcileLocalRuns(deps, { thisHost: hostname(), isPidAlive });
     for (const { runId } of failed) {
-      const groups = killLeftoverProcesses(options.dataDir, runId);
+      const groups = await killLeftoverProcesses(runId);
       if (groups.length > 0)
         logger.warn('stopped commands left by a dead engine', { runId, processGroups: groups });
     }
@@ -139,7 +151,7 @@ export class LocalEngine {
       ...(this.options.graceMs !== undefined ? { graceMs: this.options.graceMs } : {}),
       onResult: (r) => {
         // Results are applied one at a time, in arrival order, like a FIFO event target.
-        draining = draining.then(() => this.apply(deps, r));
+        draining = draining.then(() => this.apply(deps, r, loseJournal));
       },
     });
     const deps: Deps = { ...this.deps, runner };
@@ -157,15 +169,51 @@ export class LocalEngine {
       settle();
     };
 
+    /** Workloads whose steps ran in this execution: what a teardown without the journal has to undo. */
+    const startedWorkloads = new Set<string>();
+    let plannedMeta: RunMeta | undefined;
+    let resolveJournalLost!: (error: unknown) => void;
+    const journalLost = new Promise<unknown>((resolve) => {
+      resolveJournalLost = resolve;
+    });
+    let lost = false;
+    const loseJournal = (error: unknown) => {
+      if (lost) return;
+      lost = true;
+      resolveJournalLost(error);
+    };
+    // An I/O error of the embedded database's storage surfaces as an exception thrown from its own callback,
+    // with the request that met it left unanswered: the engine takes it as the journal being lost.
+    const onUncaught = (error: unknown) => {
+      if (isStorageIoError(error)) return loseJournal(error);
+      process.off('uncaughtException', onUncaught);
+      process.nextTick(() => {
+        throw error;
+      });
+    };
+    process.on('uncaughtException', onUncaught);
+
     const definition = this.options.definition ?? loadRunDefinition();
     const handlers: Record<string, (input: { Payload: Record<string, unknown> }) => Promise<unknown>> = {};
+    const bound: Record<string, (input: { Payload: Record<string, unknown> }) => Promise<unknown>> = {};
     for (const [state, fn] of taskFunctions(definition)) {
+      // A step that meets a journal it cannot write never settles: the engine tears down without it.
+      bound[state] = (input) =>
+        (handlers[state] as NonNullable<(typeof handlers)[string]>)(input).catch((error: unknown) => {
+          if (!isStorageIoError(error)) throw error;
+          loseJournal(error);
+          return new Promise<never>(() => undefined);
+        });
       handlers[state] = async ({ Payload }) => {
         if (fn.includes('PlanRun')) {
           try {
             const out = await planRun(deps, { ...(Payload.input as PlanRunInput), engine: engineId });
-            const meta = await deps.journal.getRun(out.runId);
-            if (meta) await saveRunMeta(this.options.dataDir, meta);
+            // A step never starts beside an earlier incarnation of itself: whatever an earlier attempt left
+            // running (a command that outlived its engine) is stopped first.
+            if (out.attempt > 1) await killLeftoverProcesses(out.runId, { beforeAttempt: out.attempt });
+            // Kept for a teardown without the journal, should it become unwritable (a full disk) later.
+            plannedMeta = await deps.journal.getRun(out.runId, { attempt: out.attempt });
+            if (plannedMeta) await saveRunMeta(this.options.dataDir, plannedMeta);
             settleStarted(() => resolveStarted(out));
             return { Payload: out };
           } catch (error) {
@@ -178,14 +226,17 @@ export class LocalEngine {
         }
         if (fn.includes('RunCommand')) {
           const step = Payload as unknown as RunCommandInput;
+          if (step.workload !== undefined) startedWorkloads.add(step.workload);
           hooks.onStep?.({
             phase: step.phase,
             ...(step.workload !== undefined ? { workload: step.workload } : {}),
             ...(step.rep !== undefined ? { rep: step.rep } : {}),
           });
           const { token, completion } = this.callbacks.issue();
-          await runCommand(deps, { ...step, taskToken: token });
-          return completion;
+          const sent = await runCommand(deps, { ...step, taskToken: token });
+          if (sent.commandId === null) return completion;
+          const backstop = await this.backstop(deps, step, sent, token);
+          return completion.finally(() => clearTimeout(backstop));
         }
         throw new Error(`no local binding for ${fn} (state ${state})`);
       };
@@ -195,7 +246,7 @@ export class LocalEngine {
     // and a definition passed in (tests, the bench) is the caller's to validate.
     const machine = new StateMachine(definition as never, { validationOptions: { noValidate: true } });
     const execution = machine.run(input as never, {
-      overrides: { taskResourceLocalHandlers: handlers as never },
+      overrides: { taskResourceLocalHandlers: bound as never },
       context: {
         Execution: { Id: `local:${engineId}:${Date.now()}`, Input: input as never },
         Task: { Token: 'local' },
@@ -238,12 +289,14 @@ export class LocalEngine {
       () => undefined,
     );
 
-    const done = (async (): Promise<CatalogEntry> => {
+    const finished = (async (): Promise<CatalogEntry> => {
       try {
         await execution.result.catch((error: unknown) => {
           // A Fail state (PlanRejected, RunNotFinished) ends the execution "failed"; the catalog has the truth.
           deps.logger.info('execution ended', { error: String(error) });
         });
+        // Aborted because the journal was lost: the teardown without it ends the run.
+        if (lost) return await new Promise<never>(() => undefined);
         if (!startSettled)
           settleStarted(() => rejectStarted(new Error('the workflow ended before the run was planned')));
         await draining;
@@ -260,6 +313,15 @@ export class LocalEngine {
         await runner.close();
       }
     })();
+    const abandoned = journalLost.then(async (error): Promise<never> => {
+      if (stopWatch) clearInterval(stopWatch);
+      execution.abort();
+      throw await this.teardownWithoutJournal(runner, plannedMeta, [...startedWorkloads], error);
+    });
+    const done = Promise.race([finished, abandoned]).finally(() =>
+      process.off('uncaughtException', onUncaught),
+    );
+    done.catch(() => undefined);
 
     return {
       started,
@@ -276,13 +338,89 @@ export class LocalEngine {
     };
   }
 
-  /** Feeds one host result to on-invocation-status; a failure here must not stall the run, so it is logged. */
-  private async apply(deps: Deps, result: InvocationResult): Promise<void> {
+  /** Arms the step's deadline: past it, the step is failed whatever happened to its hosts' answers. */
+  private async backstop(
+    deps: Deps,
+    step: RunCommandInput,
+    sent: { commandId: string; hosts: number },
+    taskToken: string,
+  ): Promise<NodeJS.Timeout | undefined> {
+    const meta = await deps.journal.getRun(
+      step.runId,
+      step.attempt === undefined ? {} : { attempt: step.attempt },
+    );
+    if (meta === undefined) return undefined;
+    const deadlineSeconds = stepDeadlineSeconds(meta.plan, { ...step, hosts: sent.hosts });
+    return setTimeout(
+      () =>
+        void expireStep(deps, { runId: step.runId, commandId: sent.commandId, taskToken, deadlineSeconds }),
+      Math.min(deadlineSeconds * 1000, MAX_TIMER_MS),
+    );
+  }
+
+  /**
+   * Feeds one host result to on-invocation-status; a failure here must not stall the run, so it is logged
+   * (the step's deadline ends a step whose answer was lost), or, for an I/O error of the journal, reported.
+   */
+  private async apply(
+    deps: Deps,
+    result: InvocationResult,
+    loseJournal: (error: unknown) => void,
+  ): Promise<void> {
     try {
       await onInvocationStatus(deps, result);
     } catch (error) {
       deps.logger.error('could not record a host result', { ...result, error: String(error) });
+      if (isStorageIoError(error)) loseJournal(error);
     }
+  }
+
+  /**
+   * The journal cannot be written: kill the commands in flight, run the teardowns straight through a fresh
+   * runner, and return the error that ends the run's command (the run stays resumable as the journal has it).
+   */
+  private async teardownWithoutJournal(
+    runner: LocalCommandRunner,
+    meta: RunMeta | undefined,
+    workloads: string[],
+    cause: unknown,
+  ): Promise<JournalUnavailableError> {
+    const why = cause instanceof Error ? cause.message : String(cause);
+    this.deps.logger.error('the journal cannot be written: tearing down without it', { error: why });
+    await runner.close();
+    let problems: string[] = ['the run was not planned'];
+    if (meta !== undefined) {
+      const results = new ResultWaiters();
+      const spare = new LocalCommandRunner({
+        dataDir: this.options.dataDir,
+        ...(this.options.graceMs !== undefined ? { graceMs: this.options.graceMs } : {}),
+        onResult: (r) => results.add(r),
+      });
+      try {
+        problems = await teardownWithoutJournal(
+          { runner: spare, awaitResults: (id, hosts, ms) => results.wait(id, hosts, ms) },
+          meta,
+          workloads,
+        );
+      } finally {
+        await spare.close();
+      }
+    }
+    const runId = meta?.runId ?? '<runId>';
+    // Best effort: where only the journal's own writes fail, the catalog still says why the run ended. If this
+    // fails too, the next fleetbench command finds this engine gone and marks the run FAILED itself.
+    if (meta !== undefined) {
+      await changeState(this.deps, runId, {
+        to: 'FAILED',
+        reason: `the journal could not be written (${why}); resume with \`fleetbench resume ${runId}\``,
+        finished: true,
+      }).catch(() => undefined);
+    }
+    const torn = problems.length === 0 ? 'teardowns ran' : `teardowns attempted (${problems.join('; ')})`;
+    return new JournalUnavailableError(
+      `the journal in ${this.options.dataDir} cannot be written (${why}); ${torn}, nothing recorded since`,
+      { hint: `fix the cause (free disk space), then \`fleetbench resume ${runId}\``, cause },
+    );
   }
 
   /** Force stop: kill everything now, end the execution, and mark the run ABORTED. */
@@ -301,6 +439,34 @@ export class LocalEngine {
 
   async close(): Promise<void> {
     await this.db.close();
+  }
+}
+
+/** Results of the commands the teardown without journal sends, awaited by command id. */
+class ResultWaiters {
+  private readonly results: InvocationResult[] = [];
+  private readonly listeners = new Set<() => void>();
+
+  add(result: InvocationResult): void {
+    this.results.push(result);
+    for (const listener of this.listeners) listener();
+  }
+
+  wait(commandId: string, hosts: number, timeoutMs: number): Promise<InvocationResult[]> {
+    const mine = () => this.results.filter((r) => r.commandId === commandId);
+    return new Promise((resolve) => {
+      const finish = () => {
+        clearTimeout(timer);
+        this.listeners.delete(check);
+        resolve(mine());
+      };
+      const check = () => {
+        if (mine().length >= hosts) finish();
+      };
+      const timer = setTimeout(finish, timeoutMs);
+      this.listeners.add(check);
+      check();
+    });
   }
 }
 

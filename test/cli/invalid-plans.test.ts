@@ -26,6 +26,11 @@ const cases: [string, string, RegExp][] = [
   ['zero repetitions', `${valid}repetitions: 0\n`, /plan\.yaml:7:\d+: .*repetitions/],
   ['zero hosts', valid.replace('{ local: 2 }', '{ local: 0 }'), /plan\.yaml:2:\d+: .*hosts/],
   [
+    'iperf3 server that is not a host of the plan',
+    `${valid}  - name: net\n    plugin: iperf3\n    options: { server: host-9 }\n`,
+    /plan\.yaml:9:\d+: workloads\[1\]\.options\.server: iperf3 server "host-9" is not a host of the plan \(name one of the plan's hosts: host-1, host-2\)/,
+  ],
+  [
     'YAML syntax error',
     valid.replace('hosts: { local: 2 }', 'hosts: { local: 2'),
     /plan\.yaml:\d+:\d+: .*YAML/,

@@ -28,6 +28,7 @@ export async function runCli(
     env: options.env,
     cwd: options.cwd,
     onInterrupt: () => () => undefined,
+    onTerminate: () => () => undefined,
     exit: (code) => {
       throw new CliExit(code);
     },

@@ -6,6 +6,12 @@ import type { Logger } from '../../core/ports.js';
 export function fileLogger(dataDir: string, options: { echo?: boolean } = {}): Logger {
   mkdirSync(dataDir, { recursive: true });
   const path = join(dataDir, 'engine.log');
+  // The file exists from the start, as the README lists it, even before the engine has anything to say.
+  try {
+    appendFileSync(path, '');
+  } catch {
+    // As for a line below: the log never stops the engine.
+  }
   const write = (level: string, message: string, fields?: Record<string, unknown>) => {
     const line = JSON.stringify({ time: new Date().toISOString(), level, message, ...fields });
     try {

@@ -1,10 +1,11 @@
 /** `fleetbench show <runId>` (every task, the audit trail) and `fleetbench status <runId>` (the short form). */
 import type { Command } from 'commander';
-import type { ControllerState } from '../../core/controller-state.js';
+import { type ControllerState, isTerminal } from '../../core/controller-state.js';
 import { addTargetOptions, withBackend } from '../backend.js';
 import { runIdArgument } from '../context.js';
+import { exitCodeOf } from '../execute-run.js';
 import { formatMs, formatNumber, table } from '../format.js';
-import { type Io, paint } from '../io.js';
+import { CliExit, type Io, paint } from '../io.js';
 import { loadRunView, type RunView } from '../run-view.js';
 
 export function stateLabel(io: Io, state: ControllerState): string {
@@ -35,11 +36,11 @@ export function registerShowCommands(program: Command, io: Io): void {
     .option('--json', 'print the same JSON shape as `show --json`')
     .action(async (runId: string, opts: { json?: boolean }, command: Command) => {
       const view = await withBackend(io, command, ({ store }) => loadRunView(store, runId));
-      if (opts.json) {
-        io.out(`${JSON.stringify(view, null, 2)}\n`);
-        return;
-      }
-      printHeader(io, view);
+      if (opts.json) io.out(`${JSON.stringify(view, null, 2)}\n`);
+      else printHeader(io, view);
+      // A run still going exits 0; an ended one exits as its `run` did (1 for FAILED, ABORTED or failed tasks).
+      const code = isTerminal(view.state) ? exitCodeOf(view) : 0;
+      if (code !== 0) throw new CliExit(code);
     });
 }
 

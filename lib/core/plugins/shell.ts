@@ -51,6 +51,11 @@ function lastMatch(text: string, source: string): string | undefined {
   return value;
 }
 
+/** The plan's unit for a metric; own keys only, so `constructor` or `__proto__` is not read from Object's prototype. */
+function unitOf(units: Record<string, string>, name: string): string | undefined {
+  return Object.hasOwn(units, name) ? units[name] : undefined;
+}
+
 function jsonLineMetrics(output: CommandOutput, units: Record<string, string>): Metric[] {
   const line = lastLine(output.stdout);
   if (!line?.startsWith('{')) return [];
@@ -68,9 +73,9 @@ function jsonLineMetrics(output: CommandOutput, units: Record<string, string>): 
   const metrics: Metric[] = [];
   for (const [name, field] of Object.entries(parsed)) {
     if (typeof field === 'number' && Number.isFinite(field)) {
-      metrics.push({ name, value: field, unit: units[name] ?? '' });
+      metrics.push({ name, value: field, unit: unitOf(units, name) ?? '' });
     } else if (isRecord(field) && typeof field.value === 'number' && Number.isFinite(field.value)) {
-      const unit = units[name] ?? (typeof field.unit === 'string' ? field.unit : '');
+      const unit = unitOf(units, name) ?? (typeof field.unit === 'string' ? field.unit : '');
       metrics.push({ name, value: field.value, unit });
     }
   }
@@ -110,7 +115,7 @@ export const shell: WorkloadPlugin<ShellOptions> = {
           output,
         );
       }
-      byName.set(name, { name, value, unit: units[name] ?? '' });
+      byName.set(name, { name, value, unit: unitOf(units, name) ?? '' });
     }
     if (options.expectMetrics && byName.size === 0) {
       throw outputError(TOOL, 'expectMetrics is set but stdout has no JSON object on its last line', output);

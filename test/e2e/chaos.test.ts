@@ -6,7 +6,7 @@
  * - every teardown that started ran to completion afterwards;
  * - no process of the run is left;
  * - the journal and the events agree (one task.completed event for each completed task's final attempt).
- * The seed is printed; replay a failure with FLEETBENCH_CHAOS_SEED=<seed>. `npm run bench` runs more trials
+ * The seed is printed; replay a failure with FLEETBENCH_CHAOS_SEED=<seed>. `npm run bench:chaos` runs 40 trials
  * (FLEETBENCH_CHAOS_TRIALS).
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -16,6 +16,7 @@ import type { RunView } from '../../lib/cli/run-view.js';
 import { runCli } from '../support/cli.js';
 import { engineFixture } from '../support/engine-fixture.js';
 import { startEngineProcess } from '../support/engine-process.js';
+import { hostWork } from '../support/host-work.js';
 import { until } from '../support/processes.js';
 
 const SEED = Number(process.env.FLEETBENCH_CHAOS_SEED ?? Math.floor(Math.random() * 2 ** 31));
@@ -98,7 +99,7 @@ describe('Chaos: kills and signals at random points, then resume', () => {
       const { plan, hosts } = randomPlan(random, trial);
       const dataDir = join(t.cli.dir, `trial-${trial}`);
       const path = await t.cli.writePlan(`plan-${trial}.yaml`, plan);
-      const ledger = (h: string) => join(dataDir, 'hosts', h, 'work', 'ledger');
+      const ledger = (h: string) => join(hostWork(dataDir, h), 'ledger');
       const lines = (h: string) =>
         existsSync(ledger(h)) ? readFileSync(ledger(h), 'utf8').trim().split('\n') : [];
       const context = `trial ${trial} of seed ${SEED}:\n${plan}`;

@@ -9,11 +9,12 @@ import { describe, expect, it } from 'vitest';
 import type { RunView } from '../../lib/cli/run-view.js';
 import { engineFixture } from '../support/engine-fixture.js';
 import { startEngineProcess } from '../support/engine-process.js';
+import { hostWork } from '../support/host-work.js';
 import { isPidAlive as alive, until } from '../support/processes.js';
 
 const t = engineFixture();
 const HOSTS = ['host-1', 'host-2'];
-const hostFile = (host: string, file: string) => join(t.cli.dataDir, 'hosts', host, 'work', file);
+const hostFile = (host: string, file: string) => join(hostWork(t.cli.dataDir, host), file);
 const show = (runId: string) => t.cli.runJson<RunView>('show', runId);
 const waitFor = <T>(what: string, check: () => T | undefined | false | Promise<T | undefined | false>) =>
   until(check, { what, timeoutMs: 30_000, intervalMs: 25 });

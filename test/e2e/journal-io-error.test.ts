@@ -13,6 +13,7 @@ import { JournalUnavailableError } from '../../lib/core/errors.js';
 import type { JournalRepo } from '../../lib/core/ports.js';
 import { LocalEngine } from '../../lib/engine/local-engine.js';
 import { CliHarness } from '../support/cli.js';
+import { hostWork } from '../support/host-work.js';
 
 let cli: CliHarness;
 beforeEach(async () => {
@@ -84,8 +85,8 @@ describe('A journal that cannot be written', () => {
       `fix the cause (free disk space), then \`fleetbench resume ${runId}\``,
     );
     for (const host of ['host-1', 'host-2']) {
-      expect(existsSync(join(cli.dataDir, 'hosts', host, 'work', 'w.teardown'))).toBe(true);
-      expect(existsSync(join(cli.dataDir, 'hosts', host, 'work', 'global.teardown'))).toBe(true);
+      expect(existsSync(join(hostWork(cli.dataDir, host), 'w.teardown'))).toBe(true);
+      expect(existsSync(join(hostWork(cli.dataDir, host), 'global.teardown'))).toBe(true);
     }
 
     const before = await cli.runJson<RunView>('show', runId);

@@ -11,6 +11,7 @@ import type { RunView } from '../../lib/cli/run-view.js';
 import type { JournalRepo } from '../../lib/core/ports.js';
 import { LocalEngine } from '../../lib/engine/local-engine.js';
 import { CliHarness } from '../support/cli.js';
+import { hostWork } from '../support/host-work.js';
 
 let cli: CliHarness;
 beforeEach(async () => {
@@ -63,7 +64,7 @@ describe('Results that cannot be recorded', () => {
       'COMPLETED',
       'COMPLETED',
     ]);
-    expect(existsSync(join(cli.dataDir, 'hosts', 'host-1', 'work', 'big.teardown'))).toBe(true);
+    expect(existsSync(join(hostWork(cli.dataDir, 'host-1'), 'big.teardown'))).toBe(true);
   });
 
   it.each([
@@ -188,7 +189,7 @@ describe('A journal that refuses results', () => {
         'host-2::w::1 FAILED no result received from the host',
       ]);
       for (const host of ['host-1', 'host-2'])
-        expect(existsSync(join(cli.dataDir, 'hosts', host, 'work', 'w.teardown'))).toBe(true);
+        expect(existsSync(join(hostWork(cli.dataDir, host), 'w.teardown'))).toBe(true);
     } finally {
       await engine.close();
     }

@@ -8,11 +8,12 @@ import { describe, expect, it } from 'vitest';
 import type { RunView } from '../../lib/cli/run-view.js';
 import { engineFixture } from '../support/engine-fixture.js';
 import { startEngineProcess } from '../support/engine-process.js';
+import { hostWork } from '../support/host-work.js';
 import { isPidAlive as alive, until } from '../support/processes.js';
 
 const t = engineFixture();
 const HOSTS = ['host-1', 'host-2'];
-const hostWork = (host: string) => join(t.cli.dataDir, 'hosts', host, 'work');
+const workOf = (host: string) => hostWork(t.cli.dataDir, host);
 const show = (runId: string) => t.cli.runJson<RunView>('show', runId);
 const waitFor = <T>(what: string, check: () => T | undefined | false | Promise<T | undefined | false>) =>
   until(check, { what, timeoutMs: 20_000, intervalMs: 25 });
@@ -20,7 +21,7 @@ const waitFor = <T>(what: string, check: () => T | undefined | false | Promise<T
 /** Pids the plan's commands wrote as `<name>.pid` in the hosts' working directories (once written). */
 function pids(name: string): number[] {
   return HOSTS.flatMap((h) => {
-    const file = join(hostWork(h), `${name}.pid`);
+    const file = join(workOf(h), `${name}.pid`);
     const text = existsSync(file) ? readFileSync(file, 'utf8').trim() : '';
     return /^\d+$/.test(text) ? [Number(text)] : [];
   });
@@ -64,8 +65,8 @@ describe('Termination signals', () => {
     expect(exit).toEqual({ code: 1, signal: null });
     expect(workload.some(alive)).toBe(false);
     for (const h of HOSTS) {
-      expect(existsSync(join(hostWork(h), 'workload-teardown.marker'))).toBe(true);
-      expect(existsSync(join(hostWork(h), 'global-teardown.marker'))).toBe(true);
+      expect(existsSync(join(workOf(h), 'workload-teardown.marker'))).toBe(true);
+      expect(existsSync(join(workOf(h), 'global-teardown.marker'))).toBe(true);
     }
     const view = await show(runId);
     expect(view.state).toBe('ABORTED');
@@ -88,6 +89,6 @@ describe('Termination signals', () => {
     expect(view.state).toBe('ABORTED');
     expect(view.stopRequest).toMatchObject({ requestedBy: 'signal:SIGTERM', force: true });
     expect(t.engine?.stderr()).toContain('SIGTERM: forcing the stop');
-    expect(readdirSync(hostWork('host-1'))).not.toContain('global-teardown.marker');
+    expect(readdirSync(workOf('host-1'))).not.toContain('global-teardown.marker');
   });
 });

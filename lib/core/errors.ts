@@ -159,7 +159,16 @@ export class JournalUnavailableError extends FleetbenchError {
 const IO_ERROR_CODES = new Set(['ENOSPC', 'EIO', 'EROFS', 'EDQUOT', 'LEVEL_IO_ERROR']);
 
 /**
- * Whether `error` (or its cause) is an I/O failure of the storage under the journal, not a refusal of a request.
+ * The DynamoDB error names the local database answers a request with when its storage fails under it
+ * (adapters/local/storage-faults.ts): a file system error, or a corrupt block met by a read.
+ */
+export const STORAGE_IO_ERROR = 'StorageIoError';
+export const STORAGE_CORRUPTION_ERROR = 'StorageCorruption';
+const STORAGE_ERROR_NAMES: ReadonlySet<string> = new Set([STORAGE_IO_ERROR, STORAGE_CORRUPTION_ERROR]);
+
+/**
+ * Whether `error` (or its cause) is an I/O failure of the storage under the journal, not a refusal of a
+ * request: a file system error code, or the local database's answer to one.
  * @example
  * isStorageIoError(Object.assign(new Error('IO error: No space left on device'), { code: 'LEVEL_IO_ERROR' })); // true
  */
@@ -167,6 +176,7 @@ export function isStorageIoError(error: unknown): boolean {
   for (let e = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
     const code = (e as { code?: unknown }).code;
     if (typeof code === 'string' && IO_ERROR_CODES.has(code)) return true;
+    if (STORAGE_ERROR_NAMES.has(e.name)) return true;
   }
   return false;
 }

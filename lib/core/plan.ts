@@ -12,9 +12,10 @@
 import { createHash } from 'node:crypto';
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Node as YamlNode } from 'yaml';
 import { z } from 'zod';
-import { formatDuration, parseDuration } from './duration.js';
+import { durationSchema } from './duration-schema.js';
 import { PlanValidationError } from './errors.js';
 import type { PluginRegistry } from './plugins/index.js';
+import { describeValue as describe } from './value-description.js';
 
 export type HostsSpec =
   | { local: number | string[]; unreachable?: string[] }
@@ -101,16 +102,6 @@ function addIssue(ctx: Ctx, message: string, params: IssueParams & { path?: Prop
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/** How a value reads in a message: strings quoted, containers named as YAML users know them. */
-function describe(value: unknown): string {
-  if (value === undefined) return 'nothing';
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'a list';
-  if (typeof value === 'object') return 'a mapping';
-  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
-  return String(value);
 }
 
 const EXPECTED_NAMES: Record<string, string> = {
@@ -205,29 +196,6 @@ function required(ctx: Ctx, value: unknown, expected: string): boolean {
   if (value !== undefined) return true;
   addIssue(ctx, 'is required', { hint: `expected ${expected}` });
   return false;
-}
-
-/** A duration: seconds as a number, or a string such as "10m"; normalised to seconds. */
-function duration(maxSeconds: number) {
-  return z.unknown().transform((value, ctx): number => {
-    if (!required(ctx, value, 'a duration such as 30s or 10m')) return z.NEVER;
-    if (typeof value !== 'number' && typeof value !== 'string') {
-      addIssue(ctx, `expected a duration such as 30s, 10m or a number of seconds, got ${describe(value)}`);
-      return z.NEVER;
-    }
-    let seconds: number;
-    try {
-      seconds = parseDuration(value);
-    } catch (error) {
-      addIssue(ctx, (error as Error).message, {
-        hint: 'write a number of seconds or e.g. 500ms, 30s, 10m, 1h30m',
-      });
-      return z.NEVER;
-    }
-    if (seconds <= 0) addIssue(ctx, 'must be longer than 0s');
-    else if (seconds > maxSeconds) addIssue(ctx, `must be at most ${formatDuration(maxSeconds)}`);
-    return seconds;
-  });
 }
 
 /** Environment values are strings for the shell; numbers and booleans written unquoted are accepted. */
@@ -396,7 +364,7 @@ function workloadSchema(registry: PluginRegistry) {
       options: z.record(z.string(), z.unknown()).default(() => ({})),
       setup: commands,
       teardown: commands,
-      timeout: duration(MAX_TIMEOUT_SECONDS).optional(),
+      timeout: durationSchema({ maxSeconds: MAX_TIMEOUT_SECONDS }).optional(),
       repetitions: z.number().int().min(1).max(MAX_REPETITIONS).optional(),
     })
     .transform((workload, ctx): WorkloadSpec => {
@@ -446,8 +414,8 @@ function planSchema(registry: PluginRegistry) {
         .prefault({}),
       timeouts: z
         .strictObject({
-          task: duration(MAX_TIMEOUT_SECONDS).default(3600),
-          stop: duration(MAX_TIMEOUT_SECONDS).default(30),
+          task: durationSchema({ maxSeconds: MAX_TIMEOUT_SECONDS }).default(3600),
+          stop: durationSchema({ maxSeconds: MAX_TIMEOUT_SECONDS }).default(30),
         })
         .prefault({}),
       env: envSchema,

@@ -10,7 +10,7 @@ import { countByStatus } from '../core/task-state.js';
 import type { AwsBackend } from './backend.js';
 import { reportFinalRun } from './execute-run.js';
 import { watchInterrupts } from './interrupts.js';
-import { type Io, paint } from './io.js';
+import type { Io } from './io.js';
 import { Progress } from './progress.js';
 
 export type AwsRunInput =
@@ -66,7 +66,7 @@ export async function executeAwsRun(
   if (options.detach) {
     if (options.json) io.out(`${JSON.stringify({ runId, executionArn }, null, 2)}\n`);
     else {
-      io.out(`${'plan' in input ? 'Started' : 'Resuming'} run ${paint(io, 'bold', runId)}\n`);
+      io.out(`${'plan' in input ? 'Started' : 'Resuming'} run ${io.colours.out.bold(runId)}\n`);
       io.err(
         `Detached: the run goes on in stack ${stack.stackName}.\n` +
           `  follow:  fleetbench status ${runId} --target aws\n` +
@@ -75,7 +75,8 @@ export async function executeAwsRun(
     }
     return;
   }
-  if (!options.json) io.out(`${'plan' in input ? 'Started' : 'Resuming'} run ${paint(io, 'bold', runId)}\n`);
+  if (!options.json)
+    io.out(`${'plan' in input ? 'Started' : 'Resuming'} run ${io.colours.out.bold(runId)}\n`);
 
   const progress = new Progress(io);
   const stopInterrupts = handleInterrupts(io, backend, runId, progress);

@@ -4,7 +4,7 @@
  */
 import { CommanderError } from 'commander';
 import { FleetbenchError, PlanValidationError } from '../core/errors.js';
-import { CliExit, type Io, paint } from './io.js';
+import { CliExit, type Io } from './io.js';
 
 /** Past this many, a plan's problems are counted rather than listed (a generated plan can have thousands). */
 const MAX_PLAN_ISSUES = 50;
@@ -12,7 +12,7 @@ const MAX_PLAN_ISSUES = 50;
 export function reportError(io: Io, error: unknown, debug: boolean): number {
   if (error instanceof CliExit) return error.exitCode;
   if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
-  const prefix = paint(io, 'red', 'error:');
+  const prefix = io.colours.err.red('error:');
   if (error instanceof PlanValidationError) {
     // Every problem of the plan, one line each, so they are fixed in one go.
     const shown = error.issues.slice(0, MAX_PLAN_ISSUES);

@@ -2,7 +2,7 @@ import { changeState } from '../app/controller.js';
 import type { PlanRunInput } from '../app/plan-run.js';
 import type { LocalEngine, RunHandle } from '../engine/local-engine.js';
 import { watchInterrupts } from './interrupts.js';
-import { CliExit, type Io, paint } from './io.js';
+import { CliExit, type Io } from './io.js';
 import { Progress } from './progress.js';
 import { loadRunView, type RunView } from './run-view.js';
 import { printSummary } from './summary.js';
@@ -34,7 +34,7 @@ export async function executeRun(
     const tasks = await engine.deps.journal.listTasks(started.runId);
     const already = tasks.filter((t) => t.status === 'COMPLETED' || t.status === 'SKIPPED').length;
     if (!options.json)
-      io.out(`${input.resume ? 'Resuming' : 'Started'} run ${paint(io, 'bold', started.runId)}\n`);
+      io.out(`${input.resume ? 'Resuming' : 'Started'} run ${io.colours.out.bold(started.runId)}\n`);
     progress.setTotal(tasks.length, already);
     const final = await handle.done;
     progress.stop();

@@ -11,7 +11,7 @@ import {
   onInterrupt,
   onTerminationSignal,
 } from '../core/interrupts.js';
-import { type Io, paint } from './io.js';
+import type { Io } from './io.js';
 import type { Progress } from './progress.js';
 
 export type InterruptActions = {
@@ -42,9 +42,7 @@ export function watchInterrupts(io: Io, progress: Progress, actions: InterruptAc
     switch (next.decision) {
       case 'WARN_ARM':
         progress.note(
-          paint(
-            io,
-            'yellow',
+          io.colours.err.yellow(
             `Press Ctrl+C again within ${ARM_WINDOW_MS / 1000}s to stop the run (teardown still runs)${actions.armNote ?? ''}.`,
           ),
         );
@@ -57,9 +55,7 @@ export function watchInterrupts(io: Io, progress: Progress, actions: InterruptAc
       case 'REQUEST_STOP':
         if (armTimer) clearTimeout(armTimer);
         progress.note(
-          paint(
-            io,
-            'yellow',
+          io.colours.err.yellow(
             `Stopping: cancelling workloads, then tearing down. Ctrl+C again ${actions.leaveVerb} at once.`,
           ),
         );
@@ -86,16 +82,16 @@ export function watchInterrupts(io: Io, progress: Progress, actions: InterruptAc
           const by = `signal:${signal}`;
           if (next.decision === 'REQUEST_STOP') {
             progress.note(
-              paint(
-                io,
-                'yellow',
+              io.colours.err.yellow(
                 `${signal}: stopping (teardown still runs); another ${signal} forces the stop.`,
               ),
             );
             progress.setPhase('stopping');
             void actions.requestStop(by, signal).catch((e: unknown) => progress.note(String(e)));
           } else {
-            progress.note(paint(io, 'yellow', `${signal}: forcing the stop (commands killed, no teardown).`));
+            progress.note(
+              io.colours.err.yellow(`${signal}: forcing the stop (commands killed, no teardown).`),
+            );
             void forceStop(by, signal).catch((e: unknown) => progress.note(String(e)));
           }
         });

@@ -1,3 +1,5 @@
+import { type Colours, coloursFor } from './colour.js';
+
 /**
  * Where the CLI writes: data on stdout, diagnostics and progress on stderr (STYLE.md rule 8). Commands
  * receive an Io so tests capture both streams without touching the process.
@@ -5,8 +7,10 @@
 export type Io = {
   readonly out: (text: string) => void;
   readonly err: (text: string) => void;
-  /** Whether stderr is a terminal: live progress and colour only then. */
-  readonly isTTY: boolean;
+  /** Styles for what goes to stdout and to stderr, each decided for its own stream (colour.ts). */
+  readonly colours: { readonly out: Colours; readonly err: Colours };
+  /** stderr's terminal, when it is one: live progress, drawn as wide as the terminal is now. */
+  readonly terminal: { readonly columns: () => number } | undefined;
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly cwd: string;
   /** Subscribes to Ctrl+C (SIGINT); returns the unsubscribe function. */
@@ -23,7 +27,12 @@ export function processIo(): Io {
   return {
     out: (t) => process.stdout.write(t),
     err: (t) => process.stderr.write(t),
-    isTTY: process.stderr.isTTY === true && process.env.NO_COLOR === undefined,
+    colours: { out: coloursFor(process.stdout, process.env), err: coloursFor(process.stderr, process.env) },
+    // A "dumb" terminal cannot redraw a line in place: it gets the plain progress lines of a pipe.
+    terminal:
+      process.stderr.isTTY === true && process.env.TERM !== 'dumb'
+        ? { columns: () => process.stderr.columns || 80 }
+        : undefined,
     env: process.env,
     cwd: process.cwd(),
     onInterrupt: (listener) => {
@@ -54,11 +63,4 @@ export class CliExit extends Error {
     super(`exit ${exitCode}`);
     this.name = 'CliExit';
   }
-}
-
-const codes = { bold: 1, dim: 2, red: 31, green: 32, yellow: 33, cyan: 36 } as const;
-export type Style = keyof typeof codes;
-
-export function paint(io: Io, style: Style, text: string): string {
-  return io.isTTY ? `\u001b[${codes[style]}m${text}\u001b[0m` : text;
 }

@@ -4,7 +4,7 @@
  */
 import type { CloudEvent } from '../core/cloudevents.js';
 import { formatMs } from './format.js';
-import { type Io, paint } from './io.js';
+import type { Io } from './io.js';
 
 const BAR_WIDTH = 24;
 const REDRAW_MS = 100;
@@ -25,21 +25,21 @@ export class Progress {
     private readonly io: Io,
     private total = 0,
   ) {
-    if (io.isTTY) this.timer = setInterval(() => this.draw(true), 1000);
+    if (io.terminal) this.timer = setInterval(() => this.draw(true), 1000);
   }
 
   setTotal(total: number, alreadyDone = 0): void {
     this.total = total;
     this.done = alreadyDone;
     this.shown = true;
-    if (!this.io.isTTY) this.io.err(`${this.summary()}\n`);
+    if (!(this.io.terminal !== undefined)) this.io.err(`${this.summary()}\n`);
     this.draw(true);
   }
 
   setPhase(phase: string): void {
     if (phase === this.phase) return;
     this.phase = phase;
-    if (!this.io.isTTY && this.shown) this.io.err(`${this.summary()}\n`);
+    if (!(this.io.terminal !== undefined) && this.shown) this.io.err(`${this.summary()}\n`);
     this.draw(true);
   }
 
@@ -84,22 +84,22 @@ export class Progress {
   }
 
   private clear(): void {
-    if (this.io.isTTY && this.drawn) this.io.err('\r\u001b[2K');
+    if (this.io.terminal !== undefined && this.drawn) this.io.err('\r\u001b[2K');
     this.drawn = false;
   }
 
   private draw(force: boolean): void {
-    if (!this.io.isTTY || !this.shown) return;
+    if (!(this.io.terminal !== undefined) || !this.shown) return;
     const now = Date.now();
     if (!force && now - this.lastDraw < REDRAW_MS) return;
     this.lastDraw = now;
     const ratio = this.total > 0 ? Math.min(1, this.done / this.total) : 0;
     const filled = Math.round(ratio * BAR_WIDTH);
     const bar =
-      paint(this.io, 'green', '█'.repeat(filled)) + paint(this.io, 'dim', '░'.repeat(BAR_WIDTH - filled));
+      this.io.colours.err.green('█'.repeat(filled)) + this.io.colours.err.dim('░'.repeat(BAR_WIDTH - filled));
     const failed =
-      (this.failed > 0 ? paint(this.io, 'red', ` ${this.failed} failed`) : '') +
-      (this.cancelled > 0 ? paint(this.io, 'yellow', ` ${this.cancelled} cancelled`) : '');
+      (this.failed > 0 ? this.io.colours.err.red(` ${this.failed} failed`) : '') +
+      (this.cancelled > 0 ? this.io.colours.err.yellow(` ${this.cancelled} cancelled`) : '');
     const line = `${bar} ${this.done}/${this.total}${failed}  ${this.phase}  ${formatMs(now - this.startedAt)}`;
     this.io.err(`\r\u001b[2K${line}`);
     this.drawn = true;

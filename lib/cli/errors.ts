@@ -4,13 +4,16 @@
  */
 import { CommanderError } from 'commander';
 import { FleetbenchError, PlanValidationError } from '../core/errors.js';
-import { CliExit, type Io } from './io.js';
+import { CliExit, type Io, StdoutClosedError } from './io.js';
+import { BROKEN_PIPE_STATUS } from './process-exit.js';
 
 /** Past this many, a plan's problems are counted rather than listed (a generated plan can have thousands). */
 const MAX_PLAN_ISSUES = 50;
 
 export function reportError(io: Io, error: unknown, debug: boolean): number {
   if (error instanceof CliExit) return error.exitCode;
+  // stdout's reader has gone: nothing to say, and nobody to say it to on stdout.
+  if (error instanceof StdoutClosedError) return BROKEN_PIPE_STATUS;
   if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
   const prefix = io.colours.err.red('error:');
   if (error instanceof PlanValidationError) {

@@ -12,6 +12,7 @@ import {
   onTerminationSignal,
 } from '../core/interrupts.js';
 import type { Io } from './io.js';
+import { INTERRUPTED_STATUS } from './process-exit.js';
 import type { Progress } from './progress.js';
 
 export type InterruptActions = {
@@ -32,9 +33,19 @@ export type InterruptActions = {
   readonly leaveVerb: string;
 };
 
-/** Subscribes to Ctrl+C; returns the unsubscribe function. */
-export function watchInterrupts(io: Io, progress: Progress, actions: InterruptActions): () => void {
+export type InterruptWatch = {
+  /**
+   * Whether Ctrl+C requested the stop: the command then ends with the shell's SIGINT status, 130, once the
+   * run has ended (process-exit.ts says why).
+   */
+  readonly stoppedByCtrlC: () => boolean;
+  readonly unsubscribe: () => void;
+};
+
+/** Subscribes to Ctrl+C (and SIGTERM and SIGHUP when the target can force a stop). */
+export function watchInterrupts(io: Io, progress: Progress, actions: InterruptActions): InterruptWatch {
   let state: InterruptState = 'RUNNING';
+  let stoppedByCtrlC = false;
   let armTimer: NodeJS.Timeout | undefined;
   const unsubscribe = io.onInterrupt(() => {
     const next = onInterrupt(state);
@@ -53,6 +64,7 @@ export function watchInterrupts(io: Io, progress: Progress, actions: InterruptAc
         }, ARM_WINDOW_MS);
         return;
       case 'REQUEST_STOP':
+        stoppedByCtrlC = true;
         if (armTimer) clearTimeout(armTimer);
         progress.note(
           io.colours.err.yellow(
@@ -67,7 +79,7 @@ export function watchInterrupts(io: Io, progress: Progress, actions: InterruptAc
       case 'FORCE_EXIT':
         progress.stop();
         io.err(actions.leaveMessage());
-        io.exit(130);
+        io.exit(INTERRUPTED_STATUS);
         return;
     }
   });
@@ -95,10 +107,13 @@ export function watchInterrupts(io: Io, progress: Progress, actions: InterruptAc
             void forceStop(by, signal).catch((e: unknown) => progress.note(String(e)));
           }
         });
-  return () => {
-    if (armTimer) clearTimeout(armTimer);
-    unsubscribe();
-    unsubscribeSignals();
+  return {
+    stoppedByCtrlC: () => stoppedByCtrlC,
+    unsubscribe: () => {
+      if (armTimer) clearTimeout(armTimer);
+      unsubscribe();
+      unsubscribeSignals();
+    },
   };
 }
 

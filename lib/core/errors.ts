@@ -21,16 +21,26 @@ export abstract class FleetbenchError extends Error {
   }
 }
 
-/** The plan file is unreadable or does not match the schema; `where` is `file:line:column`. */
+/** One problem of a plan: what is wrong, where (`file:line:column`), and how to fix it. */
+export type PlanIssue = { readonly message: string; readonly where: string; readonly hint?: string };
+
+/**
+ * The plan file is unreadable or does not match the schema. `message`, `where` and `hint` are those of the
+ * first (most telling) problem; `issues` holds every problem found, that one first, so a user fixes them
+ * all in one go.
+ */
 export class PlanValidationError extends FleetbenchError {
   readonly code = 'PLAN_INVALID';
   override readonly exitCode = 2;
+  readonly issues: readonly PlanIssue[];
   constructor(
     message: string,
     readonly where: string,
-    details: ErrorDetails = {},
+    details: ErrorDetails & { readonly more?: readonly PlanIssue[] } = {},
   ) {
     super(message, details);
+    const first = { message, where, ...(details.hint === undefined ? {} : { hint: details.hint }) };
+    this.issues = [first, ...(details.more ?? [])];
   }
 }
 

@@ -2,9 +2,10 @@
  * The end-of-run summary: one row per workload with task counts, mean duration and the mean of each metric
  * over completed tasks, then the verdict line and where to look next.
  */
-import { formatMs, formatNumber, table } from './format.js';
+import { formatMs, formatNumber } from './format.js';
 import type { Io } from './io.js';
 import type { RunView } from './run-view.js';
+import { table } from './table.js';
 
 export function printSummary(io: Io, view: RunView): void {
   const rows = view.workloads.map((w) => {

@@ -15,7 +15,6 @@ import { dataDirOf, globalOptions } from '../context.js';
 import type { DoctorCheck } from '../doctor-check.js';
 import { DEFAULT_PATH, DOCTOR_TARGETS, installAllCommand, packageManagerOf } from '../doctor-checks.js';
 import { checkJournal, repairJournal } from '../doctor-journal.js';
-import { table } from '../format.js';
 import { CliExit, type Io } from '../io.js';
 import { readPlanFile } from '../plan-file.js';
 
@@ -85,6 +84,7 @@ export function registerDoctorCommand(program: Command, io: Io): void {
           ? `plan "${plan.name}" (${used.map((p) => p.name).join(', ') || 'no plugin tools'})`
           : 'every plugin';
         io.out(`fleetbench doctor: ${target} target, tools for ${scope}\n\n`);
+        const { table } = await import('../table.js');
         io.out(
           table(
             ['STATUS', 'CHECK', 'DETAIL', 'FIX'],

@@ -4,9 +4,10 @@ import { type ControllerState, isTerminal } from '../../core/controller-state.js
 import { addTargetOptions, withBackend } from '../backend.js';
 import { runIdArgument } from '../context.js';
 import { exitCodeOf } from '../execute-run.js';
-import { formatMs, formatNumber, table } from '../format.js';
+import { formatMs, formatNumber } from '../format.js';
 import { CliExit, type Io } from '../io.js';
 import { loadRunView, type RunView } from '../run-view.js';
+import type { table as TableFn } from '../table.js';
 
 export function stateLabel(io: Io, state: ControllerState): string {
   const style =
@@ -28,7 +29,7 @@ export function registerShowCommands(program: Command, io: Io): void {
     .action(async (runId: string, opts: { json?: boolean }, command: Command) => {
       const view = await withBackend(io, command, ({ store }) => loadRunView(store, runId));
       if (opts.json) io.out(`${JSON.stringify(view, null, 2)}\n`);
-      else printShow(io, view);
+      else printShow(io, view, (await import('../table.js')).table);
     });
   addTargetOptions(program.command('status'))
     .description('the state and task counts of a run')
@@ -59,7 +60,7 @@ function printHeader(io: Io, view: RunView): void {
   for (const e of view.excludedHosts) io.out(`  excluded ${e.host}: ${e.reason}\n`);
 }
 
-function printShow(io: Io, view: RunView): void {
+function printShow(io: Io, view: RunView, table: typeof TableFn): void {
   printHeader(io, view);
   io.out('\n');
   io.out(

@@ -4,8 +4,8 @@
  */
 import type { Comparison, ComparisonRow, Verdict } from '../../core/report/compare.js';
 import type { Style } from '../colour.js';
-import { table } from '../format.js';
 import type { Io } from '../io.js';
+import { table } from '../table.js';
 import { formatP, formatPercent, formatValue } from './numbers.js';
 
 const VERDICT_STYLE: Partial<Record<Verdict, Style>> = {

@@ -13,6 +13,9 @@ export type SyntheticOptions = {
   readonly slowHost?: string;
   readonly extraMetric?: boolean;
   readonly repetitions?: number;
+  /** The workload's name (default `api`): a renamed workload shares no metric with the default. */
+  readonly workload?: string;
+  readonly hosts?: number;
 };
 
 const SCRIPT = String.raw`h=${'$'}{FLEETBENCH_HOST#host-}
@@ -35,11 +38,11 @@ export function syntheticPlan(options: SyntheticOptions = {}): string {
   };
   return [
     `name: ${options.name ?? 'synthetic'}`,
-    'hosts: { local: 3 }',
+    `hosts: { local: ${options.hosts ?? 3} }`,
     `repetitions: ${options.repetitions ?? 3}`,
     `env: ${JSON.stringify(env)}`,
     'workloads:',
-    '  - name: api',
+    `  - name: ${options.workload ?? 'api'}`,
     '    plugin: shell',
     '    options:',
     `      command: ${JSON.stringify(SCRIPT)}`,

@@ -4,8 +4,9 @@
  * exit 1 when any metric regressed significantly by more than PCT %, else 0.
  */
 import type { Command } from 'commander';
-import { compareRuns, DEFAULT_ALPHA, gateFailures } from '../../core/report/compare.js';
+import { compareRuns, gateFailures } from '../../core/report/compare.js';
 import { stableJson } from '../../core/report/stable-json.js';
+import { DEFAULT_ALPHA } from '../../core/report/thresholds.js';
 import { globalOptions, runIdArgument, withEngine } from '../context.js';
 import { CliExit, type Io } from '../io.js';
 import { renderComparison } from '../report/compare-text.js';

@@ -13,13 +13,11 @@
  * The CI gate (`--fail-on-regression PCT`) fails on "regressed" rows whose change in the worse
  * direction exceeds PCT % of the baseline mean (`gateFailures`).
  */
-import { UsageError } from '../errors.js';
 import { type Direction, metricDirection } from './direction.js';
 import { collectSeries, type ReportInput, type ReportRun, type Series, seriesKey } from './samples.js';
 import { mean } from './stats.js';
+import { assertAlpha, assertRegressionThreshold, DEFAULT_ALPHA } from './thresholds.js';
 import { welchTTest } from './welch.js';
-
-export const DEFAULT_ALPHA = 0.05;
 
 export const VERDICTS = [
   'no significant change',
@@ -57,20 +55,6 @@ export type Comparison = {
   readonly alpha: number;
   readonly rows: readonly ComparisonRow[];
 };
-
-/**
- * Checks a significance level: 0 < alpha < 1.
- * @throws UsageError otherwise (exit 2)
- * @example
- * assertAlpha(0.05); // ok
- */
-export function assertAlpha(alpha: number): void {
-  if (!(alpha > 0 && alpha < 1)) {
-    throw new UsageError(`invalid significance level ${alpha}: must be between 0 and 1`, {
-      hint: 'e.g. --alpha 0.05',
-    });
-  }
-}
 
 function side(series: Series | undefined): SideStats | null {
   if (!series) return null;
@@ -167,11 +151,7 @@ export function regressionPercent(row: Pick<ComparisonRow, 'direction' | 'change
  * gateFailures(comparison, 5).length > 0; // exit 1 in CI
  */
 export function gateFailures(comparison: Comparison, thresholdPercent: number): ComparisonRow[] {
-  if (!Number.isFinite(thresholdPercent) || thresholdPercent < 0) {
-    throw new UsageError(`invalid regression threshold ${thresholdPercent}: must be a percentage >= 0`, {
-      hint: 'e.g. --fail-on-regression 5 fails on any significant regression above 5%',
-    });
-  }
+  assertRegressionThreshold(thresholdPercent);
   return comparison.rows.filter((r) => {
     if (r.verdict !== 'regressed') return false;
     const worse = regressionPercent(r);

@@ -11,7 +11,9 @@
  *   metric in one run only            → "only in baseline" / "only in candidate"
  *
  * The CI gate (`--fail-on-regression PCT`) fails on "regressed" rows whose change in the worse
- * direction exceeds PCT % of the baseline mean (`gateFailures`).
+ * direction exceeds PCT % of the baseline mean (`gateFailures`), and also when it had nothing to judge:
+ * when the runs share no metric, or no shared metric has the two values a side the test needs
+ * (`evaluateGate`). A renamed workload must not switch the gate off by matching nothing.
  */
 import { type Direction, metricDirection } from './direction.js';
 import { collectSeries, type ReportInput, type ReportRun, type Series, seriesKey } from './samples.js';
@@ -157,4 +159,34 @@ export function gateFailures(comparison: Comparison, thresholdPercent: number): 
     const worse = regressionPercent(r);
     return worse === null || worse > thresholdPercent;
   });
+}
+
+/** Why a gate had nothing to judge: the runs share no metric, or no shared metric could be tested. */
+export type GateProblem = 'no shared metric' | 'no testable metric';
+
+export type Gate = {
+  readonly thresholdPercent: number;
+  readonly passed: boolean;
+  /** The rows that regressed significantly by more than the threshold. */
+  readonly failures: readonly ComparisonRow[];
+  /** How many metrics both runs have and the test could judge (a p-value on each). */
+  readonly tested: number;
+  /** Set when the gate failed because it had nothing to judge. */
+  readonly problem: GateProblem | null;
+};
+
+/**
+ * The `--fail-on-regression PCT` gate: failed when a metric regressed significantly by more than PCT %,
+ * or when no metric of the two runs could be compared at all.
+ * @throws UsageError for a threshold below 0
+ * @example
+ * evaluateGate(comparison, 5); // { passed: false, failures: [], tested: 0, problem: 'no shared metric', … }
+ */
+export function evaluateGate(comparison: Comparison, thresholdPercent: number): Gate {
+  const failures = gateFailures(comparison, thresholdPercent);
+  const shared = comparison.rows.filter((r) => r.baseline !== null && r.candidate !== null);
+  const tested = shared.filter((r) => r.p !== null).length;
+  const problem: GateProblem | null =
+    shared.length === 0 ? 'no shared metric' : tested === 0 ? 'no testable metric' : null;
+  return { thresholdPercent, passed: failures.length === 0 && problem === null, failures, tested, problem };
 }

@@ -18,8 +18,8 @@ import type { LocalEngine } from '../engine/local-engine.js';
 import { type GlobalOptions, withEngine } from './context.js';
 import type { Io } from './io.js';
 
-/** The read side of either target: runs, tasks, the audit trail. */
-export type RunStore = Pick<Deps, 'journal' | 'catalog' | 'clock'>;
+/** The read side of either target: runs, tasks, the audit trail, the hosts' outputs. */
+export type RunStore = Pick<Deps, 'journal' | 'catalog' | 'clock' | 'outputs'>;
 
 export type LocalBackend = {
   readonly target: 'local';
@@ -86,7 +86,12 @@ export async function withBackend<T>(
   const pollMs = pollMsOf(io);
   const stack = await connectStack(awsLocation(io, options.stack));
   try {
-    const store: RunStore = { journal: stack.journal, catalog: stack.catalog, clock: systemClock };
+    const store: RunStore = {
+      journal: stack.journal,
+      catalog: stack.catalog,
+      clock: systemClock,
+      outputs: stack.taskOutputs,
+    };
     return await fn({ target: 'aws', store, stack, pollMs });
   } finally {
     stack.close();

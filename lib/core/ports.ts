@@ -198,10 +198,16 @@ export interface CommandRunner {
   poll?(command: CommandRecord): Promise<InvocationResult[]>;
 }
 
-/** Reads a command's captured output (local file, S3 object). */
+/** Reads a command's captured output (local file, journal item, S3 object). */
 export interface OutputStore {
   /** The whole output, or with `maxBytes` the whole lines within its last `maxBytes` bytes. */
   read(ref: string, maxBytes?: number): Promise<string>;
+  /**
+   * Makes a host's output last as long as the run's record where the runner keeps it only for a while (an
+   * SSM invocation's output, kept 30 days by SSM): returns the refs to record in its place. Absent when
+   * every ref a runner gives is already durable (local files).
+   */
+  keep?(result: InvocationResult): Promise<Pick<InvocationResult, 'stdoutRef' | 'stderrRef'>>;
 }
 
 /** Receives what a host provider sees happen to the hosts it launches or ends; the use cases record it. */

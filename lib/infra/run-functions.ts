@@ -6,7 +6,9 @@
  * - tables: only the item actions the repositories issue, on this stack's two tables (and the catalog's
  *   `byCreatedAt` index only for the functions that list runs);
  * - `ssm:SendCommand`: the `AWS-RunShellScript` document, and only EC2 instances tagged `fleetbench=true`
- *   (the instances a user benchmarks cannot be known at deploy time, so the tag is the boundary);
+ *   (the instances a user benchmarks cannot be known at deploy time, so the tag is the boundary) — for
+ *   run-command's steps, and for the one-host commands that copy an output too long for SSM to return to S3
+ *   (on-invocation-status, reconcile);
  * - task tokens: `states:SendTask*` on this stack's state machine and its Distributed Map children (a free
  *   run's steps wait in child executions, whose tokens Step Functions authorizes against the child's
  *   state machine, `<name>/<map run label>`); StopExecution/DescribeExecution on its executions only (the state machine ARN is computed from its name: referencing the construct would
@@ -44,6 +46,7 @@ export type Capability =
   | 'publishEvents'
   | 'readOutputs'
   | 'sendCommands'
+  | 'copyOutputs'
   | 'readCommands'
   | 'cancelCommands'
   | 'describeHosts'
@@ -81,8 +84,17 @@ export const FUNCTIONS = {
     handler: 'on-invocation-status',
     description: 'SSM status events: records each host result, completes the step when all answered',
     timeout: Duration.minutes(2),
-    // Reads a command's invocations; never cancels (the stop and the fail-fast cancel, in stop-run and run-command).
-    access: ['journal', 'catalog', 'publishEvents', 'readOutputs', 'readCommands', 'completeTasks'],
+    // Reads a command's invocations and copies an output too long for SSM to return to S3; never cancels
+    // (the stop and the fail-fast cancel, in stop-run and run-command).
+    access: [
+      'journal',
+      'catalog',
+      'publishEvents',
+      'readOutputs',
+      'readCommands',
+      'copyOutputs',
+      'completeTasks',
+    ],
   },
   stopRun: {
     handler: 'stop-run',
@@ -110,6 +122,7 @@ export const FUNCTIONS = {
       'publishEvents',
       'readOutputs',
       'readCommands',
+      'copyOutputs',
       'completeTasks',
       'describeExecutions',
       'terminateHosts',
@@ -134,7 +147,7 @@ const CATALOG_ACTIONS = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Updat
 const UNSCOPED: Partial<Record<Capability, readonly string[]>> = {
   // A half-sent step cancels the batches it sent.
   sendCommands: ['ssm:CancelCommand'],
-  readCommands: ['ssm:ListCommands', 'ssm:ListCommandInvocations'],
+  readCommands: ['ssm:GetCommandInvocation', 'ssm:ListCommandInvocations'],
   // Cancelling finds each SSM command's instances first.
   cancelCommands: ['ssm:CancelCommand', 'ssm:ListCommands'],
   describeHosts: ['ec2:DescribeInstances', 'ssm:DescribeInstanceInformation'],
@@ -285,6 +298,7 @@ export class RunFunctions extends Construct {
           });
           break;
         case 'sendCommands':
+        case 'copyOutputs':
           allow(['ssm:SendCommand'], [document]);
           allow(['ssm:SendCommand'], [instances], {
             StringEquals: { [`ssm:resourceTag/${FLEETBENCH_TAG.key}`]: FLEETBENCH_TAG.value },

@@ -195,6 +195,30 @@ describe('CLI: --target aws', () => {
     });
   });
 
+  describe('Command: show --output', () => {
+    it("prints a task's stdout and stderr wherever the run kept them: the journal, or S3 when too long for SSM", async () => {
+      // Prepare: perf-001's second repetition logs 30,000 characters before its metrics line.
+      const long = `${'still warming up\n'.repeat(1_800)}${STRESS_NG_LIKE}\n`;
+      aws.behaviour = (command, instanceId) =>
+        command.commandId === 'a1.repetition.cpu.2' && instanceId === fleet(1)[0]?.id
+          ? { stdout: long, stderr: 'governor: powersave\n' }
+          : answer(command);
+      const ran = await cli(['run', await writePlan(), '--target', 'aws', '--json']);
+      const runId = (JSON.parse(ran.stdout) as RunView).runId;
+
+      // Act
+      const short = await cli(['show', runId, '--target', 'aws', '--output', 'perf-002::cpu::1']);
+      const copied = await cli(['show', runId, '--target', 'aws', '--output', 'perf-001::cpu::2']);
+      const unknown = await cli(['show', runId, '--target', 'aws', '--output', 'perf-009::cpu::1']);
+
+      // Assess
+      expect([short.code, short.stdout, short.stderr]).toEqual([0, `${STRESS_NG_LIKE}\n`, '']);
+      expect([copied.code, copied.stdout, copied.stderr]).toEqual([0, long, 'governor: powersave\n']);
+      expect(unknown.code).toBe(2);
+      expect(unknown.stderr).toContain(`run ${runId} has no task perf-009::cpu::1`);
+    });
+  });
+
   describe('Command: stop', () => {
     it('puts Stop Requested on the bus; the stack cancels, tears down, and --wait sees the run end ABORTED', async () => {
       const runId = await startHeld('a1.repetition.cpu.1');

@@ -40,7 +40,14 @@ import {
 } from '../support/iam/stack-policies.js';
 
 const STDOUT = JSON.stringify({ ops_per_s: 1234.5 });
-const answer = (command: SentCommand) => (command.phase === 'repetition' ? { stdout: `${STDOUT}\n` } : {});
+/** A log too long for SSM to return: the host's copy of it is copied to S3 (the hosts' uploads). */
+const LONG_LOG = 'warming up the caches of this host\n'.repeat(1_000);
+const answer = (command: SentCommand, instanceId: string) =>
+  command.phase !== 'repetition'
+    ? {}
+    : command.commandId === 'a1.repetition.cpu.2' && instanceId === fleet(1)[0]?.id
+      ? { stdout: `${LONG_LOG}${STDOUT}\n` }
+      : { stdout: `${STDOUT}\n` };
 const workload = { name: 'cpu', plugin: 'shell', options: { command: 'my-bench --json' } };
 const plan = (extra: Record<string, unknown> = {}) => ({
   name: 'cpu',
@@ -91,7 +98,7 @@ async function denials(): Promise<string[]> {
 }
 
 describe('IAM rehearsal: every request the workflows make is allowed by the synthesized policies', () => {
-  it('lockstep with global and workload setups and teardowns, then the reconciler', async () => {
+  it('lockstep with global and workload setups and teardowns, a long output copied to S3, then the reconciler', async () => {
     await scenario(async (aws) => {
       const arn = aws.startExecution({ plan: plan() }, 'lockstep');
       await aws.execution(arn).done;
@@ -114,7 +121,7 @@ describe('IAM rehearsal: every request the workflows make is allowed by the synt
 
   it('a graceful stop during a repetition then a resume, and a forced stop', async () => {
     await scenario(async (aws) => {
-      aws.behaviour = (c) => (c.commandId === 'a1.repetition.cpu.2' ? { hold: true } : answer(c));
+      aws.behaviour = (c, i) => (c.commandId === 'a1.repetition.cpu.2' ? { hold: true } : answer(c, i));
       const arn = aws.startExecution({ plan: plan() }, 'graceful');
       const runId = await runIdOf(aws);
       await aws.until(() => aws.stepsSent.has('a1.repetition.cpu.2'), 'repetition 2 to be sent');
@@ -130,7 +137,7 @@ describe('IAM rehearsal: every request the workflows make is allowed by the synt
       expect(aws.execution(resumed).status).toBe('SUCCEEDED');
     });
     await scenario(async (aws) => {
-      aws.behaviour = (c) => (c.commandId === 'a1.repetition.cpu.1' ? { hold: true } : answer(c));
+      aws.behaviour = (c, i) => (c.commandId === 'a1.repetition.cpu.1' ? { hold: true } : answer(c, i));
       const arn = aws.startExecution({ plan: plan() }, 'forced');
       const runId = await runIdOf(aws);
       await aws.until(() => aws.stepsSent.has('a1.repetition.cpu.1'), 'repetition 1 to be sent');
@@ -149,19 +156,26 @@ describe('IAM rehearsal: every request the workflows make is allowed by the synt
     expect(await denials()).toEqual([]);
   });
 
-  it('the CLI user of docs/cli-user-policy.json: run, show, status, runs, events, stop', async () => {
+  it('the CLI user of docs/cli-user-policy.json: run, show (a task’s outputs too), status, runs, events, stop', async () => {
     await scenario((aws) =>
       withCli(aws, async (cli, planPath) => {
         const ran = await cli(['run', planPath, '--json']);
         expect(ran.code).toBe(0);
         const runId = (JSON.parse(ran.stdout) as { runId: string }).runId;
-        for (const args of [['show', runId], ['status', runId], ['runs'], ['events', runId]])
+        for (const args of [
+          ['show', runId],
+          ['show', runId, '--output', 'perf-002::cpu::1'],
+          ['show', runId, '--output', 'perf-001::cpu::2'],
+          ['status', runId],
+          ['runs'],
+          ['events', runId],
+        ])
           expect((await cli(args)).code).toBe(0);
       }),
     );
     await scenario((aws) =>
       withCli(aws, async (cli, planPath) => {
-        aws.behaviour = (c) => (c.commandId === 'a1.repetition.cpu.1' ? { hold: true } : answer(c));
+        aws.behaviour = (c, i) => (c.commandId === 'a1.repetition.cpu.1' ? { hold: true } : answer(c, i));
         const detached = await cli(['run', planPath, '--detach']);
         expect(detached.code).toBe(0);
         await aws.until(() => aws.stepsSent.has('a1.repetition.cpu.1'), 'repetition 1 to be sent');

@@ -81,30 +81,32 @@ describe('RunFunctions', () => {
     expect(granted).toEqual(rehearsedGrants(key));
   });
 
-  it('lets only run-command send commands: the RunShellScript document, and instances tagged fleetbench=true', () => {
+  it('lets run-command send steps, and on-invocation-status and the reconciler copy outputs, only with the RunShellScript document to instances tagged fleetbench=true', () => {
     const send = (key: FunctionKey) => withAction(key, 'ssm:SendCommand');
+    const senders: FunctionKey[] = ['runCommand', 'onInvocationStatus', 'reconcile'];
 
-    expect(send('runCommand')).toEqual([
-      expect.objectContaining({
-        Resource: {
-          'Fn::Join': [
-            '',
-            [
-              expect.stringMatching(/^arn:/),
-              { Ref: 'AWS::Partition' },
-              ':ssm:us-east-1::document/AWS-RunShellScript',
+    for (const key of senders)
+      expect(send(key)).toEqual([
+        expect.objectContaining({
+          Resource: {
+            'Fn::Join': [
+              '',
+              [
+                expect.stringMatching(/^arn:/),
+                { Ref: 'AWS::Partition' },
+                ':ssm:us-east-1::document/AWS-RunShellScript',
+              ],
             ],
-          ],
-        },
-      }),
-      expect.objectContaining({
-        Resource: {
-          'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':ec2:us-east-1:123456789012:instance/*']],
-        },
-        Condition: { StringEquals: { 'ssm:resourceTag/fleetbench': 'true' } },
-      }),
-    ]);
-    for (const other of KEYS.filter((key) => key !== 'runCommand')) expect(send(other)).toEqual([]);
+          },
+        }),
+        expect.objectContaining({
+          Resource: {
+            'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':ec2:us-east-1:123456789012:instance/*']],
+          },
+          Condition: { StringEquals: { 'ssm:resourceTag/fleetbench': 'true' } },
+        }),
+      ]);
+    for (const other of KEYS.filter((key) => !senders.includes(key))) expect(send(other)).toEqual([]);
   });
 
   it('scopes SendTask* to the run state machine and its Distributed Map children, and Stop/DescribeExecution to its executions', () => {

@@ -186,7 +186,7 @@ describe('Handler: on-invocation-status', () => {
     });
   });
 
-  it("hands a fleetbench command's result to the use case", async () => {
+  it("hands a fleetbench command's result to the use case, with the ids the journal has for the SSM command", async () => {
     const result: InvocationResult = {
       runId: RUN,
       commandId: 'a1.setup.cpu',
@@ -201,6 +201,13 @@ describe('Handler: on-invocation-status', () => {
 
     await expect(handler(event)).resolves.toEqual({ outcomes: ['ignored'] });
 
+    expect(statusEvents.invocationResult).toHaveBeenCalledWith(
+      expect.objectContaining({ detail: event.detail }),
+      {
+        runId: RUN,
+        commandId: 'a1.setup.cpu',
+      },
+    );
     expect(getCommandSpec).toHaveBeenCalledWith(RUN, 'a1.setup.cpu');
   });
 

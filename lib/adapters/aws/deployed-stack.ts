@@ -11,14 +11,18 @@ import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { S3Client } from '@aws-sdk/client-s3';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { EngineError } from '../../core/errors.js';
-import type { CatalogRepo, JournalRepo } from '../../core/ports.js';
+import type { CatalogRepo, JournalRepo, OutputStore } from '../../core/ports.js';
 import { DynamoCatalogRepo } from '../dynamodb/catalog-repo.js';
+import { JournalOutputs } from '../dynamodb/journal-outputs.js';
 import { DynamoJournalRepo } from '../dynamodb/journal-repo.js';
 import { createDocumentClient } from '../dynamodb/tables.js';
+import { RecordedOutputs } from './recorded-outputs.js';
 import { errorName } from './retry.js';
 import { RunEventLog } from './run-event-log.js';
+import { S3OutputStore } from './s3-output-store.js';
 import { SfnExecutions } from './sfn-executions.js';
 import { DEFAULT_STACK_NAME, readStackOutputs, type StackOutputs } from './stack-outputs.js';
 import { type StopRequestDetail, sendStopRequest } from './stop-request.js';
@@ -28,6 +32,8 @@ export type DeployedStack = {
   readonly outputs: StackOutputs;
   readonly journal: JournalRepo;
   readonly catalog: CatalogRepo;
+  /** The hosts' outputs the runs kept: in the journal, or copied to the output bucket. */
+  readonly taskOutputs: OutputStore;
   readonly executions: SfnExecutions;
   readonly eventLog: RunEventLog;
   /** Puts a `Stop Requested` event on the stack's bus; the stop-run function acts on it. */
@@ -51,8 +57,9 @@ export async function connectStack(
   const sfn = new SFNClient(base);
   const events = new EventBridgeClient(base);
   const logs = new CloudWatchLogsClient(base);
+  const s3 = new S3Client(base);
   const close = () => {
-    for (const client of [cloudformation, dynamo, sfn, events, logs]) client.destroy();
+    for (const client of [cloudformation, dynamo, sfn, events, logs, s3]) client.destroy();
   };
   let outputs: StackOutputs;
   try {
@@ -74,6 +81,10 @@ export async function connectStack(
     outputs,
     journal: new DynamoJournalRepo({ client: doc, tableName: outputs.journalTableName }),
     catalog: new DynamoCatalogRepo({ client: doc, tableName: outputs.catalogTableName }),
+    taskOutputs: new RecordedOutputs({
+      journal: new JournalOutputs({ client: doc, tableName: outputs.journalTableName }),
+      s3: new S3OutputStore({ s3 }),
+    }),
     executions: new SfnExecutions({ sfn, stateMachineArn: outputs.stateMachineArn }),
     eventLog: new RunEventLog({ logs, logGroupName: outputs.eventLogGroupName }),
     requestStop: (detail) => sendStopRequest(events, outputs.eventBusName, detail),

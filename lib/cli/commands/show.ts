@@ -1,11 +1,16 @@
-/** `fleetbench show <runId>` (every task, the audit trail) and `fleetbench status <runId>` (the short form). */
+/**
+ * `fleetbench show <runId>` (every task, the audit trail; with `--output <task>`, that task's stdout and
+ * stderr, wherever the target kept them) and `fleetbench status <runId>` (the short form).
+ */
 import type { Command } from 'commander';
 import { type ControllerState, isTerminal } from '../../core/controller-state.js';
+import { UsageError } from '../../core/errors.js';
 import { addTargetOptions, withBackend } from '../backend.js';
 import { runIdArgument } from '../context.js';
 import { exitCodeOf } from '../execute-run.js';
 import { formatMs, formatNumber, table } from '../format.js';
 import { CliExit, type Io } from '../io.js';
+import { stderrRefOf } from '../run-export.js';
 import { loadRunView, type RunView } from '../run-view.js';
 
 export function stateLabel(io: Io, state: ControllerState): string {
@@ -25,7 +30,29 @@ export function registerShowCommands(program: Command, io: Io): void {
     )
     .argument('<runId>', 'the run', runIdArgument)
     .option('--json', 'print {runId, name, state, counts, tasks: [...], states: [...]} as JSON')
-    .action(async (runId: string, opts: { json?: boolean }, command: Command) => {
+    .option(
+      '--output <task>',
+      "print a task's stdout (and its stderr on stderr); <task> is host::workload::rep",
+    )
+    .action(async (runId: string, opts: { json?: boolean; output?: string }, command: Command) => {
+      if (opts.output !== undefined) {
+        const task = opts.output;
+        await withBackend(io, command, async ({ store }) => {
+          const view = await loadRunView(store, runId);
+          const found = view.tasks.find((t) => t.key === task);
+          if (!found)
+            throw new UsageError(`run ${runId} has no task ${task}`, {
+              hint: `task keys are host::workload::rep, as \`fleetbench show ${runId}\` lists them`,
+            });
+          if (found.outputRef === null) {
+            io.err(`${task} has no output recorded (it printed nothing, or never ran)\n`);
+            return;
+          }
+          io.out(await store.outputs.read(found.outputRef));
+          io.err(await store.outputs.read(stderrRefOf(found.outputRef)));
+        });
+        return;
+      }
       const view = await withBackend(io, command, ({ store }) => loadRunView(store, runId));
       if (opts.json) io.out(`${JSON.stringify(view, null, 2)}\n`);
       else printShow(io, view);
@@ -88,9 +115,13 @@ function printShow(io: Io, view: RunView): void {
       view.states.map((s) => [s.at, s.from ?? '-', s.to, s.reason]),
     ),
   );
-  const outputs = view.tasks.find((t) => t.outputRef)?.outputRef;
-  if (outputs)
+  const refs = view.tasks.map((t) => t.outputRef).filter((r): r is string => r !== null);
+  if (refs.length === 0) return;
+  // Local outputs are files; on aws they are kept in the journal, those too long for SSM copied to S3.
+  const files = refs.find((r) => !r.startsWith('journal:'));
+  if (files)
     io.out(
-      `\nRaw outputs (stdout and stderr of every command): ${outputs.replace(/\/outputs\/.*$/, '/outputs/')}\n`,
+      `\nRaw outputs (stdout and stderr of every command): ${files.replace(/\/outputs\/.*$/, '/outputs/')}\n`,
     );
+  io.out(`${files ? '' : '\n'}A task's output: fleetbench show ${view.runId} --output <task>\n`);
 }

@@ -237,7 +237,8 @@ export function cliUserPolicy(): PolicyDocument {
     .replaceAll('<JournalTableName>', LOCAL_TABLES.journal)
     .replaceAll('<CatalogTableName>', LOCAL_TABLES.catalog)
     .replaceAll('<EventBusName>', 'fleetbench')
-    .replaceAll('<EventLogGroupName>', `/aws/events/${STACK_NAME}/run-events`);
+    .replaceAll('<EventLogGroupName>', `/aws/events/${STACK_NAME}/run-events`)
+    .replaceAll('<OutputBucketName>', OUTPUT_BUCKET);
   return JSON.parse(text) as PolicyDocument;
 }
 

@@ -7,11 +7,14 @@
  * It also plays the parts EventBridge plays on aws: it feeds each host's result to on-invocation-status,
  * and it watches the catalog for a stop request (from Ctrl+C or `fleetbench stop` in another terminal) and
  * hands it to the stop coordinator.
+ *
+ * The interpreter is imported by the first `start()`, not with this module: the commands that open the
+ * engine only to read or stop runs (`runs`, `status`, `stop`) never load it.
  */
 import '../adapters/local/polyfills.js';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { StateMachine } from 'aws-local-stepfunctions';
+import type { StateMachine } from 'aws-local-stepfunctions';
 import { DynamoCatalogRepo } from '../adapters/dynamodb/catalog-repo.js';
 import { DynamoJournalRepo } from '../adapters/dynamodb/journal-repo.js';
 import { damageHint } from '../adapters/local/database-damage.js';
@@ -69,6 +72,8 @@ export type RunHandle = {
   readonly done: Promise<CatalogEntry>;
   requestStop(by: string, options?: { force?: boolean; reason?: string }): Promise<void>;
 };
+
+type Execution = ReturnType<StateMachine['run']>;
 
 /** How often the engine looks for a stop request written by another process. */
 const STOP_POLL_MS = 100;
@@ -242,21 +247,16 @@ export class LocalEngine {
       };
     }
 
-    // No asl-validator pass per run (~300 ms of ajv): run.asl.json is validated by test/infra/asl.test.ts,
-    // and a definition passed in (tests, the bench) is the caller's to validate.
-    const machine = new StateMachine(definition as never, { validationOptions: { noValidate: true } });
-    const execution = machine.run(input as never, {
-      overrides: { taskResourceLocalHandlers: bound as never },
-      context: {
-        Execution: { Id: `local:${engineId}:${Date.now()}`, Input: input as never },
-        Task: { Token: 'local' },
-      },
-      noThrowOnAbort: true,
+    const execution = runWorkflow(definition, input, bound, engineId);
+    // Without an interpreter (it failed to load) the run was never planned.
+    execution.catch((error: unknown) => {
+      if (!startSettled) settleStarted(() => rejectStarted(error));
     });
-
-    // The interpreter queues every event (each with its state's input and output) until someone reads
-    // them; nobody needs them here, so they are read and dropped, or the queue grows for the whole run.
-    void drain(execution.eventLogs);
+    const abort = () =>
+      void execution.then(
+        (running) => running.abort(),
+        () => undefined,
+      );
 
     let stopWatch: NodeJS.Timeout | undefined;
     /** The graceful stop under way, awaited before the run is reported so it never outlives the journal. */
@@ -273,7 +273,7 @@ export class LocalEngine {
           if (entry.stopRequest.force) {
             // Also after a graceful stop is under way: a forced request escalates it.
             forced = true;
-            await this.forceStop(deps, runner, runId, entry, () => execution.abort());
+            await this.forceStop(deps, runner, runId, entry, abort);
           } else if (coordination === undefined) {
             coordination = coordinateStop(deps, runId).catch((e: unknown) =>
               deps.logger.error('stop coordination failed', { runId, error: String(e) }),
@@ -291,7 +291,7 @@ export class LocalEngine {
 
     const finished = (async (): Promise<CatalogEntry> => {
       try {
-        await execution.result.catch((error: unknown) => {
+        await (await execution).result.catch((error: unknown) => {
           // A Fail state (PlanRejected, RunNotFinished) ends the execution "failed"; the catalog has the truth.
           deps.logger.info('execution ended', { error: String(error) });
         });
@@ -315,7 +315,7 @@ export class LocalEngine {
     })();
     const abandoned = journalLost.then(async (error): Promise<never> => {
       if (stopWatch) clearInterval(stopWatch);
-      execution.abort();
+      abort();
       throw await this.teardownWithoutJournal(runner, plannedMeta, [...startedWorkloads], error);
     });
     const done = Promise.race([finished, abandoned]).finally(() =>
@@ -468,6 +468,31 @@ class ResultWaiters {
       check();
     });
   }
+}
+
+/** Starts an execution of `definition` in aws-local-stepfunctions, imported on the first run. */
+async function runWorkflow(
+  definition: AslDefinition,
+  input: PlanRunInput,
+  handlers: Record<string, (input: { Payload: Record<string, unknown> }) => Promise<unknown>>,
+  engineId: string,
+): Promise<Execution> {
+  const { StateMachine } = await import('aws-local-stepfunctions');
+  // No asl-validator pass per run (~300 ms of ajv): run.asl.json is validated by test/infra/asl.test.ts,
+  // and a definition passed in (tests, the bench) is the caller's to validate.
+  const machine = new StateMachine(definition as never, { validationOptions: { noValidate: true } });
+  const execution = machine.run(input as never, {
+    overrides: { taskResourceLocalHandlers: handlers as never },
+    context: {
+      Execution: { Id: `local:${engineId}:${Date.now()}`, Input: input as never },
+      Task: { Token: 'local' },
+    },
+    noThrowOnAbort: true,
+  });
+  // The interpreter queues every event (each with its state's input and output) until someone reads
+  // them; nobody needs them here, so they are read and dropped, or the queue grows for the whole run.
+  void drain(execution.eventLogs);
+  return execution;
 }
 
 async function drain(events: AsyncIterable<unknown>): Promise<void> {

@@ -1,0 +1,103 @@
+/**
+ * `npm run build` (and `npm ci`, through the `prepare` script): compiles the CLI into `dist/`, which
+ * `bin/fleetbench.js` runs, so a command starts without a TypeScript loader. esbuild bundles
+ * bin/fleetbench.ts with its dependencies as ES modules split into chunks: a module reached only through a
+ * dynamic `import()` lands in a chunk of its own, loaded when a command needs it — `--help` and `validate`
+ * load neither the database, nor the AWS SDK, nor the interpreter; `runs` and `status` the database only
+ * (docs/performance.md, "CLI start-up").
+ *
+ * Files that code finds next to its own module (`new URL('./x', import.meta.url)`) are copied beside the
+ * chunks: the host worker's script. dynalite is not bundled: it is loaded with `createRequire`, from
+ * node_modules, with its LevelDB binding. The build goes to a fresh directory swapped in at the end, so a
+ * CLI started meanwhile (another test run) never sees half a build. `dist/meta.json` is esbuild's
+ * metafile: which sources each chunk holds.
+ */
+import { copyFile, mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { basename, dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build, type Metafile } from 'esbuild';
+
+const ROOT = fileURLToPath(new URL('../', import.meta.url));
+
+/** Where the compiled CLI lives; `bin/fleetbench.js` imports `dist/fleetbench.js`. */
+export const CLI_DIST = join(ROOT, 'dist');
+
+/** Files a module locates relative to itself at run time: copied next to the chunks. */
+const BESIDE_THE_CHUNKS = ['lib/adapters/local/host-worker.sh'];
+
+/**
+ * Bundled CommonJS code calls require(); an ES module has none unless it makes one. The alias keeps it
+ * clear of a bundled module's own `createRequire` import.
+ */
+const REQUIRE_BANNER =
+  "import { createRequire as __fleetbenchCreateRequire } from 'node:module'; const require = __fleetbenchCreateRequire(import.meta.url);";
+
+/**
+ * Builds the CLI into `outdir` (default `dist/`) and returns esbuild's metafile.
+ * @example
+ * const meta = await buildCli(); // dist/fleetbench.js, its chunks, dist/meta.json
+ */
+export async function buildCli(outdir: string = CLI_DIST): Promise<Metafile> {
+  const staging = `${outdir}.build-${process.pid}-${Date.now()}`;
+  const result = await build({
+    absWorkingDir: ROOT,
+    entryPoints: { fleetbench: 'bin/fleetbench.ts' },
+    outdir: staging,
+    bundle: true,
+    splitting: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    // Prefer packages' ES module builds: they bundle smaller than their CommonJS ones.
+    mainFields: ['module', 'main'],
+    banner: { js: REQUIRE_BANNER },
+    sourcemap: 'linked',
+    sourcesContent: false,
+    metafile: true,
+    logLevel: 'warning',
+  });
+  const meta = relativeToOutdir(result.metafile, relative(ROOT, staging));
+  try {
+    for (const file of BESIDE_THE_CHUNKS) await copyFile(join(ROOT, file), join(staging, basename(file)));
+    await writeFile(join(staging, 'meta.json'), JSON.stringify(meta));
+    await swapIn(staging, outdir);
+  } catch (error) {
+    await rm(staging, { recursive: true, force: true });
+    throw error;
+  }
+  return meta;
+}
+
+/** The metafile with its outputs named as in the built directory (`fleetbench.js`, `chunk-….js`). */
+function relativeToOutdir(meta: Metafile, outdir: string): Metafile {
+  const outputs: Metafile['outputs'] = {};
+  for (const [path, output] of Object.entries(meta.outputs)) {
+    outputs[relative(outdir, path)] = {
+      ...output,
+      imports: output.imports.map((i) => (i.external ? i : { ...i, path: relative(outdir, i.path) })),
+    };
+  }
+  return { ...meta, outputs };
+}
+
+/** Replaces `target` by `staging`; the moment without either is two renames long. */
+async function swapIn(staging: string, target: string): Promise<void> {
+  await mkdir(dirname(target), { recursive: true });
+  const old = `${target}.old-${process.pid}-${Date.now()}`;
+  try {
+    await rename(target, old);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+  await rename(staging, target);
+  await rm(old, { recursive: true, force: true });
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const started = performance.now();
+  const meta = await buildCli();
+  const chunks = Object.keys(meta.outputs).filter((o) => o.endsWith('.js')).length;
+  process.stdout.write(
+    `built ${relative(process.cwd(), CLI_DIST) || '.'}/ (${chunks} chunks) in ${Math.round(performance.now() - started)} ms\n`,
+  );
+}

@@ -8,8 +8,9 @@
  * and it watches the catalog for a stop request (from Ctrl+C or `fleetbench stop` in another terminal) and
  * hands it to the stop coordinator.
  *
- * The interpreter is imported by the first `start()`, not with this module: the commands that open the
- * engine only to read or stop runs (`runs`, `status`, `stop`) never load it.
+ * What only a run uses — the interpreter, and the use cases that read plans and parse outputs (the plan
+ * schema, the plugins, zod) — is imported by the first `start()`, not with this module: the commands that
+ * open the engine only to read or stop runs (`runs`, `status`, `stop`) never load it (docs/performance.md).
  */
 import '../adapters/local/polyfills.js';
 import { hostname } from 'node:os';
@@ -35,15 +36,11 @@ import {
 } from '../adapters/local/workflow-definition.js';
 import { systemClock } from '../adapters/system-clock.js';
 import { changeState } from '../app/controller.js';
-import { expireStep } from '../app/expire-step.js';
-import { finalizeRun } from '../app/finalize-run.js';
-import { onInvocationStatus } from '../app/on-invocation-status.js';
-import { type PlanRunInput, type PlanRunOutput, planRun } from '../app/plan-run.js';
-import { findRunDamage } from '../app/rebuild-run.js';
+import type { PlanRunInput, PlanRunOutput } from '../app/plan-run.js';
 import { reconcileLocalRuns } from '../app/reconcile.js';
-import { type RunCommandInput, runCommand } from '../app/run-command.js';
+import type { RunCommandInput } from '../app/run-command.js';
+import { findRunDamage } from '../app/run-damage.js';
 import { coordinateStop, requestStop, settleForcedStop } from '../app/stop-run.js';
-import { teardownWithoutJournal } from '../app/teardown-without-journal.js';
 import type { CloudEvent } from '../core/cloudevents.js';
 import { DatabaseDamagedError, isStorageIoError, JournalUnavailableError } from '../core/errors.js';
 import type { Deps, JournalRepo, Logger } from '../core/ports.js';
@@ -74,6 +71,17 @@ export type RunHandle = {
 };
 
 type Execution = ReturnType<StateMachine['run']>;
+
+/** What only a run needs, imported together by the first start() of the process (loadRunModules). */
+type RunModules = {
+  readonly StateMachine: typeof StateMachine;
+  readonly planRun: typeof import('../app/plan-run.js').planRun;
+  readonly runCommand: typeof import('../app/run-command.js').runCommand;
+  readonly onInvocationStatus: typeof import('../app/on-invocation-status.js').onInvocationStatus;
+  readonly expireStep: typeof import('../app/expire-step.js').expireStep;
+  readonly finalizeRun: typeof import('../app/finalize-run.js').finalizeRun;
+  readonly teardownWithoutJournal: typeof import('../app/teardown-without-journal.js').teardownWithoutJournal;
+};
 
 /** How often the engine looks for a stop request written by another process. */
 const STOP_POLL_MS = 100;
@@ -198,6 +206,7 @@ export class LocalEngine {
     };
     process.on('uncaughtException', onUncaught);
 
+    const modules = loadRunModules();
     const definition = this.options.definition ?? loadRunDefinition();
     const handlers: Record<string, (input: { Payload: Record<string, unknown> }) => Promise<unknown>> = {};
     const bound: Record<string, (input: { Payload: Record<string, unknown> }) => Promise<unknown>> = {};
@@ -212,6 +221,7 @@ export class LocalEngine {
       handlers[state] = async ({ Payload }) => {
         if (fn.includes('PlanRun')) {
           try {
+            const { planRun } = await modules;
             const out = await planRun(deps, { ...(Payload.input as PlanRunInput), engine: engineId });
             // A step never starts beside an earlier incarnation of itself: whatever an earlier attempt left
             // running (a command that outlived its engine) is stopped first.
@@ -227,7 +237,8 @@ export class LocalEngine {
           }
         }
         if (fn.includes('FinalizeRun')) {
-          return { Payload: await finalizeRun(deps, Payload as Parameters<typeof finalizeRun>[1]) };
+          const { finalizeRun } = await modules;
+          return { Payload: await finalizeRun(deps, Payload as Parameters<RunModules['finalizeRun']>[1]) };
         }
         if (fn.includes('RunCommand')) {
           const step = Payload as unknown as RunCommandInput;
@@ -238,6 +249,7 @@ export class LocalEngine {
             ...(step.rep !== undefined ? { rep: step.rep } : {}),
           });
           const { token, completion } = this.callbacks.issue();
+          const { runCommand } = await modules;
           const sent = await runCommand(deps, { ...step, taskToken: token });
           if (sent.commandId === null) return completion;
           const backstop = await this.backstop(deps, step, sent, token);
@@ -247,7 +259,9 @@ export class LocalEngine {
       };
     }
 
-    const execution = runWorkflow(definition, input, bound, engineId);
+    const execution = modules.then(({ StateMachine }) =>
+      runWorkflow(StateMachine, definition, input, bound, engineId),
+    );
     // Without an interpreter (it failed to load) the run was never planned.
     execution.catch((error: unknown) => {
       if (!startSettled) settleStarted(() => rejectStarted(error));
@@ -353,7 +367,9 @@ export class LocalEngine {
     const deadlineSeconds = stepDeadlineSeconds(meta.plan, { ...step, hosts: sent.hosts });
     return setTimeout(
       () =>
-        void expireStep(deps, { runId: step.runId, commandId: sent.commandId, taskToken, deadlineSeconds }),
+        void loadRunModules().then(({ expireStep }) =>
+          expireStep(deps, { runId: step.runId, commandId: sent.commandId, taskToken, deadlineSeconds }),
+        ),
       Math.min(deadlineSeconds * 1000, MAX_TIMER_MS),
     );
   }
@@ -368,6 +384,7 @@ export class LocalEngine {
     loseJournal: (error: unknown) => void,
   ): Promise<void> {
     try {
+      const { onInvocationStatus } = await loadRunModules();
       await onInvocationStatus(deps, result);
     } catch (error) {
       deps.logger.error('could not record a host result', { ...result, error: String(error) });
@@ -397,6 +414,7 @@ export class LocalEngine {
         onResult: (r) => results.add(r),
       });
       try {
+        const { teardownWithoutJournal } = await loadRunModules();
         problems = await teardownWithoutJournal(
           { runner: spare, awaitResults: (id, hosts, ms) => results.wait(id, hosts, ms) },
           meta,
@@ -470,14 +488,38 @@ class ResultWaiters {
   }
 }
 
-/** Starts an execution of `definition` in aws-local-stepfunctions, imported on the first run. */
-async function runWorkflow(
+let runModules: Promise<RunModules> | undefined;
+
+/** Imports what only a run needs, once per process: the interpreter and the use cases of a run's steps. */
+function loadRunModules(): Promise<RunModules> {
+  runModules ??= Promise.all([
+    import('aws-local-stepfunctions'),
+    import('../app/plan-run.js'),
+    import('../app/run-command.js'),
+    import('../app/on-invocation-status.js'),
+    import('../app/expire-step.js'),
+    import('../app/finalize-run.js'),
+    import('../app/teardown-without-journal.js'),
+  ]).then(([interpreter, plan, command, status, expire, finalize, teardown]) => ({
+    StateMachine: interpreter.StateMachine,
+    planRun: plan.planRun,
+    runCommand: command.runCommand,
+    onInvocationStatus: status.onInvocationStatus,
+    expireStep: expire.expireStep,
+    finalizeRun: finalize.finalizeRun,
+    teardownWithoutJournal: teardown.teardownWithoutJournal,
+  }));
+  return runModules;
+}
+
+/** Starts an execution of `definition` in aws-local-stepfunctions. */
+function runWorkflow(
+  StateMachine: RunModules['StateMachine'],
   definition: AslDefinition,
   input: PlanRunInput,
   handlers: Record<string, (input: { Payload: Record<string, unknown> }) => Promise<unknown>>,
   engineId: string,
-): Promise<Execution> {
-  const { StateMachine } = await import('aws-local-stepfunctions');
+): Execution {
   // No asl-validator pass per run (~300 ms of ajv): run.asl.json is validated by test/infra/asl.test.ts,
   // and a definition passed in (tests, the bench) is the caller's to validate.
   const machine = new StateMachine(definition as never, { validationOptions: { noValidate: true } });

@@ -14,8 +14,12 @@ import { type CommandModules, packagesOf, traceCliModules } from '../../bench/li
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
-/** What only a run needs: the interpreter, the AWS clients of the aws target, CDK. */
-const RUN_ONLY = /^(?:aws-local-stepfunctions|@aws-sdk\/client-(?!dynamodb$).*|aws-cdk-lib|constructs)$/;
+/**
+ * What only a run needs: the interpreter, the plan schema and the plugins' (zod, yaml), the AWS clients of
+ * the aws target, CDK.
+ */
+const RUN_ONLY =
+  /^(?:aws-local-stepfunctions|zod|yaml|@aws-sdk\/client-(?!dynamodb$).*|aws-cdk-lib|constructs)$/;
 /** What only the database needs: dynalite (LevelDB) and the DynamoDB SDK. */
 const DATABASE = /^(?:dynalite|classic-level|abstract-level|@aws-sdk\/.*|@smithy\/.*)$/;
 
@@ -53,18 +57,19 @@ describe('The compiled CLI', () => {
   });
 
   it.each([
-    ['--help', ['--help']],
-    ['validate', ['validate', join(ROOT, 'examples/quickstart.yaml')]],
-  ])('loads neither the database, the AWS SDK nor the interpreter for %s', (_name, args) => {
+    ['--help', ['--help'], []],
+    ['validate', ['validate', join(ROOT, 'examples/quickstart.yaml')], ['yaml', 'zod']],
+  ])('loads neither the database, the AWS SDK nor the interpreter for %s', (_name, args, planSchema) => {
     // Act
     const result = trace(...args);
 
     // Assess
     expect(result.code).toBe(0);
-    expect(packages(result).filter((p) => DATABASE.test(p) || RUN_ONLY.test(p))).toEqual([]);
+    const heavy = packages(result).filter((p) => DATABASE.test(p) || RUN_ONLY.test(p));
+    expect(heavy.sort()).toEqual(planSchema);
   });
 
-  it('loads the interpreter for a run, and the database but not the interpreter for runs and status', () => {
+  it('loads the interpreter for a run, and for runs and status the database but neither the interpreter nor the plan schema', () => {
     // Prepare: one finished run to read back.
     const run = trace('--data-dir', dataDir, 'run', planPath, '--run-id', 'startup-1');
 
@@ -74,7 +79,7 @@ describe('The compiled CLI', () => {
 
     // Assess
     expect(run.code).toBe(0);
-    expect(packages(run)).toEqual(expect.arrayContaining(['aws-local-stepfunctions', 'dynalite']));
+    expect(packages(run)).toEqual(expect.arrayContaining(['aws-local-stepfunctions', 'dynalite', 'zod']));
     for (const read of [runs, status]) {
       expect(read.code).toBe(0);
       expect(packages(read)).toEqual(expect.arrayContaining(['dynalite', '@aws-sdk/client-dynamodb']));

@@ -52,6 +52,38 @@ const englishZod: Plugin = {
 };
 
 /**
+ * aws-local-stepfunctions imports what the local engine never uses: the Lambda client (and its credential
+ * providers) that invokes a Task state without a local handler — the engine binds every Task state of
+ * run.asl.json to a use case — and asl-validator (ajv, jsonata), which it runs unless told not to — the
+ * engine tells it not to, run.asl.json being validated by test/infra/asl.test.ts. Together three quarters
+ * of the interpreter a run loads. In the CLI bundle they are replaced by stand-ins that say so if called.
+ */
+const UNUSED_BY_THE_INTERPRETER: Readonly<Record<string, string>> = {
+  '@aws-sdk/client-lambda': `export class LambdaClient { constructor() { ${refusal('a Task state without a local handler would invoke an AWS Lambda function')} } }
+export class InvokeCommand {}`,
+  '@aws-sdk/credential-providers': `export function fromCognitoIdentityPool() { ${refusal('AWS credentials are not used by the local engine')} }`,
+  'asl-validator': `export default function aslValidator() { ${refusal('the local engine runs the state machine with validation off (noValidate)')} }`,
+};
+
+function refusal(why: string): string {
+  return `throw new Error(${JSON.stringify(`fleetbench's compiled CLI does not include this part of aws-local-stepfunctions: ${why}`)});`;
+}
+
+const interpreterTrim: Plugin = {
+  name: 'interpreter-without-lambda-and-validator',
+  setup(build) {
+    const names = Object.keys(UNUSED_BY_THE_INTERPRETER).map((n) => n.replace(/[/.-]/g, '\\$&'));
+    build.onResolve({ filter: new RegExp(`^(?:${names.join('|')})$`) }, (args) => {
+      if (!/[/\\]node_modules[/\\]aws-local-stepfunctions[/\\]/.test(args.importer)) return undefined;
+      return { path: args.path, namespace: 'unused-by-the-interpreter' };
+    });
+    build.onLoad({ filter: /.*/, namespace: 'unused-by-the-interpreter' }, (args) => ({
+      contents: UNUSED_BY_THE_INTERPRETER[args.path] as string,
+    }));
+  },
+};
+
+/**
  * Builds the CLI into `outdir` (default `dist/`) and returns esbuild's metafile.
  * @example
  * const meta = await buildCli(); // dist/fleetbench.js, its chunks, dist/meta.json
@@ -70,7 +102,7 @@ export async function buildCli(outdir: string = CLI_DIST): Promise<Metafile> {
     // Prefer packages' ES module builds: they bundle smaller than their CommonJS ones.
     mainFields: ['module', 'main'],
     banner: { js: REQUIRE_BANNER },
-    plugins: [englishZod],
+    plugins: [englishZod, interpreterTrim],
     sourcemap: 'linked',
     sourcesContent: false,
     metafile: true,

@@ -20,7 +20,7 @@ const TRACE_HOOKS = fileURLToPath(new URL('./module-trace-hooks.mjs', import.met
 export type LoadedSource = {
   /** Repository-relative: `lib/cli/program.ts`, `node_modules/zod/v4/core/core.js`. */
   readonly path: string;
-  /** Bytes of it in the chunk that carried it (a CommonJS file from node_modules: its size). */
+  /** Bytes of it in the chunk that carried it (a CommonJS file from node_modules: its size; an addon: 0). */
   readonly bytes: number;
 };
 
@@ -87,6 +87,8 @@ export function sourcesOf(files: readonly string[]): LoadedSource[] {
 }
 
 function sizeOf(file: string): number {
+  // A native addon (LevelDB's) is machine code, dlopen'd: it is not JavaScript to parse.
+  if (file.endsWith('.node')) return 0;
   try {
     return readFileSync(file).length;
   } catch {

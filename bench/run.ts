@@ -7,7 +7,8 @@
  *   4. stop latency on a local run
  *   5. journal write throughput on dynalite
  *   6. the engine's peak memory during a long run
- *   7. CLI start-up: whole `fleetbench` processes (--help, runs, status, stop, a 1-task run)
+ *   7. the chaos test's long mode (the full run only: its 40 trials take several minutes)
+ *   8. CLI start-up: whole `fleetbench` processes (--help, runs, status, stop, a 1-task run)
  *
  * `--quick` runs smaller shapes in under 3 minutes (CI); the default runs in under 10. Every figure is
  * reported against its target in bench/results.json and as a Markdown table; a missed target is a result,
@@ -18,6 +19,7 @@
 import '../lib/adapters/local/polyfills.js';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { chaosFigure } from './figures/chaos.js';
 import { costFigure } from './figures/cost.js';
 import { historyFigure } from './figures/history.js';
 import { journalFigure } from './figures/journal-throughput.js';
@@ -41,6 +43,7 @@ const MODES = {
     journalTasks: 500,
     memory: { hosts: 20, reps: 50 },
     startupTrials: 3,
+    chaosTrials: 0,
   },
   full: {
     overhead: { reps: 30, trials: 3, ansibleTrials: 2 },
@@ -49,6 +52,7 @@ const MODES = {
     journalTasks: 1000,
     memory: { hosts: 50, reps: 200 },
     startupTrials: 5,
+    chaosTrials: 40,
   },
 } as const;
 
@@ -81,14 +85,16 @@ async function main(): Promise<void> {
   const started = performance.now();
   const measuredFigures: FigureResult[] = [];
   const steps: Step[] = [
-    ['overhead', '1/7 local orchestration overhead', () => overheadFigure(mode.overhead, log)],
-    ['history', '2/7 Step Functions history', () => historyFigure()],
-    ['cost', '3/7 projected AWS cost', () => costFigure({ measuredHosts: mode.costMeasuredHosts }, log)],
-    ['stop', '4/7 stop latency', () => stopFigure(mode.stopTrials, log)],
-    ['journal', '5/7 journal throughput', () => journalFigure(mode.journalTasks)],
-    ['memory', '6/7 engine memory', () => memoryFigure(mode.memory.hosts, mode.memory.reps, quick)],
-    ['startup', '7/7 CLI start-up', () => startupFigure(mode.startupTrials, log)],
+    ['overhead', '1/8 local orchestration overhead', () => overheadFigure(mode.overhead, log)],
+    ['history', '2/8 Step Functions history', () => historyFigure()],
+    ['cost', '3/8 projected AWS cost', () => costFigure({ measuredHosts: mode.costMeasuredHosts }, log)],
+    ['stop', '4/8 stop latency', () => stopFigure(mode.stopTrials, log)],
+    ['journal', '5/8 journal throughput', () => journalFigure(mode.journalTasks)],
+    ['memory', '6/8 engine memory', () => memoryFigure(mode.memory.hosts, mode.memory.reps, quick)],
   ];
+  if (mode.chaosTrials > 0)
+    steps.push(['chaos', '7/8 chaos long mode', () => chaosFigure(mode.chaosTrials, log)]);
+  steps.push(['startup', '8/8 CLI start-up', () => startupFigure(mode.startupTrials, log)]);
   const only = onlyOf(
     process.argv,
     steps.map(([id]) => id),

@@ -3,8 +3,7 @@
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 const { main } = await import('../lib/cli/program.js');
+const { endProcess } = await import('../lib/cli/process-exit.js');
 
-const code = await main(process.argv.slice(2));
-process.exitCode = code;
-// Exit even if a library left a handle open; unref'd, so a clean shutdown is not delayed.
-setTimeout(() => process.exit(code), 500).unref();
+// 130 and 141 end the process by SIGINT and SIGPIPE, as shells expect; see process-exit.ts.
+endProcess(await main(process.argv.slice(2)));

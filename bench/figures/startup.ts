@@ -1,5 +1,5 @@
 /**
- * Figure 7 — CLI start-up: `fleetbench` commands as users start them, whole processes of
+ * Figure 8 — CLI start-up: `fleetbench` commands as users start them, whole processes of
  * `node bin/fleetbench.js` (the compiled CLI in dist/, built before the figure runs), timed from their start
  * to their exit, wall and CPU (user + system) time, against Node's own start-up (`node -e 0`, the floor) and
  * `ansible --version` (the peer) when Ansible is installed. Beside the times, what each command loads:

@@ -44,6 +44,8 @@ export async function findRunDamage(
       const events = await files.events(runId);
       // A run being created right now writes its catalog entry before its first event.
       if (!events.some((e) => e.type === EVENT_TYPES.runStarted)) continue;
+      // Its events were read after the catalog: a run created in between is in the catalog now.
+      if ((await deps.catalog.get(runId)) !== undefined) continue;
       const rebuildable = (await files.meta(runId)) !== undefined;
       damage.push({ runId, problem: 'is on disk but not in the catalog', rebuildable });
       continue;
@@ -51,12 +53,16 @@ export async function findRunDamage(
     if (isTerminal(entry.state)) continue;
     const finished = lastFinished(await files.events(runId));
     if (finished === undefined) continue;
+    // A run records its end in the catalog before its event: one that ended after the catalog was read
+    // (another engine's, right now) is terminal in a read made after its events.
+    const now = await deps.catalog.get(runId);
+    if (now === undefined || isTerminal(now.state)) continue;
     const meta = await deps.journal.getRun(runId);
     // A resume writes its new attempt to META before it moves the catalog on.
     if (meta !== undefined && meta.attempt > Number(finished.data.attempt)) continue;
     damage.push({
       runId,
-      problem: `ended ${String(finished.data.state)} (its events) but the catalog says ${entry.state}`,
+      problem: `ended ${String(finished.data.state)} (its events) but the catalog says ${now.state}`,
       rebuildable: (await files.meta(runId)) !== undefined,
     });
   }

@@ -9,9 +9,10 @@ import { newRunId } from '../core/task-key.js';
 import { countByStatus } from '../core/task-state.js';
 import type { AwsBackend } from './backend.js';
 import { reportFinalRun } from './execute-run.js';
-import { watchInterrupts } from './interrupts.js';
-import { type Io, paint } from './io.js';
-import { Progress } from './progress.js';
+import { type InterruptWatch, watchInterrupts } from './interrupts.js';
+import { CliExit, type Io, StdoutClosedError, tryOut } from './io.js';
+import { INTERRUPTED_STATUS } from './process-exit.js';
+import { Progress, progressIntervalMs } from './progress.js';
 
 export type AwsRunInput =
   | { readonly plan: Plan; readonly runId?: string; readonly keepHosts?: boolean }
@@ -49,6 +50,8 @@ export async function executeAwsRun(
   options: AwsRunOptions,
 ): Promise<void> {
   const { store, stack } = backend;
+  // Checked before the execution starts: a bad value must not leave a run going.
+  const heartbeatMs = progressIntervalMs(io.env);
   const { runId, attempt, name, executionInput } = await executionFor(backend, input);
   let executionArn: string;
   try {
@@ -66,7 +69,7 @@ export async function executeAwsRun(
   if (options.detach) {
     if (options.json) io.out(`${JSON.stringify({ runId, executionArn }, null, 2)}\n`);
     else {
-      io.out(`${'plan' in input ? 'Started' : 'Resuming'} run ${paint(io, 'bold', runId)}\n`);
+      io.out(`${'plan' in input ? 'Started' : 'Resuming'} run ${io.colours.out.bold(runId)}\n`);
       io.err(
         `Detached: the run goes on in stack ${stack.stackName}.\n` +
           `  follow:  fleetbench status ${runId} --target aws\n` +
@@ -75,17 +78,23 @@ export async function executeAwsRun(
     }
     return;
   }
-  if (!options.json) io.out(`${'plan' in input ? 'Started' : 'Resuming'} run ${paint(io, 'bold', runId)}\n`);
+  // As locally, a reader of stdout that has gone does not end the following before the run ends.
+  const shown =
+    options.json ||
+    tryOut(io, `${'plan' in input ? 'Started' : 'Resuming'} run ${io.colours.out.bold(runId)}\n`);
 
-  const progress = new Progress(io);
-  const stopInterrupts = handleInterrupts(io, backend, runId, progress);
+  const progress = new Progress(io, { heartbeatMs });
+  // Hosts may take minutes to provision before the run has tasks: progress shows (and beats) from now on.
+  progress.show();
+  const interrupts = handleInterrupts(io, backend, runId, progress);
   try {
     await follow(backend, { runId, attempt, executionArn }, progress);
     progress.stop();
-    await reportFinalRun(io, store, runId, options);
+    if (!shown) throw interrupts.stoppedByCtrlC() ? new CliExit(INTERRUPTED_STATUS) : new StdoutClosedError();
+    await reportFinalRun(io, store, runId, { ...options, interrupts });
   } finally {
     progress.stop();
-    stopInterrupts();
+    interrupts.unsubscribe();
   }
 }
 
@@ -203,7 +212,7 @@ export function phaseOf(entry: CatalogEntry, commands: readonly CommandSummary[]
   return latest.workload ? `${latest.phase} ${latest.workload}` : latest.phase;
 }
 
-function handleInterrupts(io: Io, backend: AwsBackend, runId: string, progress: Progress): () => void {
+function handleInterrupts(io: Io, backend: AwsBackend, runId: string, progress: Progress): InterruptWatch {
   return watchInterrupts(io, progress, {
     armNote: '; the run goes on on AWS if this command ends',
     requestStop: (by, reason) => backend.stack.requestStop({ runId, requestedBy: by, reason }),

@@ -13,7 +13,7 @@ import type { DoctorCheck } from './doctor-check.js';
 import { DEFAULT_PATH, DOCTOR_TARGETS, installAllCommand, packageManagerOf } from './doctor-checks.js';
 import { checkJournal, repairJournal } from './doctor-journal.js';
 import { table } from './format.js';
-import { CliExit, type Io, paint } from './io.js';
+import { CliExit, type Io } from './io.js';
 import { readPlanFile } from './plan-file.js';
 
 export type DoctorOptions = {
@@ -36,7 +36,7 @@ async function osRelease(): Promise<string | undefined> {
 }
 
 function statusLabel(io: Io, check: DoctorCheck): string {
-  return check.status === 'OK' ? paint(io, 'green', 'OK') : paint(io, 'red', check.status);
+  return check.status === 'OK' ? io.colours.out.green('OK') : io.colours.out.red(check.status);
 }
 
 /**

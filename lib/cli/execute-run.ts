@@ -1,9 +1,10 @@
 import { changeState } from '../app/controller.js';
 import type { PlanRunInput } from '../app/plan-run.js';
 import type { LocalEngine, RunHandle } from '../engine/local-engine.js';
-import { watchInterrupts } from './interrupts.js';
-import { CliExit, type Io, paint } from './io.js';
-import { Progress } from './progress.js';
+import { type InterruptWatch, watchInterrupts } from './interrupts.js';
+import { CliExit, type Io, StdoutClosedError, tryOut } from './io.js';
+import { INTERRUPTED_STATUS } from './process-exit.js';
+import { Progress, progressIntervalMs } from './progress.js';
 import { loadRunView, type RunView } from './run-view.js';
 import { printSummary } from './summary.js';
 
@@ -13,7 +14,7 @@ export async function executeRun(
   input: PlanRunInput,
   options: { json: boolean },
 ): Promise<void> {
-  const progress = new Progress(io);
+  const progress = new Progress(io, { heartbeatMs: progressIntervalMs(io.env) });
   const unsubscribe = engine.subscribe((e) => progress.onEvent(e));
   const handle = engine.start(input, {
     onStep: (s) =>
@@ -25,7 +26,7 @@ export async function executeRun(
             : s.phase,
       ),
   });
-  const stopInterrupts = handleInterrupts(io, engine, handle, progress);
+  const interrupts = handleInterrupts(io, engine, handle, progress);
   try {
     const started = await handle.started.catch(async (error: unknown) => {
       await handle.done.catch(() => undefined);
@@ -33,30 +34,37 @@ export async function executeRun(
     });
     const tasks = await engine.deps.journal.listTasks(started.runId);
     const already = tasks.filter((t) => t.status === 'COMPLETED' || t.status === 'SKIPPED').length;
-    if (!options.json)
-      io.out(`${input.resume ? 'Resuming' : 'Started'} run ${paint(io, 'bold', started.runId)}\n`);
+    // A reader of stdout that has gone does not abandon the run: it goes on to its teardowns, then the
+    // command ends as a closed pipe ends it (141).
+    const shown =
+      options.json ||
+      tryOut(io, `${input.resume ? 'Resuming' : 'Started'} run ${io.colours.out.bold(started.runId)}\n`);
     progress.setTotal(tasks.length, already);
     const final = await handle.done;
     progress.stop();
-    await reportFinalRun(io, engine.deps, final.runId, options);
+    if (!shown) throw interrupts.stoppedByCtrlC() ? new CliExit(INTERRUPTED_STATUS) : new StdoutClosedError();
+    await reportFinalRun(io, engine.deps, final.runId, { ...options, interrupts });
   } finally {
     progress.stop();
-    stopInterrupts();
+    interrupts.unsubscribe();
     unsubscribe();
   }
 }
 
-/** The end of `run` and `resume` on either target: the run as JSON or the summary, then the exit code. */
+/**
+ * The end of `run` and `resume` on either target: the run as JSON or the summary, then the exit code — the
+ * shell's SIGINT status (130) for a run stopped with Ctrl+C, whatever state it ended in.
+ */
 export async function reportFinalRun(
   io: Io,
   repos: Parameters<typeof loadRunView>[0],
   runId: string,
-  options: { json: boolean },
+  options: { json: boolean; interrupts: InterruptWatch },
 ): Promise<void> {
   const view = await loadRunView(repos, runId);
   if (options.json) io.out(`${JSON.stringify(view, null, 2)}\n`);
   else printSummary(io, view);
-  const code = exitCodeOf(view);
+  const code = options.interrupts.stoppedByCtrlC() ? INTERRUPTED_STATUS : exitCodeOf(view);
   if (code !== 0) throw new CliExit(code);
 }
 
@@ -64,7 +72,12 @@ export function exitCodeOf(view: Pick<RunView, 'state' | 'counts'>): number {
   return view.state === 'FINISHED' && view.counts.failed === 0 && view.counts.cancelled === 0 ? 0 : 1;
 }
 
-function handleInterrupts(io: Io, engine: LocalEngine, handle: RunHandle, progress: Progress): () => void {
+function handleInterrupts(
+  io: Io,
+  engine: LocalEngine,
+  handle: RunHandle,
+  progress: Progress,
+): InterruptWatch {
   let runId: string | undefined;
   handle.started.then(
     (s) => {

@@ -11,7 +11,8 @@ import {
   onInterrupt,
   onTerminationSignal,
 } from '../core/interrupts.js';
-import { type Io, paint } from './io.js';
+import type { Io } from './io.js';
+import { INTERRUPTED_STATUS } from './process-exit.js';
 import type { Progress } from './progress.js';
 
 export type InterruptActions = {
@@ -32,9 +33,19 @@ export type InterruptActions = {
   readonly leaveVerb: string;
 };
 
-/** Subscribes to Ctrl+C; returns the unsubscribe function. */
-export function watchInterrupts(io: Io, progress: Progress, actions: InterruptActions): () => void {
+export type InterruptWatch = {
+  /**
+   * Whether Ctrl+C requested the stop: the command then ends with the shell's SIGINT status, 130, once the
+   * run has ended (process-exit.ts says why).
+   */
+  readonly stoppedByCtrlC: () => boolean;
+  readonly unsubscribe: () => void;
+};
+
+/** Subscribes to Ctrl+C (and SIGTERM and SIGHUP when the target can force a stop). */
+export function watchInterrupts(io: Io, progress: Progress, actions: InterruptActions): InterruptWatch {
   let state: InterruptState = 'RUNNING';
+  let stoppedByCtrlC = false;
   let armTimer: NodeJS.Timeout | undefined;
   const unsubscribe = io.onInterrupt(() => {
     const next = onInterrupt(state);
@@ -42,9 +53,7 @@ export function watchInterrupts(io: Io, progress: Progress, actions: InterruptAc
     switch (next.decision) {
       case 'WARN_ARM':
         progress.note(
-          paint(
-            io,
-            'yellow',
+          io.colours.err.yellow(
             `Press Ctrl+C again within ${ARM_WINDOW_MS / 1000}s to stop the run (teardown still runs)${actions.armNote ?? ''}.`,
           ),
         );
@@ -55,11 +64,10 @@ export function watchInterrupts(io: Io, progress: Progress, actions: InterruptAc
         }, ARM_WINDOW_MS);
         return;
       case 'REQUEST_STOP':
+        stoppedByCtrlC = true;
         if (armTimer) clearTimeout(armTimer);
         progress.note(
-          paint(
-            io,
-            'yellow',
+          io.colours.err.yellow(
             `Stopping: cancelling workloads, then tearing down. Ctrl+C again ${actions.leaveVerb} at once.`,
           ),
         );
@@ -71,7 +79,7 @@ export function watchInterrupts(io: Io, progress: Progress, actions: InterruptAc
       case 'FORCE_EXIT':
         progress.stop();
         io.err(actions.leaveMessage());
-        io.exit(130);
+        io.exit(INTERRUPTED_STATUS);
         return;
     }
   });
@@ -86,23 +94,26 @@ export function watchInterrupts(io: Io, progress: Progress, actions: InterruptAc
           const by = `signal:${signal}`;
           if (next.decision === 'REQUEST_STOP') {
             progress.note(
-              paint(
-                io,
-                'yellow',
+              io.colours.err.yellow(
                 `${signal}: stopping (teardown still runs); another ${signal} forces the stop.`,
               ),
             );
             progress.setPhase('stopping');
             void actions.requestStop(by, signal).catch((e: unknown) => progress.note(String(e)));
           } else {
-            progress.note(paint(io, 'yellow', `${signal}: forcing the stop (commands killed, no teardown).`));
+            progress.note(
+              io.colours.err.yellow(`${signal}: forcing the stop (commands killed, no teardown).`),
+            );
             void forceStop(by, signal).catch((e: unknown) => progress.note(String(e)));
           }
         });
-  return () => {
-    if (armTimer) clearTimeout(armTimer);
-    unsubscribe();
-    unsubscribeSignals();
+  return {
+    stoppedByCtrlC: () => stoppedByCtrlC,
+    unsubscribe: () => {
+      if (armTimer) clearTimeout(armTimer);
+      unsubscribe();
+      unsubscribeSignals();
+    },
   };
 }
 

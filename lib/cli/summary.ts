@@ -3,7 +3,7 @@
  * over completed tasks, then the verdict line and where to look next.
  */
 import { formatMs, formatNumber, table } from './format.js';
-import { type Io, paint } from './io.js';
+import type { Io } from './io.js';
 import type { RunView } from './run-view.js';
 
 export function printSummary(io: Io, view: RunView): void {
@@ -33,19 +33,20 @@ export function printSummary(io: Io, view: RunView): void {
     ];
   });
   io.out(`\n${table(['WORKLOAD', 'DONE', 'FAILED', 'NOT RUN', 'MEAN TIME', 'MEAN METRICS'], rows)}`);
-  for (const e of view.excludedHosts) io.out(`${paint(io, 'yellow', 'excluded')} ${e.host}: ${e.reason}\n`);
+  for (const e of view.excludedHosts) io.out(`${io.colours.out.yellow('excluded')} ${e.host}: ${e.reason}\n`);
   const failures = view.tasks.filter((t) => t.status === 'FAILED').slice(0, 5);
-  for (const t of failures) io.out(`${paint(io, 'red', 'failed')} ${t.key}: ${t.error ?? 'unknown error'}\n`);
+  for (const t of failures)
+    io.out(`${io.colours.out.red('failed')} ${t.key}: ${t.error ?? 'unknown error'}\n`);
   const c = view.counts;
   const colour =
     view.state === 'FINISHED' && c.failed === 0 ? 'green' : view.state === 'FINISHED' ? 'yellow' : 'red';
   io.out(
-    `\nRun ${view.runId} ${paint(io, colour, view.state)}${view.reason && view.state !== 'FINISHED' ? ` (${view.reason})` : ''}: ` +
+    `\nRun ${view.runId} ${io.colours.out[colour](view.state)}${view.reason && view.state !== 'FINISHED' ? ` (${view.reason})` : ''}: ` +
       `${c.completed} completed, ${c.failed} failed, ${c.skipped} skipped, ${c.cancelled} cancelled, ${c.pending} pending.\n` +
       `Details: fleetbench show ${view.runId}\n`,
   );
 }
 
 function colourCount(io: Io, n: number, style: 'red' | 'yellow'): string {
-  return n > 0 ? paint(io, style, String(n)) : '0';
+  return n > 0 ? io.colours.out[style](String(n)) : '0';
 }

@@ -21,16 +21,26 @@ export abstract class FleetbenchError extends Error {
   }
 }
 
-/** The plan file is unreadable or does not match the schema; `where` is `file:line:column`. */
+/** One problem of a plan: what is wrong, where (`file:line:column`), and how to fix it. */
+export type PlanIssue = { readonly message: string; readonly where: string; readonly hint?: string };
+
+/**
+ * The plan file is unreadable or does not match the schema. `message`, `where` and `hint` are those of the
+ * first (most telling) problem; `issues` holds every problem found, that one first, so a user fixes them
+ * all in one go.
+ */
 export class PlanValidationError extends FleetbenchError {
   readonly code = 'PLAN_INVALID';
   override readonly exitCode = 2;
+  readonly issues: readonly PlanIssue[];
   constructor(
     message: string,
     readonly where: string,
-    details: ErrorDetails = {},
+    details: ErrorDetails & { readonly more?: readonly PlanIssue[] } = {},
   ) {
     super(message, details);
+    const first = { message, where, ...(details.hint === undefined ? {} : { hint: details.hint }) };
+    this.issues = [first, ...(details.more ?? [])];
   }
 }
 
@@ -159,7 +169,16 @@ export class JournalUnavailableError extends FleetbenchError {
 const IO_ERROR_CODES = new Set(['ENOSPC', 'EIO', 'EROFS', 'EDQUOT', 'LEVEL_IO_ERROR']);
 
 /**
- * Whether `error` (or its cause) is an I/O failure of the storage under the journal, not a refusal of a request.
+ * The DynamoDB error names the local database answers a request with when its storage fails under it
+ * (adapters/local/storage-faults.ts): a file system error, or a corrupt block met by a read.
+ */
+export const STORAGE_IO_ERROR = 'StorageIoError';
+export const STORAGE_CORRUPTION_ERROR = 'StorageCorruption';
+const STORAGE_ERROR_NAMES: ReadonlySet<string> = new Set([STORAGE_IO_ERROR, STORAGE_CORRUPTION_ERROR]);
+
+/**
+ * Whether `error` (or its cause) is an I/O failure of the storage under the journal, not a refusal of a
+ * request: a file system error code, or the local database's answer to one.
  * @example
  * isStorageIoError(Object.assign(new Error('IO error: No space left on device'), { code: 'LEVEL_IO_ERROR' })); // true
  */
@@ -167,6 +186,7 @@ export function isStorageIoError(error: unknown): boolean {
   for (let e = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
     const code = (e as { code?: unknown }).code;
     if (typeof code === 'string' && IO_ERROR_CODES.has(code)) return true;
+    if (STORAGE_ERROR_NAMES.has(e.name)) return true;
   }
   return false;
 }

@@ -2,8 +2,9 @@
  * The plan: what a user writes (YAML or JSON) and what a run stores as its snapshot. The zod schema
  * is strict — an unknown key is an error, because a typo such as `repetiton: 5` must never be silently
  * ignored — and it normalises (durations to seconds, defaults filled), so a stored plan validates again
- * to itself and `resume` rehydrates exactly what ran. Errors report only the first issue, as one line
- * naming the field path the way a user reads it and, for YAML, the `file:line:column` of the node.
+ * to itself and `resume` rehydrates exactly what ran. Errors report every issue at once (a user fixes
+ * them in one go), each as one line naming the field path the way a user reads it and, for YAML, the
+ * `file:line:column` of the node; YAML syntax errors are explained by yaml-syntax.ts.
  *
  * One concept in one file although it is long: the schema, the wording of its errors and the locating of
  * those errors in the file are one contract with the user (docs/plan.md), they change together with every
@@ -13,9 +14,11 @@ import { createHash } from 'node:crypto';
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Node as YamlNode } from 'yaml';
 import { z } from 'zod';
 import { canonicalJson } from './canonical-json.js';
-import { formatDuration, parseDuration } from './duration.js';
-import { PlanValidationError } from './errors.js';
+import { durationSchema } from './duration-schema.js';
+import { type PlanIssue, PlanValidationError } from './errors.js';
 import type { PluginRegistry } from './plugins/index.js';
+import { describeValue as describe } from './value-description.js';
+import { explainYamlErrors } from './yaml-syntax.js';
 
 export type HostsSpec =
   | { local: number | string[]; unreachable?: string[] }
@@ -102,16 +105,6 @@ function addIssue(ctx: Ctx, message: string, params: IssueParams & { path?: Prop
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/** How a value reads in a message: strings quoted, containers named as YAML users know them. */
-function describe(value: unknown): string {
-  if (value === undefined) return 'nothing';
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'a list';
-  if (typeof value === 'object') return 'a mapping';
-  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
-  return String(value);
 }
 
 const EXPECTED_NAMES: Record<string, string> = {
@@ -206,29 +199,6 @@ function required(ctx: Ctx, value: unknown, expected: string): boolean {
   if (value !== undefined) return true;
   addIssue(ctx, 'is required', { hint: `expected ${expected}` });
   return false;
-}
-
-/** A duration: seconds as a number, or a string such as "10m"; normalised to seconds. */
-function duration(maxSeconds: number) {
-  return z.unknown().transform((value, ctx): number => {
-    if (!required(ctx, value, 'a duration such as 30s or 10m')) return z.NEVER;
-    if (typeof value !== 'number' && typeof value !== 'string') {
-      addIssue(ctx, `expected a duration such as 30s, 10m or a number of seconds, got ${describe(value)}`);
-      return z.NEVER;
-    }
-    let seconds: number;
-    try {
-      seconds = parseDuration(value);
-    } catch (error) {
-      addIssue(ctx, (error as Error).message, {
-        hint: 'write a number of seconds or e.g. 500ms, 30s, 10m, 1h30m',
-      });
-      return z.NEVER;
-    }
-    if (seconds <= 0) addIssue(ctx, 'must be longer than 0s');
-    else if (seconds > maxSeconds) addIssue(ctx, `must be at most ${formatDuration(maxSeconds)}`);
-    return seconds;
-  });
 }
 
 /** Environment values are strings for the shell; numbers and booleans written unquoted are accepted. */
@@ -397,7 +367,7 @@ function workloadSchema(registry: PluginRegistry) {
       options: z.record(z.string(), z.unknown()).default(() => ({})),
       setup: commands,
       teardown: commands,
-      timeout: duration(MAX_TIMEOUT_SECONDS).optional(),
+      timeout: durationSchema({ maxSeconds: MAX_TIMEOUT_SECONDS }).optional(),
       repetitions: z.number().int().min(1).max(MAX_REPETITIONS).optional(),
     })
     .transform((workload, ctx): WorkloadSpec => {
@@ -447,8 +417,8 @@ function planSchema(registry: PluginRegistry) {
         .prefault({}),
       timeouts: z
         .strictObject({
-          task: duration(MAX_TIMEOUT_SECONDS).default(3600),
-          stop: duration(MAX_TIMEOUT_SECONDS).default(30),
+          task: durationSchema({ maxSeconds: MAX_TIMEOUT_SECONDS }).default(3600),
+          stop: durationSchema({ maxSeconds: MAX_TIMEOUT_SECONDS }).default(30),
         })
         .prefault({}),
       env: envSchema,
@@ -581,25 +551,33 @@ function toValidationError(issues: readonly z.core.$ZodIssue[], locator: Locator
     (a, b) =>
       a.rank - b.rank || locator.order(a.path, a.atKey) - locator.order(b.path, b.atKey) || a.index - b.index,
   );
-  const first = located[0];
+  const problems = located.map((entry): PlanIssue => {
+    let name = label(entry.issue.code === 'unrecognized_keys' ? entry.issue.path : entry.path);
+    let reference = '';
+    const duplicateOf = entry.params?.duplicateOf;
+    if (duplicateOf !== undefined) {
+      const listDepth = entry.path.findLastIndex((segment) => typeof segment === 'number');
+      name = label(entry.path.slice(0, listDepth));
+      const original = entry.path.map((segment, depth) => (depth === listDepth ? duplicateOf : segment));
+      reference = ` (first at ${locator.reference(original)})`;
+    }
+    return {
+      message: `${name}: ${entry.text}${reference}`,
+      where: locator.where(entry.path, entry.atKey),
+      hint: entry.hint ?? DOCS_HINT,
+    };
+  });
+  const unique = problems.filter(
+    (issue, index) =>
+      problems.findIndex((other) => other.message === issue.message && other.where === issue.where) === index,
+  );
+  const [first, ...more] = unique;
   if (!first)
     return new PlanValidationError('plan is invalid', locator.where([], false), { hint: DOCS_HINT });
-  let name = label(first.issue.code === 'unrecognized_keys' ? first.issue.path : first.path);
-  let reference = '';
-  const duplicateOf = first.params?.duplicateOf;
-  if (duplicateOf !== undefined) {
-    const listDepth = first.path.findLastIndex((segment) => typeof segment === 'number');
-    name = label(first.path.slice(0, listDepth));
-    const original = first.path.map((segment, depth) => (depth === listDepth ? duplicateOf : segment));
-    reference = ` (first at ${locator.reference(original)})`;
-  }
-  return new PlanValidationError(
-    `${name}: ${first.text}${reference}`,
-    locator.where(first.path, first.atKey),
-    {
-      hint: first.hint ?? DOCS_HINT,
-    },
-  );
+  return new PlanValidationError(first.message, first.where, {
+    ...(first.hint === undefined ? {} : { hint: first.hint }),
+    more,
+  });
 }
 
 function validate(value: unknown, registry: PluginRegistry, locator: Locator): Plan {
@@ -619,8 +597,8 @@ function validate(value: unknown, registry: PluginRegistry, locator: Locator): P
 }
 
 /**
- * Parses and validates a plan file (YAML, or JSON, which is YAML). Only the first problem is reported.
- * @throws PlanValidationError with `where` = `source:line:column`
+ * Parses and validates a plan file (YAML, or JSON, which is YAML).
+ * @throws PlanValidationError with `where` = `source:line:column` of the first problem, `issues` = all
  * @example
  * const plan = parsePlan(readFileSync('plan.yaml', 'utf8'), 'plan.yaml', registry);
  * plan.timeouts.task; // 3600 (seconds; "10m" in the file becomes 600)
@@ -628,13 +606,21 @@ function validate(value: unknown, registry: PluginRegistry, locator: Locator): P
 export function parsePlan(text: string, source: string, registry: PluginRegistry): Plan {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
-  const [syntax] = doc.errors;
-  if (syntax) {
-    const { line, col } = lines.linePos(syntax.pos[0]);
-    throw new PlanValidationError(`YAML syntax error: ${syntax.message}`, `${source}:${line}:${col}`, {
-      hint: 'check the indentation and quoting on that line',
-      cause: syntax,
+  if (doc.errors.length > 0) {
+    const [first, ...more] = explainYamlErrors(text, doc.errors, lines).map((issue): PlanIssue => {
+      const { line, col } = lines.linePos(issue.offset);
+      return {
+        message: `YAML syntax error: ${issue.message}`,
+        where: `${source}:${line}:${col}`,
+        hint: issue.hint,
+      };
     });
+    if (first)
+      throw new PlanValidationError(first.message, first.where, {
+        hint: first.hint ?? DOCS_HINT,
+        more,
+        cause: doc.errors[0],
+      });
   }
   if (doc.contents === null) {
     throw new PlanValidationError('plan is empty', `${source}:1:1`, {

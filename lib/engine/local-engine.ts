@@ -195,17 +195,6 @@ export class LocalEngine {
       lost = true;
       resolveJournalLost(error);
     };
-    // An I/O error of the embedded database's storage surfaces as an exception thrown from its own callback,
-    // with the request that met it left unanswered: the engine takes it as the journal being lost.
-    const onUncaught = (error: unknown) => {
-      if (isStorageIoError(error)) return loseJournal(error);
-      process.off('uncaughtException', onUncaught);
-      process.nextTick(() => {
-        throw error;
-      });
-    };
-    process.on('uncaughtException', onUncaught);
-
     const modules = loadRunModules();
     const definition = this.options.definition ?? loadRunDefinition();
     const handlers: Record<string, (input: { Payload: Record<string, unknown> }) => Promise<unknown>> = {};
@@ -332,9 +321,7 @@ export class LocalEngine {
       abort();
       throw await this.teardownWithoutJournal(runner, plannedMeta, [...startedWorkloads], error);
     });
-    const done = Promise.race([finished, abandoned]).finally(() =>
-      process.off('uncaughtException', onUncaught),
-    );
+    const done = Promise.race([finished, abandoned]);
     done.catch(() => undefined);
 
     return {

@@ -59,6 +59,41 @@ describe('Invalid plans', () => {
     }
   });
 
+  it('reports every problem of a plan at once, one line each with file:line:column', async () => {
+    const plan = await cli.writePlan(
+      'many.yaml',
+      `name: many\nhosts: { local: 0 }\nrepetitions: 0\nworkloads:\n  - name: a\n    plugin: shel\n  - name: b\n    plugin: fio\n    options: { runtime: 10x }\n`,
+    );
+
+    const r = await cli.run('validate', plan);
+
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split('\n')).toEqual([
+      expect.stringMatching(/^error: .*many\.yaml:2:17: hosts\.local: must be at least 1/),
+      expect.stringMatching(/^error: .*many\.yaml:3:14: repetitions: must be at least 1/),
+      expect.stringMatching(
+        /^error: .*many\.yaml:6:13: workloads\[0\]\.plugin: unknown plugin "shel" .*did you mean "shell"/,
+      ),
+      expect.stringMatching(
+        /^error: .*many\.yaml:9:25: workloads\[1\]\.options\.runtime: invalid duration "10x"/,
+      ),
+    ]);
+  });
+
+  it('points a YAML syntax error at the line of the mistake, in plain words', async () => {
+    const plan = await cli.writePlan(
+      'quote.yaml',
+      `name: 'quick\nhosts: { local: 2 }\nworkloads:\n  - name: a\n    plugin: shell\n    options: { command: "true" }\n`,
+    );
+
+    const r = await cli.run('validate', plan);
+
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(
+      `error: ${plan}:1:7: YAML syntax error: this single-quoted string has no closing ' (close it with '; inside the string write '' for a ')\n`,
+    );
+  });
+
   it('rejects an unreadable plan file with exit 2', async () => {
     const r = await cli.run('run', 'no-such-plan.yaml');
     expect(r.code).toBe(2);

@@ -418,14 +418,14 @@ workloads:
     [
       'a YAML syntax error',
       'name: demo\nhosts: [1, 2\n',
-      expect.stringMatching(/^YAML syntax error: /),
-      '3:1',
+      'YAML syntax error: this "[" is never closed with "]"',
+      '2:8',
       undefined,
     ],
     [
       'a duplicate YAML key',
       'name: a\nname: b\n',
-      'YAML syntax error: Map keys must be unique',
+      'YAML syntax error: duplicate key "name": each key appears once in a mapping',
       '2:1',
       undefined,
     ],
@@ -457,6 +457,20 @@ workloads:
     );
     expect(error.message).toBe('plan: unknown key "host"');
     expect(error.hint).toBe('did you mean "hosts"?');
+  });
+
+  it('reports every problem at once, each at its own line and column, the first in the file first', () => {
+    const error = parseError(
+      `name: demo\nrepetitions: 0\nhosts: { local: 0 }\nworkloads:\n  - { name: cpu, plugin: cpu-hash, options: { iterations: 0 } }\n  - { name: x, plugin: nosuch }\n`,
+    );
+
+    expect(error.issues.map((i) => `${i.where} ${i.message}`)).toEqual([
+      'plan.yaml:2:14 repetitions: must be at least 1',
+      'plan.yaml:3:17 hosts.local: must be at least 1',
+      'plan.yaml:5:59 workloads[0].options.iterations: must be at least 1',
+      'plan.yaml:6:24 workloads[1].plugin: unknown plugin "nosuch" (known: cpu-hash, shell, stress-ng)',
+    ]);
+    expect(error.issues[0]).toMatchObject({ message: error.message, where: error.where, hint: error.hint });
   });
 
   it('reports the issue that comes first in the file', () => {

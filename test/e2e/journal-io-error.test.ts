@@ -1,9 +1,8 @@
 /**
  * A journal that stops accepting writes mid-run, as on a full disk. The fault is injected into the real
  * engine's journal repository (wrapJournal) with the error a full disk gives (ENOSPC): the workflow, the
- * hosts, the teardowns and the resume all run their real path. A real full disk needs a small filesystem
- * mounted as root, which a test suite cannot count on; checked by hand on a 3 MB tmpfs, where the embedded
- * database's I/O error reaches the engine as an uncaught LEVEL_IO_ERROR, which the engine takes the same way.
+ * hosts, the teardowns and the resume all run their real path, at every moment the test chooses. A real
+ * full disk, where the embedded database itself fails, is full-disk.test.ts.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';

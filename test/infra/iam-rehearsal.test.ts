@@ -17,7 +17,9 @@
  * bin/ (asserted below) — see the licence note in the README.
  *
  * The reverse is checked too: an action a principal is granted that no recorded request used is either
- * removed from the stack or listed in UNEXERCISED with the reason it is needed anyway.
+ * removed from the stack or listed in the allow-list (test/support/iam/allow-list.ts) with the reason it
+ * is needed anyway. What each principal requested is kept in test/support/iam/rehearsed-actions.json (a
+ * file snapshot), where the construct tests read what each function's policies must grant.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -27,96 +29,15 @@ import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { sendStopRequest } from '../../lib/adapters/aws/stop-request.js';
 import { BUS, FakeAws, fleet, REGION, type SentCommand } from '../lambdas/fake-aws.js';
 import { type CliResult, runCli } from '../support/cli.js';
+import { allowedUnused } from '../support/iam/allow-list.js';
 import { describeDenial, distinct, evaluate, grantedActions, type Verdict } from '../support/iam/evaluate.js';
 import { asPrincipal, recordedRequests } from '../support/iam/recording.js';
-import type { Principal } from '../support/iam/requests.js';
+import { formatRehearsedActions, REHEARSED_ACTIONS_PATH } from '../support/iam/rehearsed-actions.js';
 import {
   hostRolePolicy,
   type ResolvedStack,
   synthesizeResolvedStack,
 } from '../support/iam/stack-policies.js';
-
-/**
- * Granted actions no scenario here makes, each with why the grant stays. Everything else granted must be
- * used by a recorded request, so a grant that loses its caller is noticed.
- */
-const UNEXERCISED: Readonly<Partial<Record<Principal, Readonly<Record<string, string>>>>> = {
-  'function:planRun': {
-    'ec2:RunInstances': 'launching ephemeral hosts (`hosts: {provision}`): the fake fleet has no EC2 launch',
-    'ec2:CreateTags': 'tagging at launch, part of RunInstances (ec2:CreateAction condition)',
-    'iam:PassRole': 'passing the host role to the instances plan-run launches',
-    'ssm:GetParameter': 'resolving a provisioned plan’s AMI from the public /aws/service/ parameters',
-    'ec2:TerminateInstances': 'terminating launched hosts when a provisioned plan cannot start',
-  },
-  'function:runCommand': {
-    'states:SendTaskSuccess':
-      'a step with nothing to run (no setup, a workload that never started) completes its token at once; every step here runs',
-    'states:SendTaskFailure': 'a retried step whose command had ended failed answers its new token at once',
-    'ssm:CancelCommand': 'a half-sent step (a later SendCommand batch failed) cancels the batches it sent',
-  },
-  'function:onInvocationStatus': {
-    's3:ListBucket': 'telling a missing output (404) from a denied one (403)',
-    'ssm:ListCommands': 'a per-command status event recovering hosts that never reported',
-  },
-  'function:stopRun': {
-    'states:SendTaskFailure':
-      'failing the step whose hosts never confirmed the stop (STOP_FAILED; test/lambdas/workflow.test.ts); here every host confirms',
-  },
-  'function:finalizeRun': {
-    'ec2:TerminateInstances': 'terminating the ephemeral hosts of a provisioned run',
-  },
-  'function:reconcile': {
-    'ec2:TerminateInstances': 'terminating orphaned ephemeral hosts of a provisioned run',
-    'ssm:ListCommandInvocations': 'polling commands still SENT after 10 minutes (lost status events)',
-    'ssm:ListCommands': 'as above',
-    's3:GetObject': 'reading the outputs of the commands it polls',
-    's3:ListBucket': 'telling a missing output from a denied one when polling',
-    'states:SendTaskSuccess': 'completing the tokens of the commands it polls',
-    'states:SendTaskFailure': 'as above',
-    'states:DescribeExecution':
-      'telling a dead execution from a live one (runs open for over the grace period)',
-    'events:PutEvents': 'publishing run.failed for a run whose execution died',
-  },
-  stateMachine: {
-    'states:StopExecution':
-      'Step Functions stopping a free run’s child executions when the parent is stopped',
-    'logs:CreateLogDelivery': 'CDK’s execution logging to CloudWatch Logs (set up by Step Functions)',
-    'logs:GetLogDelivery': 'as above',
-    'logs:UpdateLogDelivery': 'as above',
-    'logs:DeleteLogDelivery': 'as above',
-    'logs:ListLogDeliveries': 'as above',
-    'logs:PutResourcePolicy': 'as above',
-    'logs:DescribeResourcePolicies': 'as above',
-    'logs:DescribeLogGroups': 'as above',
-    'xray:PutTraceSegments': 'X-Ray tracing of executions (tracingEnabled)',
-    'xray:PutTelemetryRecords': 'as above',
-    'xray:GetSamplingRules': 'as above',
-    'xray:GetSamplingTargets': 'as above',
-  },
-  cli: {
-    'states:GetExecutionHistory': '`run` printing why the Plan run step refused a run',
-    'states:StopExecution': '`stop --force`',
-  },
-};
-/**
- * The journal and catalog item actions are one set per table (JOURNAL_ACTIONS, CATALOG_ACTIONS in
- * lib/infra/run-functions.ts), granted to every function that uses the table: each issues the subset its
- * paths reach (BatchWriteItem for a step's tasks, BatchGetItem for a step's commands, …). Splitting the set
- * per function would tie each grant to the repositories' internals for a few actions on the same table.
- */
-const SHARED_TABLE_ACTIONS: Readonly<Record<string, string>> = Object.fromEntries(
-  ['GetItem', 'BatchGetItem', 'Query', 'PutItem', 'UpdateItem', 'BatchWriteItem'].map((a) => [
-    `dynamodb:${a}`,
-    'one set of item actions per table (see above)',
-  ]),
-);
-/** What every function's role carries for the Lambda service itself: its logs and X-Ray traces. */
-const LAMBDA_SERVICE_ACTIONS: Readonly<Record<string, string>> = {
-  'logs:CreateLogStream': 'the Lambda service writing the function’s own logs',
-  'logs:PutLogEvents': 'as above',
-  'xray:PutTraceSegments': 'active tracing',
-  'xray:PutTelemetryRecords': 'active tracing',
-};
 
 const STDOUT = JSON.stringify({ ops_per_s: 1234.5 });
 const answer = (command: SentCommand) => (command.phase === 'repetition' ? { stdout: `${STDOUT}\n` } : {});
@@ -323,13 +244,16 @@ describe('IAM rehearsal: the reverse', () => {
     const used = new Set(
       verdicts.filter((v) => v.request.principal === principal).map((v) => v.request.action),
     );
-    const excused = {
-      ...(principal.startsWith('function:') ? { ...LAMBDA_SERVICE_ACTIONS, ...SHARED_TABLE_ACTIONS } : {}),
-      ...UNEXERCISED[principal],
-    };
+    const excused = allowedUnused(principal);
     const unused = [...grantedActions(stack, principal)].filter((a) => !used.has(a) && !(a in excused));
 
     expect(unused).toEqual([]);
+  });
+
+  it('records what each principal requested, for the construct tests to expect', async () => {
+    const requested = verdicts.map((v) => v.request);
+
+    await expect(formatRehearsedActions(requested)).toMatchFileSnapshot(REHEARSED_ACTIONS_PATH);
   });
 });
 

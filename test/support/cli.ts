@@ -5,6 +5,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { NO_COLOURS } from '../../lib/cli/colour.js';
 import { CliExit, type Io } from '../../lib/cli/io.js';
 import { main } from '../../lib/cli/program.js';
 
@@ -24,7 +25,8 @@ export async function runCli(
     err: (t) => {
       stderr += t;
     },
-    isTTY: false,
+    colours: { out: NO_COLOURS, err: NO_COLOURS },
+    terminal: undefined,
     env: options.env,
     cwd: options.cwd,
     onInterrupt: () => () => undefined,

@@ -59,11 +59,18 @@ export const stateSortKey = (record: { readonly at: string; readonly seq: number
 /** `sk` of an ephemeral host's lifecycle record. */
 export const hostSortKey = (instanceId: string): string => `${SortKeyPrefix.host}${instanceId}`;
 
-/** The stored item as the record it holds: without the table's key attributes. */
+/**
+ * The attribute a close writes to tell its own re-sent request that the close landed (journal-repo's
+ * closeCommand): the journal's bookkeeping, not part of the record.
+ */
+export const CLOSED_BY = 'closedBy';
+
+/** The stored item as the record it holds: without the table's key attributes and CLOSED_BY. */
 export function withoutKeys<T>(item: Record<string, unknown>): T {
   const record = { ...item };
   delete record.pk;
   delete record.sk;
+  delete record[CLOSED_BY];
   return record as T;
 }
 

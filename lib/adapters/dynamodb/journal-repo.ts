@@ -22,6 +22,7 @@
  * the files named above). Splitting the methods by item kind would part conditions that guard each other,
  * such as recordTaskResult's and the repetition outcomes a command recounts.
  */
+import { randomUUID } from 'node:crypto';
 import {
   type DynamoDBDocumentClient,
   GetCommand,
@@ -55,6 +56,7 @@ import { BatchRequests } from './batch-requests.js';
 import { BoundedCache } from './bounded-cache.js';
 import { isConditionFailure } from './condition-failure.js';
 import {
+  CLOSED_BY,
   commandHostsPartKey,
   commandHostsPrefix,
   commandOutcomeKey,
@@ -312,12 +314,20 @@ export class DynamoJournalRepo implements JournalRepo {
         }),
       );
     } catch (err) {
-      if (isConditionFailure(err)) {
+      // This very write, with nothing done since: not sent (no provider ids), nobody answered.
+      const own = (c: Item) =>
+        c.taskToken === command.taskToken &&
+        c.sentAt === command.sentAt &&
+        c.status === 'SENT' &&
+        Number(c.answered) === 0 &&
+        Array.isArray(c.providerIds) &&
+        c.providerIds.length === 0;
+      if (!isConditionFailure(err)) throw err;
+      if (!(await this.#landed(command.runId, commandSortKey(command.commandId), own))) {
         throw new ConflictError(`command ${command.commandId} of run ${command.runId} already exists`, {
           cause: err,
         });
       }
-      throw err;
     }
     const parts: Item[] = [];
     for (let i = 0; i < hosts.length; i += HOSTS_PER_PART) {
@@ -500,28 +510,31 @@ export class DynamoJournalRepo implements JournalRepo {
     doneAt: string,
     found: { readonly failedHosts: readonly string[]; readonly silentHosts: readonly string[] },
   ): Promise<boolean> {
+    // Names this close, so a re-sent request whose first answer was lost knows the close was its own.
+    const closedBy = randomUUID();
     try {
       await this.#client.send(
         new UpdateCommand({
           TableName: this.#table,
           Key: { pk: runPartitionKey(runId), sk: commandSortKey(commandId) },
           UpdateExpression:
-            'SET #status = :done, doneAt = :doneAt, failedHosts = :failedHosts, silentHosts = :silentHosts',
+            'SET #status = :done, doneAt = :doneAt, failedHosts = :failedHosts, silentHosts = :silentHosts, #closedBy = :closedBy',
           ConditionExpression: '#status = :sent',
-          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeNames: { '#status': 'status', '#closedBy': CLOSED_BY },
           ExpressionAttributeValues: {
             ':done': 'DONE',
             ':sent': 'SENT',
             ':doneAt': doneAt,
             ':failedHosts': found.failedHosts,
             ':silentHosts': found.silentHosts,
+            ':closedBy': closedBy,
           },
         }),
       );
       return true;
     } catch (err) {
-      if (isConditionFailure(err)) return false;
-      throw err;
+      if (!isConditionFailure(err)) throw err;
+      return this.#landed(runId, commandSortKey(commandId), (c) => c[CLOSED_BY] === closedBy);
     }
   }
 
@@ -682,7 +695,23 @@ export class DynamoJournalRepo implements JournalRepo {
     return this.#queryPrefix<HostRecord>(runId, SortKeyPrefix.host);
   }
 
+  /**
+   * After a conditional write failed its condition: whether the item is the one this write puts, i.e. the
+   * write itself landed before, and only its answer was lost (a connection cut, then re-sent by the SDK or
+   * the local failover), so the write succeeded. One consistent read, on the conflict path only.
+   */
+  async #landed(runId: string, sk: string, isThisWrite: (item: Item) => boolean): Promise<boolean> {
+    const item = await this.#getItem(runId, sk);
+    return item !== undefined && isThisWrite(item);
+  }
+
   async #get<T>(runId: string, sk: string): Promise<T | undefined> {
+    const item = await this.#getItem(runId, sk);
+    return item === undefined ? undefined : withoutKeys<T>(item);
+  }
+
+  /** The stored item, read consistently, with its key and bookkeeping attributes. */
+  async #getItem(runId: string, sk: string): Promise<Item | undefined> {
     const out = await this.#client.send(
       new GetCommand({
         TableName: this.#table,
@@ -690,7 +719,7 @@ export class DynamoJournalRepo implements JournalRepo {
         ConsistentRead: true,
       }),
     );
-    return out.Item === undefined ? undefined : withoutKeys<T>(out.Item);
+    return out.Item;
   }
 
   /** Every item of the run whose sk starts with `prefix`, in sk order, all pages. */

@@ -12,7 +12,7 @@
  *
  * A finding becomes DatabaseDamagedError, naming the file and what to do.
  */
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, readFile, stat, truncate } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DatabaseDamagedError } from '../../core/errors.js';
 
@@ -138,8 +138,18 @@ function isTable(name: string): boolean {
 
 /** Checks a LevelDB log (write-ahead log or MANIFEST): record checksums, and nothing cut short. */
 export function checkLog(data: Buffer): string | undefined {
+  return scanLog(data).problem;
+}
+
+/**
+ * Reads a log record by record: the first problem, and where the last complete record before it ends
+ * (what is left when everything from the problem on is cut away).
+ */
+function scanLog(data: Buffer): { problem?: string; validEnd: number } {
   let offset = 0;
   let inRecord = false;
+  let validEnd = 0;
+  const stop = (problem: string) => ({ problem, validEnd });
   while (offset < data.length) {
     const blockLeft = BLOCK_SIZE - (offset % BLOCK_SIZE);
     if (blockLeft < HEADER_SIZE) {
@@ -147,7 +157,8 @@ export function checkLog(data: Buffer): string | undefined {
       offset += blockLeft;
       continue;
     }
-    if (data.length - offset < HEADER_SIZE) return `cut short at byte ${offset} (a partial record header)`;
+    if (data.length - offset < HEADER_SIZE)
+      return stop(`cut short at byte ${offset} (a partial record header)`);
     const stored = data.readUInt32LE(offset);
     const length = data.readUInt16LE(offset + 4);
     const type = data[offset + 6] ?? 0;
@@ -158,22 +169,44 @@ export function checkLog(data: Buffer): string | undefined {
     }
     const end = offset + HEADER_SIZE + length;
     if (end > data.length)
-      return `cut short at byte ${offset} (a record of ${length} bytes ends past the file)`;
-    if (length > blockLeft - HEADER_SIZE) return `bad record length at byte ${offset}`;
+      return stop(`cut short at byte ${offset} (a record of ${length} bytes ends past the file)`);
+    if (length > blockLeft - HEADER_SIZE) return stop(`bad record length at byte ${offset}`);
     if (unmask(stored) !== crc32c(data.subarray(offset + 6, end)))
-      return `checksum mismatch at byte ${offset}`;
+      return stop(`checksum mismatch at byte ${offset}`);
     if (type === RECORD.full || type === RECORD.first) {
-      if (inRecord) return `a record at byte ${offset} starts inside another`;
+      if (inRecord) return stop(`a record at byte ${offset} starts inside another`);
       inRecord = type === RECORD.first;
     } else if (type === RECORD.middle || type === RECORD.last) {
-      if (!inRecord) return `a record fragment at byte ${offset} continues nothing`;
+      if (!inRecord) return stop(`a record fragment at byte ${offset} continues nothing`);
       inRecord = type === RECORD.middle;
     } else {
-      return `unknown record type ${type} at byte ${offset}`;
+      return stop(`unknown record type ${type} at byte ${offset}`);
     }
     offset = end;
+    if (!inRecord) validEnd = offset;
   }
-  return inRecord ? 'cut short (its last record is incomplete)' : undefined;
+  return inRecord ? stop('cut short (its last record is incomplete)') : { validEnd };
+}
+
+/**
+ * Cuts the newest write-ahead log of `dbPath` back to its last complete record. A write that failed on a
+ * full disk can leave the start of its record there: that write was answered with an error, so nothing
+ * anyone was told is recorded goes. Call it only once LevelDB is closed, and only when this process saw a
+ * write to `dbPath` fail (storage-faults.ts `takeWriteFault`): anywhere else a torn log is damage. Returns
+ * the number of bytes cut.
+ * @example
+ * if (takeWriteFault(dbPath)) await trimTornLogTail(dbPath);
+ */
+export async function trimTornLogTail(dbPath: string): Promise<number> {
+  const logs = (await readdir(dbPath)).filter((n) => /^\d+\.log$/.test(n));
+  const newest = logs.sort((a, b) => Number.parseInt(a, 10) - Number.parseInt(b, 10)).at(-1);
+  if (newest === undefined) return 0;
+  const path = join(dbPath, newest);
+  const data = await readFile(path);
+  const { problem, validEnd } = scanLog(data);
+  if (problem === undefined) return 0;
+  await truncate(path, validEnd);
+  return data.length - validEnd;
 }
 
 /** Checks a LevelDB table: footer magic, then the index block and every data block it lists. */

@@ -24,7 +24,8 @@
  *   handler: a request answered "handed over", refused (the server is gone) or reset without an answer is
  *   sent again to whoever owns the database now — acquiring it again, which may make this process the new
  *   owner. Refused and handed-over requests were never executed; a reset one was cut by an owner that died,
- *   and its re-send meets the journal's conditional writes. Closing a process's database closes its own
+ *   and its re-send meets the journal's conditional writes, which take their own earlier write for success.
+ *   A client never cuts its own requests: a route it leaves is closed once the answers on it have arrived. Closing a process's database closes its own
  *   sockets, or hands over when it owns it; no process closes the database for another.
  *
  * Damage: LevelDB errors that say the files are corrupt (at open or on a read) become DatabaseDamagedError,
@@ -36,18 +37,20 @@ import { Agent, type IncomingMessage, type Server, type ServerResponse } from 'n
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import type { Readable } from 'node:stream';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { EngineError } from '../../core/errors.js';
 import { createDocumentClient, ensureTables } from '../dynamodb/tables.js';
-import { checkLevelDb, damagedBy, isCorruption } from './database-damage.js';
+import { checkLevelDb, damagedBy, isCorruption, trimTornLogTail } from './database-damage.js';
 import {
   HandlerClosedError,
   InProcessDynaliteHandler,
   localRequestSigner,
 } from './in-process-dynalite-handler.js';
 import { isPidAlive } from './process-alive.js';
+import { answerStorageFaults, takeWriteFault } from './storage-faults.js';
 
 /** Table names in the local database. */
 export const LOCAL_TABLES = { journal: 'fleetbench-journal', catalog: 'fleetbench-catalog' } as const;
@@ -112,6 +115,8 @@ const dynalite = requireFromHere('dynalite') as (options: DynaliteOptions) => Se
 const { Level } = createRequire(requireFromHere.resolve('dynalite'))('level') as {
   Level: new (path: string) => { open(): Promise<void>; close(): Promise<void> };
 };
+// Before any dynalite opens a directory: a storage fault is answered to its request, never thrown.
+answerStorageFaults(Level);
 
 const LOCK_FILE = 'db.lock.json';
 const STARTING_FILE = 'db.starting';
@@ -123,6 +128,8 @@ const STARTING_STALE_MS = 30_000;
 const PROBE_TIMEOUT_MS = 1_000;
 const RETRY_DELAY_MS = 50;
 const DEFAULT_TIMEOUT_MS = 15_000;
+/** How long a released route waits for the answers of requests still on it before it cuts them. */
+const RELEASE_WAIT_MS = 5_000;
 /** Errors of a request that never reached dynalite, or whose owner went away before answering. */
 const NOT_SERVED_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE']);
 const DYNALITE_TIMINGS = { createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 };
@@ -357,7 +364,8 @@ export function createLocalClients(
 /** Serves the data directory's LevelDB: dynalite behind the secret check, the tables, then the lock. */
 async function serve(dataDir: string): Promise<Route> {
   const secret = randomBytes(32).toString('hex');
-  const server = dynalite({ path: join(dataDir, 'db'), ...DYNALITE_TIMINGS });
+  const dbPath = join(dataDir, 'db');
+  const server = dynalite({ path: dbPath, ...DYNALITE_TIMINGS });
   const dynaliteListener = server.listeners('request')[0] as Listener;
   server.removeAllListeners('request');
   const inProcess = new InProcessDynaliteHandler(server, dynaliteListener);
@@ -379,6 +387,9 @@ async function serve(dataDir: string): Promise<Route> {
         }
         await Promise.all([inProcess.close(), gate.idle()]);
         await closeServer(server);
+        // A write that failed under this owner (a full disk) may have left the start of its record in the
+        // log: cut it, so the next open does not take it for damage (database-damage.ts).
+        if (takeWriteFault(dbPath)) await trimTornLogTail(dbPath);
       })();
       return released;
     },
@@ -397,7 +408,7 @@ async function serve(dataDir: string): Promise<Route> {
     await rename(temp, join(dataDir, LOCK_FILE));
   } catch (err) {
     await route.release();
-    throw isCorruption(err) ? damagedBy(join(dataDir, 'db'), err) : err;
+    throw isCorruption(err) ? damagedBy(dbPath, err) : err;
   }
   return route;
 }
@@ -449,25 +460,55 @@ class Gate {
   }
 }
 
-/** A route to another process's server over loopback HTTP, carrying its secret. */
+/**
+ * A route to another process's server over loopback HTTP, carrying its secret. Releasing it closes its
+ * sockets only once the requests still on them have their answers (bodies included): one request told
+ * "handed over" must not cut another whose write the old owner is executing, or that write would be sent
+ * again and meet its own condition. A request that gets no answer within RELEASE_WAIT_MS is cut anyway.
+ */
 function remoteRoute(lock: DatabaseLock): Route {
   const url = new URL(lock.endpoint);
   const http = new NodeHttpHandler({ httpAgent: new Agent({ keepAlive: true }) });
+  let inFlight = 0;
+  let drained: (() => void) | undefined;
+  const settle = () => {
+    inFlight -= 1;
+    if (inFlight === 0) drained?.();
+  };
   return {
     endpoint: lock.endpoint,
     owner: false,
-    handle: (request, options) =>
-      http.handle(
-        {
-          ...request,
-          protocol: url.protocol,
-          hostname: url.hostname,
-          port: Number(url.port),
-          headers: { ...request.headers, [SECRET_HEADER]: lock.secret },
-        } as HttpRequest,
-        options,
-      ),
-    release: async () => http.destroy(),
+    handle: async (request, options) => {
+      inFlight += 1;
+      try {
+        const output = await http.handle(
+          {
+            ...request,
+            protocol: url.protocol,
+            hostname: url.hostname,
+            port: Number(url.port),
+            headers: { ...request.headers, [SECRET_HEADER]: lock.secret },
+          } as HttpRequest,
+          options,
+        );
+        const body = output.response.body as Readable | undefined;
+        if (body === undefined || body.closed) settle();
+        else body.once('close', settle);
+        return output;
+      } catch (error) {
+        settle();
+        throw error;
+      }
+    },
+    release: async () => {
+      if (inFlight > 0) {
+        await new Promise<void>((resolve) => {
+          drained = resolve;
+          setTimeout(resolve, RELEASE_WAIT_MS).unref();
+        });
+      }
+      http.destroy();
+    },
   };
 }
 

@@ -40,7 +40,9 @@ export function registerRunCommand(program: Command, io: Io): void {
     .addHelpText(
       'after',
       '\nCtrl+C once warns, twice stops the run gracefully (teardown still runs), three times exits at once.\n' +
-        'Exit codes: 0 every task completed, 1 the run had failures or did not finish, 2 invalid input.',
+        'Exit codes: 0 every task completed, 1 the run had failures or did not finish, 2 invalid input,\n' +
+        '130 stopped with Ctrl+C (fleetbench ends by SIGINT), 141 stdout closed by its reader.\n' +
+        'Progress on a pipe: a line at each step and every 30s (FLEETBENCH_PROGRESS_INTERVAL).',
     )
     .action(
       async (

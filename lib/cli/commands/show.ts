@@ -5,7 +5,7 @@ import { addTargetOptions, withBackend } from '../backend.js';
 import { runIdArgument } from '../context.js';
 import { exitCodeOf } from '../execute-run.js';
 import { formatMs, formatNumber, table } from '../format.js';
-import { CliExit, type Io, paint } from '../io.js';
+import { CliExit, type Io } from '../io.js';
 import { loadRunView, type RunView } from '../run-view.js';
 
 export function stateLabel(io: Io, state: ControllerState): string {
@@ -15,7 +15,7 @@ export function stateLabel(io: Io, state: ControllerState): string {
       : state === 'FAILED' || state === 'STOP_FAILED' || state === 'ABORTED'
         ? 'red'
         : 'cyan';
-  return paint(io, style, state);
+  return io.colours.out[style](state);
 }
 
 export function registerShowCommands(program: Command, io: Io): void {
@@ -68,9 +68,9 @@ function printShow(io: Io, view: RunView): void {
       view.tasks.map((t) => [
         t.key,
         t.status === 'COMPLETED'
-          ? paint(io, 'green', t.status)
+          ? io.colours.out.green(t.status)
           : t.status === 'FAILED'
-            ? paint(io, 'red', t.status)
+            ? io.colours.out.red(t.status)
             : t.status,
         formatMs(t.durationMs ?? undefined),
         t.exitCode === null ? '-' : String(t.exitCode),

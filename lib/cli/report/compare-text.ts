@@ -3,8 +3,9 @@
  * and the verdict (coloured on a terminal), then a one-line summary and the gate's outcome.
  */
 import type { Comparison, ComparisonRow, Verdict } from '../../core/report/compare.js';
+import type { Style } from '../colour.js';
 import { table } from '../format.js';
-import { type Io, paint, type Style } from '../io.js';
+import type { Io } from '../io.js';
 import { formatP, formatPercent, formatValue } from './numbers.js';
 
 const VERDICT_STYLE: Partial<Record<Verdict, Style>> = {
@@ -47,7 +48,7 @@ export function renderComparison(
       side(r.candidate),
       formatPercent(r.changePercent),
       formatP(r.p),
-      style ? paint(io, style, r.verdict) : r.verdict,
+      style ? io.colours.out[style](r.verdict) : r.verdict,
     ];
   });
   const counts = new Map<Verdict, number>();
@@ -64,8 +65,8 @@ export function renderComparison(
   if (failures !== undefined && thresholdPercent !== undefined) {
     text +=
       failures.length === 0
-        ? `${paint(io, 'green', 'Gate passed')}: no metric regressed significantly by more than ${thresholdPercent}%.\n`
-        : `${paint(io, 'red', 'Gate failed')}: ${failures.length} metric(s) regressed significantly by more than ${thresholdPercent}%: ` +
+        ? `${io.colours.out.green('Gate passed')}: no metric regressed significantly by more than ${thresholdPercent}%.\n`
+        : `${io.colours.out.red('Gate failed')}: ${failures.length} metric(s) regressed significantly by more than ${thresholdPercent}%: ` +
           `${failures.map((f) => `${f.workload}/${f.metric} (${formatPercent(f.changePercent)})`).join(', ')}\n`;
   }
   return text;

@@ -9,6 +9,7 @@
  * not a row of zeros.
  */
 import { z } from 'zod';
+import { durationSchema } from '../duration-schema.js';
 import { isRecord, jsonReport, outputError, positive, toNumber } from './output.js';
 import type { CommandOutput, Metric, WorkloadPlugin } from './types.js';
 
@@ -19,7 +20,7 @@ export const fioOptionsSchema = z.strictObject({
   rw: z.enum(['read', 'write', 'randread', 'randwrite', 'randrw', 'rw']).default('randread'),
   bs: z.string().regex(SIZE, 'a size such as 4k or 1m').default('4k'),
   size: z.string().regex(SIZE, 'a size such as 64m or 1g').default('64m'),
-  runtime: z.int().min(1).max(86_400).default(10),
+  runtime: durationSchema({ maxSeconds: 86_400, wholeSeconds: true }).default(10),
   iodepth: z.int().min(1).max(4096).default(16),
   numjobs: z.int().min(1).max(1024).default(1),
   ioengine: z

@@ -19,6 +19,7 @@
  * 0 after "unable to connect" when given -J.
  */
 import { z } from 'zod';
+import { durationSchema } from '../duration-schema.js';
 import { isRecord, jsonReport, nonNegative, outputError, positive, toNumber } from './output.js';
 import type { CommandContext, CommandOutput, Metric, PluginCommand, WorkloadPlugin } from './types.js';
 
@@ -99,11 +100,11 @@ done
 export const iperf3OptionsSchema = z.strictObject({
   server: z.string().min(1, 'the name of the host that runs the iperf3 server'),
   port: z.int().min(1).max(65_535).default(5201),
-  duration: z.int().min(1).max(86_400).default(5),
+  duration: durationSchema({ maxSeconds: 86_400, wholeSeconds: true }).default(5),
   parallel: z.int().min(1).max(128).default(1),
   reverse: z.boolean().default(false),
   bind: z.string().min(1).optional(),
-  linger: z.int().min(1).max(600).default(3),
+  linger: durationSchema({ maxSeconds: 600, wholeSeconds: true }).default(3),
 });
 
 export type Iperf3Options = z.output<typeof iperf3OptionsSchema>;

@@ -14,7 +14,7 @@
  */
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { parseDuration } from '../duration.js';
+import { durationSchema } from '../duration-schema.js';
 import { isRecord, lastLine, nonNegative, outputError, positive } from './output.js';
 import type { CommandOutput, Metric, WorkloadPlugin } from './types.js';
 
@@ -30,25 +30,10 @@ cat "$report"
 exit "$status"
 `;
 
-const timeoutSeconds = z.union([z.number(), z.string()]).transform((value, ctx) => {
-  let seconds: number;
-  try {
-    seconds = parseDuration(value);
-  } catch (error) {
-    ctx.addIssue({ code: 'custom', message: error instanceof Error ? error.message : String(error) });
-    return z.NEVER;
-  }
-  if (!Number.isInteger(seconds) || seconds < 1) {
-    ctx.addIssue({ code: 'custom', message: `stress-ng runs for whole seconds >= 1, got ${seconds}s` });
-    return z.NEVER;
-  }
-  return seconds;
-});
-
 export const stressNgOptionsSchema = z.strictObject({
   stressor: z.string().regex(/^[a-z0-9-]+$/, 'a stressor name such as cpu, vm, io, matrix'),
   workers: z.int().min(0).max(4096).default(1),
-  timeout: timeoutSeconds.default(10),
+  timeout: durationSchema({ maxSeconds: 86_400, wholeSeconds: true }).default(10),
   extraArgs: z.array(z.string()).optional(),
 });
 

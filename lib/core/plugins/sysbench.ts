@@ -8,6 +8,7 @@
  * so stdout holds only the run's report, and cleans up even when the run fails or is cancelled.
  */
 import { z } from 'zod';
+import { durationSchema } from '../duration-schema.js';
 import { nonNegative, outputError, positive } from './output.js';
 import type { CommandOutput, Metric, WorkloadPlugin } from './types.js';
 
@@ -23,7 +24,7 @@ sysbench fileio "$@" run
 
 const common = {
   threads: z.int().min(1).max(4096).default(1),
-  time: z.int().min(1).max(86_400).default(10),
+  time: durationSchema({ maxSeconds: 86_400, wholeSeconds: true }).default(10),
 };
 
 export const sysbenchOptionsSchema = z.discriminatedUnion('test', [

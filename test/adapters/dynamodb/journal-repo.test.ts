@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { runPartitionKey, taskSortKey } from '../../../lib/adapters/dynamodb/journal-keys.js';
 import { DynamoJournalRepo } from '../../../lib/adapters/dynamodb/journal-repo.js';
@@ -66,6 +66,21 @@ function tasksFor(workloads: readonly string[], reps: number, hosts: number): Ta
 }
 
 /** A workload setup: its outcomes are `CMDO#` items (a repetition's are its tasks, tested below). */
+/**
+ * The next request of `type` is executed, then sent again, and its caller gets the second answer: what a
+ * request whose answer was cut looks like after the SDK or the local failover sends it again.
+ */
+function resendOnce(db: TestDynalite, type: typeof PutCommand | typeof UpdateCommand): void {
+  const send = db.doc.send.bind(db.doc);
+  let done = false;
+  vi.spyOn(db.doc, 'send').mockImplementation((async (request: unknown) => {
+    if (done || !(request instanceof type)) return send(request as never);
+    done = true;
+    await send(request as never).catch(() => undefined);
+    return send(request as never);
+  }) as never);
+}
+
 function command(runId: string, commandId: string, hostCount = 2): CommandSpec {
   return {
     runId,
@@ -456,7 +471,9 @@ describe('Class: DynamoJournalRepo', () => {
 
       expect(await db.journal.getCommand(runId, 'cmd-1')).toStrictEqual(sent(command(runId, 'cmd-1')));
       expect(await db.journal.getCommand(runId, 'cmd-2')).toStrictEqual(sent(command(runId, 'cmd-2', 120)));
-      await expect(db.journal.putCommand(command(runId, 'cmd-1'))).rejects.toBeInstanceOf(ConflictError);
+      await expect(
+        db.journal.putCommand({ ...command(runId, 'cmd-1'), taskToken: 'another invocation' }),
+      ).rejects.toBeInstanceOf(ConflictError);
       expect(await db.journal.listCommands(runId)).toStrictEqual([
         summaryOf(sent(command(runId, 'cmd-1'))),
         summaryOf(sent(command(runId, 'cmd-2', 120))),
@@ -626,6 +643,33 @@ describe('Class: DynamoJournalRepo', () => {
         ...found,
       });
       expect(await db.journal.closeCommand(runId, 'cmd-9', 'now', found)).toBe(false);
+    });
+  });
+
+  describe('A conditional write whose answer was lost and that was sent again', () => {
+    it.each([
+      ['putCommand', PutCommand],
+      ['closeCommand', UpdateCommand],
+    ] as const)('%s: its own earlier write is taken for success, not for a conflict', async (_, Sent) => {
+      // Prepare: the first matching request lands, but its caller only sees the answer to a second send
+      const runId = newRunId();
+      if (Sent === UpdateCommand) await db.journal.putCommand(command(runId, 'cmd-1'));
+      const found = { failedHosts: [], silentHosts: [] };
+      resendOnce(db, Sent);
+
+      // Act
+      const answer =
+        Sent === PutCommand
+          ? await db.journal.putCommand(command(runId, 'cmd-1'))
+          : await db.journal.closeCommand(runId, 'cmd-1', '2026-01-01T00:05:00.000Z', found);
+
+      // Assess: the command is whole (its hosts written) and, closed, reports the close as done
+      expect(answer).toBe(Sent === PutCommand ? undefined : true);
+      expect(await db.journal.getCommand(runId, 'cmd-1')).toMatchObject({
+        hosts: command(runId, 'cmd-1').hosts,
+        status: Sent === PutCommand ? 'SENT' : 'DONE',
+      });
+      vi.restoreAllMocks();
     });
   });
 

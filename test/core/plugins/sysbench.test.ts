@@ -26,7 +26,8 @@ describe('Plugin: sysbench', () => {
       ['an option of another test', { test: 'memory', cpuMaxPrime: 5000 }],
       ['an unknown key', { test: 'cpu', events: 100 }],
       ['zero threads', { test: 'cpu', threads: 0 }],
-      ['a time given as a string', { test: 'cpu', time: '10' }],
+      ['a time that is not a duration', { test: 'cpu', time: 'ten' }],
+      ['a fractional time (sysbench counts whole seconds)', { test: 'cpu', time: '500ms' }],
       ['an unknown file test mode', { test: 'fileio', fileTestMode: 'random' }],
       ['a hostile size', { test: 'fileio', fileTotalSize: `64M${HOSTILE}` }],
     ])('rejects %s', (_, input) => {

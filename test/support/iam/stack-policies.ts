@@ -6,12 +6,12 @@
  * `<stack>-<key>`, rules `<stack>-<construct id>`, roles by logical id.
  */
 import { readFileSync } from 'node:fs';
-import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { CONFIG_ENV } from '../../../lib/adapters/aws/config.js';
 import { LOCAL_TABLES } from '../../../lib/adapters/local/embedded-dynalite.js';
 import { FleetbenchStack } from '../../../lib/infra/fleetbench-stack.js';
 import { FUNCTIONS, type FunctionKey } from '../../../lib/infra/run-functions.js';
+import { testApp } from '../cdk/minimal-stack.js';
 import type { Principal } from './requests.js';
 
 export const ACCOUNT = '123456789012';
@@ -50,10 +50,12 @@ export type ResolvedStack = {
   resourcePolicyFor(resourceArn: string): PolicyDocument | undefined;
 };
 
-/** Synthesizes the stack (bundling skipped) and resolves it. Slow (seconds): once per test file. */
+/**
+ * Synthesizes the stack (bundling and the built-in CloudFormation validation skipped, see
+ * test/support/cdk/minimal-stack.ts) and resolves it. Slow (seconds): once per test file.
+ */
 export function synthesizeResolvedStack(): ResolvedStack {
-  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
-  const stack = new FleetbenchStack(app, STACK_NAME, { env: { account: ACCOUNT, region: REGION } });
+  const stack = new FleetbenchStack(testApp(), STACK_NAME, { env: { account: ACCOUNT, region: REGION } });
   return resolveStack(Template.fromStack(stack).toJSON().Resources as Record<string, Resource>);
 }
 

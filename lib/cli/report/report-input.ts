@@ -26,6 +26,7 @@ export function reportInputOf(view: RunView): ReportInput {
       workload: t.workload,
       rep: t.rep,
       status: t.status,
+      warmup: t.warmup,
       metrics: Object.entries(t.metrics).map(([name, m]) => ({ name, value: m.value, unit: m.unit })),
     })),
   };

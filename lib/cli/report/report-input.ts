@@ -20,6 +20,7 @@ export function reportInputOf(view: RunView): ReportInput {
       hosts: view.hosts,
       workloads: view.workloads,
       counts: view.counts,
+      ...warmups(view),
     },
     tasks: view.tasks.map((t) => ({
       host: t.host,
@@ -30,4 +31,10 @@ export function reportInputOf(view: RunView): ReportInput {
       metrics: Object.entries(t.metrics).map(([name, m]) => ({ name, value: m.value, unit: m.unit })),
     })),
   };
+}
+
+/** How many warm-up tasks the run has, when it has any (the field stays out of reports of runs without). */
+function warmups(view: RunView): { warmupTasks?: number } {
+  const count = view.tasks.filter((t) => t.warmup).length;
+  return count > 0 ? { warmupTasks: count } : {};
 }

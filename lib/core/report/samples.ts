@@ -26,6 +26,8 @@ export type ReportRun = {
   /** In plan order. */
   readonly workloads: readonly string[];
   readonly counts: TaskCounts;
+  /** Tasks of warm-up repetitions (counted in `counts`, left out of every series); absent means none. */
+  readonly warmupTasks?: number;
 };
 
 /** One task as the report needs it. */

@@ -7,6 +7,7 @@
  *   4. stop latency on a local run
  *   5. journal write throughput on dynalite
  *   6. the engine's peak memory during a long run
+ *   7. the chaos test's long mode (the full run only: its 40 trials take several minutes)
  *
  * `--quick` runs smaller shapes in under 2 minutes (CI); the default runs in under 10. Every figure is
  * reported against its target in bench/results.json and as a Markdown table; a missed target is a result,
@@ -15,6 +16,7 @@
 import '../lib/adapters/local/polyfills.js';
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { chaosFigure } from './figures/chaos.js';
 import { costFigure } from './figures/cost.js';
 import { historyFigure } from './figures/history.js';
 import { journalFigure } from './figures/journal-throughput.js';
@@ -36,6 +38,7 @@ const MODES = {
     stopTrials: 3,
     journalTasks: 500,
     memory: { hosts: 20, reps: 50 },
+    chaosTrials: 0,
   },
   full: {
     overhead: { reps: 30, trials: 3, ansibleTrials: 2 },
@@ -43,6 +46,7 @@ const MODES = {
     stopTrials: 5,
     journalTasks: 1000,
     memory: { hosts: 50, reps: 200 },
+    chaosTrials: 40,
   },
 } as const;
 
@@ -53,13 +57,14 @@ async function main(): Promise<void> {
   const started = performance.now();
   const figures: FigureResult[] = [];
   const steps: [string, () => Promise<FigureResult> | FigureResult][] = [
-    ['1/6 local orchestration overhead', () => overheadFigure(mode.overhead, log)],
-    ['2/6 Step Functions history', () => historyFigure()],
-    ['3/6 projected AWS cost', () => costFigure({ measuredHosts: mode.costMeasuredHosts }, log)],
-    ['4/6 stop latency', () => stopFigure(mode.stopTrials, log)],
-    ['5/6 journal throughput', () => journalFigure(mode.journalTasks)],
-    ['6/6 engine memory', () => memoryFigure(mode.memory.hosts, mode.memory.reps, quick)],
+    ['1/7 local orchestration overhead', () => overheadFigure(mode.overhead, log)],
+    ['2/7 Step Functions history', () => historyFigure()],
+    ['3/7 projected AWS cost', () => costFigure({ measuredHosts: mode.costMeasuredHosts }, log)],
+    ['4/7 stop latency', () => stopFigure(mode.stopTrials, log)],
+    ['5/7 journal throughput', () => journalFigure(mode.journalTasks)],
+    ['6/7 engine memory', () => memoryFigure(mode.memory.hosts, mode.memory.reps, quick)],
   ];
+  if (mode.chaosTrials > 0) steps.push(['7/7 chaos long mode', () => chaosFigure(mode.chaosTrials, log)]);
   for (const [name, run] of steps) {
     const start = performance.now();
     log(`${name}…`);

@@ -73,10 +73,15 @@ export async function finalizeRun(deps: Deps, input: FinalizeInput): Promise<Fin
       { onlyIf: ['RUNNING'] },
     );
   }
-  await releaseHosts(deps, meta, state);
-
   const at = deps.clock.now().toISOString();
   const counts = await recountTasks(deps, meta.runId, at);
+  // Every step ran, yet tasks are left PENDING (a step found nothing to run that it should have): the run
+  // did not do what its plan says, so it cannot be FINISHED. Resume runs what is left.
+  if (state === 'FINISHED' && counts.pending > 0 && meta.onlyFailed !== true) {
+    state = 'FAILED';
+    reason = `${counts.pending} task(s) never ran although every step did; resume with \`fleetbench resume ${meta.runId}\``;
+  }
+  await releaseHosts(deps, meta, state);
   await changeState(deps, meta.runId, { to: state, reason, finished: true });
   await deps.events.publish([
     runFinished({

@@ -130,6 +130,8 @@ describe('A plan with a matrix and warm-ups', () => {
       [3, false, 'COMPLETED', 13],
     ]);
     expect(view.tasks.filter((t) => t.warmup)).toHaveLength(2);
+    // The summary at the end of the run counts them done, and takes its means without them.
+    expect(run.stdout).toMatch(/^probe +6 +0 +0 +\S+ +latency_ms=12\.5$/m);
     expect(text.stdout).toMatch(/^host-1::probe::1 \(warm-up\) +COMPLETED/m);
     expect(text.stdout).toMatch(/^host-1::probe::2 +COMPLETED/m);
     expect(text.stdout).toMatch(/^WORKLOAD +PLUGIN +REPS +WARM-UP +OPTIONS$/m);

@@ -10,6 +10,7 @@ import type { ControllerState } from '../core/controller-state.js';
 import type { Deps } from '../core/ports.js';
 import type { CatalogEntry, StateRecord, TaskRecord } from '../core/run.js';
 import { countByStatus } from '../core/task-state.js';
+import { planWorkloads } from '../core/workload-variants.js';
 import { buildTasks } from './plan-run.js';
 import type { RunFiles } from './run-damage.js';
 
@@ -71,7 +72,7 @@ export async function rebuildRun(
     state,
     target: meta.target,
     hosts: meta.hosts.map((h) => h.name),
-    workloads: meta.plan.workloads.map((w) => w.name),
+    workloads: planWorkloads(meta.plan).map((w) => w.name),
     counts: countByStatus(records),
     createdAt: started?.time ?? meta.createdAt,
     updatedAt: events.at(-1)?.time ?? meta.updatedAt,

@@ -5,13 +5,8 @@
  * ephemeral hosts whose run ended (a forced stop skips finalize) or is unknown, after a grace period
  * (reconcileHosts).
  */
-import {
-  HOST_GRACE_MS,
-  pollStaleCommands,
-  reconcileHosts,
-  reconcileRuns,
-  STALE_COMMAND_MS,
-} from '../lib/app/reconcile.js';
+import { pollStaleCommands, STALE_COMMAND_MS } from '../lib/app/poll-stale-commands.js';
+import { HOST_GRACE_MS, reconcileHosts, reconcileRuns } from '../lib/app/reconcile.js';
 import { type AwsRuntime, awsRuntime, lambda, logger } from './runtime.js';
 
 export type ReconcileResult = {

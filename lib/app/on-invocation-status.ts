@@ -24,6 +24,7 @@ import {
   TERMINAL_INVOCATION_STATUSES,
 } from '../core/run.js';
 import type { TaskCounts, TaskStatus } from '../core/task-state.js';
+import { findRunWorkload } from '../core/workload-variants.js';
 import { failedHostNames, silentHosts } from './commands.js';
 import { recountTasks } from './task-counts.js';
 
@@ -144,7 +145,7 @@ async function taskResult(
   hostName: string,
   result: InvocationResult,
 ): Promise<TaskResult> {
-  const workload = meta.plan.workloads.find((w) => w.name === command.workload);
+  const workload = command.workload === undefined ? undefined : findRunWorkload(meta.plan, command.workload);
   const plugin = workload ? plugins.get(workload.plugin) : undefined;
   const base = resultBase(command, hostName, result);
   const wallMs =

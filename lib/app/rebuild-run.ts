@@ -12,6 +12,7 @@ import { isTerminal } from '../core/controller-state.js';
 import type { Deps } from '../core/ports.js';
 import type { CatalogEntry, RunMeta, StateRecord, TaskRecord } from '../core/run.js';
 import { countByStatus } from '../core/task-state.js';
+import { planWorkloads } from '../core/workload-variants.js';
 import { buildTasks } from './plan-run.js';
 
 /** What a run left on disk, as the local target keeps it under `<dataDir>/runs/<runId>/`. */
@@ -131,7 +132,7 @@ export async function rebuildRun(
     state,
     target: meta.target,
     hosts: meta.hosts.map((h) => h.name),
-    workloads: meta.plan.workloads.map((w) => w.name),
+    workloads: planWorkloads(meta.plan).map((w) => w.name),
     counts: countByStatus(records),
     createdAt: started?.time ?? meta.createdAt,
     updatedAt: events.at(-1)?.time ?? meta.updatedAt,

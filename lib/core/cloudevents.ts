@@ -136,6 +136,8 @@ function taskData(
     status: task.status,
     attempt,
   };
+  // Consumers of the events (metrics, rebuild) tell warm-ups apart without the plan.
+  if (task.warmup) data.warmup = true;
   for (const field of fields) data[field] = task[field];
   return data;
 }

@@ -49,6 +49,8 @@ export type TaskRecord = {
   readonly host: string;
   readonly workload: string;
   readonly rep: number;
+  /** A warm-up repetition (workload-variants.ts): journaled like any task, left out of the statistics. */
+  readonly warmup?: true;
   readonly status: TaskStatus;
   readonly attempts: number;
   readonly seed: string;

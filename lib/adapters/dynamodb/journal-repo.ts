@@ -216,6 +216,7 @@ export class DynamoJournalRepo implements JournalRepo {
         host: task.host,
         workload: task.workload,
         rep: task.rep,
+        ...(task.warmup ? { warmup: true } : {}),
         seed: task.seed,
         status: 'RUNNING',
         attempts: task.attempts + 1,

@@ -21,10 +21,13 @@ export function stateLabel(io: Io, state: ControllerState): string {
 export function registerShowCommands(program: Command, io: Io): void {
   addTargetOptions(program.command('show'))
     .description(
-      'show a run: every task with status, duration, metrics and error, and the controller-state audit trail',
+      'show a run: its workloads with their options, every task with status, duration, metrics and error, and the controller-state audit trail',
     )
     .argument('<runId>', 'the run', runIdArgument)
-    .option('--json', 'print {runId, name, state, counts, tasks: [...], states: [...]} as JSON')
+    .option(
+      '--json',
+      'print {runId, name, state, counts, workloadSettings: [...], tasks: [...], states: [...]} as JSON',
+    )
     .action(async (runId: string, opts: { json?: boolean }, command: Command) => {
       const view = await withBackend(io, command, ({ store }) => loadRunView(store, runId));
       if (opts.json) io.out(`${JSON.stringify(view, null, 2)}\n`);
@@ -59,14 +62,43 @@ function printHeader(io: Io, view: RunView): void {
   for (const e of view.excludedHosts) io.out(`  excluded ${e.host}: ${e.reason}\n`);
 }
 
+/** How an option reads in one line: plain words and numbers as they are, the rest (spaces, lists) as JSON. */
+function optionText(value: unknown): string {
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  if (typeof value === 'string' && /^[^\s"'=]+$/.test(value)) return value;
+  return JSON.stringify(value);
+}
+
+/** Each workload the run runs — a matrix's variants one by one — with its repetitions and options. */
+function printWorkloads(io: Io, view: RunView): void {
+  io.out('Workloads:\n');
+  io.out(
+    table(
+      ['WORKLOAD', 'PLUGIN', 'REPS', 'WARM-UP', 'OPTIONS'],
+      view.workloadSettings.map((w) => [
+        w.name,
+        w.plugin,
+        String(w.repetitions),
+        String(w.warmup),
+        Object.entries(w.options)
+          .map(([name, value]) => `${name}=${optionText(value)}`)
+          .join(' ') || '-',
+      ]),
+    ),
+  );
+  io.out('\n');
+}
+
 function printShow(io: Io, view: RunView): void {
   printHeader(io, view);
   io.out('\n');
+  printWorkloads(io, view);
   io.out(
     table(
       ['TASK', 'STATUS', 'DURATION', 'EXIT', 'METRICS', 'ERROR'],
       view.tasks.map((t) => [
-        t.key,
+        // Warm-ups are journaled and shown like any task, marked: the statistics leave them out.
+        t.warmup ? `${t.key} (warm-up)` : t.key,
         t.status === 'COMPLETED'
           ? io.colours.out.green(t.status)
           : t.status === 'FAILED'

@@ -1,7 +1,8 @@
 /**
  * `fleetbench validate <plan>`: a dry run — the plan's errors, or what it would run, how long it may take,
  * the Step Functions history it would record and what it would cost on aws. A plan whose history would
- * not fit one execution is refused here, before anything runs.
+ * not fit one execution is refused here, before anything runs. A workload with a matrix is listed with the
+ * variants it expands into, each a workload of the run.
  */
 import type { Command } from 'commander';
 import { dynamoRequests } from '../../adapters/dynamodb/request-model.js';
@@ -67,7 +68,8 @@ export function registerValidateCommand(program: Command, io: Io): void {
       const count = (n: number) => n.toLocaleString('en-US');
       io.out(
         `Plan "${plan.name}" is valid.\n` +
-          `  ${estimate.workloads} workload(s), ${estimate.hosts} host(s), ${estimate.tasks} task(s)\n` +
+          `  ${estimate.workloads} workload(s), ${estimate.hosts} host(s), ${estimate.tasks} task(s)${estimate.warmupTasks > 0 ? ` (${estimate.warmupTasks} of them warm-ups, left out of the statistics)` : ''}\n` +
+          expansion(estimate.variants) +
           `  estimated duration: ~${formatDuration(estimate.seconds)} (${plan.strategy}, ${plan.concurrency ?? 'all'} host(s) at once)\n` +
           `  projected Step Functions history: ${perExecution(history, count)}, ${count(history.total.stateTransitions)} state transitions in all (limit ${count(HISTORY_EVENT_LIMIT)} events per execution, fleetbench allows ${count(HISTORY_EVENT_BUDGET)})\n` +
           (cost === undefined
@@ -75,6 +77,23 @@ export function registerValidateCommand(program: Command, io: Io): void {
             : `  projected AWS cost: ${usd(cost.totalUsd)} per run, ${usd(cost.usdPerThousandHostTasks)} per 1,000 host-tasks (${AWS_PRICES.region} list prices of ${AWS_PRICES.readOn}; EC2 time excluded)\n`),
       );
     });
+}
+
+/** Variants listed in full up to this many per workload; `--json` lists them all. */
+const LISTED_VARIANTS = 20;
+
+/** What each matrix expands into, one variant a line, before anything runs. */
+function expansion(variants: ReturnType<typeof estimatePlan>['variants']): string {
+  return variants
+    .map(({ workload, names }) => {
+      const listed = names.slice(0, LISTED_VARIANTS).map((name) => `    ${name}\n`);
+      const more = names.length - listed.length;
+      return (
+        `  ${workload}: matrix of ${names.length} variant(s)\n${listed.join('')}` +
+        (more > 0 ? `    … and ${more} more (validate --json lists them all)\n` : '')
+      );
+    })
+    .join('');
 }
 
 /** Events per execution: the one execution of lockstep; free's parent and its largest child (one per host). */

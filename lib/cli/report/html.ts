@@ -11,7 +11,7 @@
  * headless-browser test reads.
  */
 import type { MetricReport, RunReport } from '../../core/report/run-report.js';
-import { formatPercent, formatValue, summaryCells } from './numbers.js';
+import { formatPercent, formatValue, summaryCells, warmupNote } from './numbers.js';
 import { barChart, escapeHtml, hostColour, scatterChart } from './svg-charts.js';
 
 const CSP = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:";
@@ -148,7 +148,7 @@ export function renderHtml(report: RunReport): string {
     ['state', run.state],
     [
       'tasks',
-      `${c.completed} completed, ${c.failed} failed, ${c.cancelled} cancelled, ${c.skipped} skipped, ${c.pending} pending, ${c.running} running`,
+      `${c.completed} completed, ${c.failed} failed, ${c.cancelled} cancelled, ${c.skipped} skipped, ${c.pending} pending, ${c.running} running${warmupNote(run.warmupTasks)}`,
     ],
     ['hosts', run.hosts.join(', ')],
     ['created', run.createdAt],

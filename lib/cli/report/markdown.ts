@@ -4,7 +4,7 @@
  * request comment, or as plain text in a terminal.
  */
 import type { MetricReport, RunReport } from '../../core/report/run-report.js';
-import { formatPercent, formatValue, summaryCells } from './numbers.js';
+import { formatPercent, formatValue, summaryCells, warmupNote } from './numbers.js';
 
 /**
  * Escapes what would break a table cell or start Markdown markup. Underscores stay: names are
@@ -63,7 +63,7 @@ export function renderMarkdown(report: RunReport): string {
   out.push(
     `- **run** ${mdCell(run.runId)}`,
     `- **state** ${run.state}`,
-    `- **tasks** ${c.completed} completed, ${c.failed} failed, ${c.cancelled} cancelled, ${c.skipped} skipped, ${c.pending} pending, ${c.running} running`,
+    `- **tasks** ${c.completed} completed, ${c.failed} failed, ${c.cancelled} cancelled, ${c.skipped} skipped, ${c.pending} pending, ${c.running} running${warmupNote(run.warmupTasks)}`,
     `- **hosts** ${run.hosts.map(mdCell).join(', ')}`,
     `- **created** ${run.createdAt}, **finished** ${run.finishedAt ?? '-'}`,
     `- **outlier rule** a host mean more than ${report.deviationPercent}% from the median of the host means`,

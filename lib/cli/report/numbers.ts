@@ -1,7 +1,7 @@
 /**
  * How the report formats numbers for people (Markdown, HTML, the compare table): metric values with
- * format.ts's significant-digit rule, percentages signed with one decimal, missing values as "-".
- * CSV and JSON keep full precision instead.
+ * format.ts's significant-digit rule, percentages signed with one decimal, missing values as "-", and the
+ * note on warm-up tasks beside the task counts. CSV and JSON keep full precision instead.
  */
 import type { Summary } from '../../core/report/stats.js';
 import { formatNumber } from '../format.js';
@@ -65,4 +65,13 @@ export function formatP(p: number | null | undefined): string {
   if (p === null || p === undefined || Number.isNaN(p)) return '-';
   if (p === 0) return '0';
   return p < 1e-4 ? p.toExponential(1) : p.toFixed(4);
+}
+
+/**
+ * The warm-ups among a run's tasks, said where the tasks are counted: the statistics below leave them out.
+ * @example
+ * warmupNote(6); // ' (6 of them warm-ups, left out of the statistics)'
+ */
+export function warmupNote(warmupTasks: number | undefined): string {
+  return warmupTasks ? ` (${warmupTasks} of them warm-ups, left out of the statistics)` : '';
 }

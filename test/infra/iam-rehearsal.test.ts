@@ -149,7 +149,7 @@ describe('IAM rehearsal: every request the workflows make is allowed by the synt
     expect(await denials()).toEqual([]);
   });
 
-  it('the CLI user of docs/cli-user-policy.json: run, show, status, runs, events, stop', async () => {
+  it('the CLI user of docs/cli-user-policy.json: run, show, status, runs, events, stop, rm, rm --purge', async () => {
     await scenario((aws) =>
       withCli(aws, async (cli, planPath) => {
         const ran = await cli(['run', planPath, '--json']);
@@ -168,6 +168,17 @@ describe('IAM rehearsal: every request the workflows make is allowed by the synt
         const stopped = await cli(['stop', await runIdOf(aws), '--wait']);
         expect(stopped.stderr).toBe('');
         expect(stopped.code).toBe(0);
+      }),
+    );
+    await scenario((aws) =>
+      withCli(aws, async (cli, planPath) => {
+        const ran = await cli(['run', planPath, '--json']);
+        const runId = (JSON.parse(ran.stdout) as { runId: string }).runId;
+        // Removed, then purged of what the removal kept: every request of both paths.
+        expect((await cli(['rm', runId])).code).toBe(0);
+        const purged = await cli(['rm', runId, '--purge']);
+        expect(purged.stderr).toBe('');
+        expect(purged.code).toBe(0);
       }),
     );
 

@@ -237,6 +237,7 @@ export function cliUserPolicy(): PolicyDocument {
     .replaceAll('<JournalTableName>', LOCAL_TABLES.journal)
     .replaceAll('<CatalogTableName>', LOCAL_TABLES.catalog)
     .replaceAll('<EventBusName>', 'fleetbench')
+    .replaceAll('<OutputBucketName>', OUTPUT_BUCKET)
     .replaceAll('<EventLogGroupName>', `/aws/events/${STACK_NAME}/run-events`);
   return JSON.parse(text) as PolicyDocument;
 }

@@ -25,6 +25,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Duration } from 'aws-cdk-lib';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { sendStopRequest } from '../../lib/adapters/aws/stop-request.js';
 import { BUS, FakeAws, fleet, REGION, type SentCommand } from '../lambdas/fake-aws.js';
@@ -56,12 +57,16 @@ let stack: ResolvedStack;
 const verdicts: Verdict[] = [];
 
 beforeAll(() => {
-  stack = synthesizeResolvedStack();
+  // With a retention, so that the reconciler's purge (granted only then) is rehearsed too.
+  stack = synthesizeResolvedStack({ runRetention: Duration.days(30) });
 });
 
 /** Runs a scenario on a fresh fake account; its requests join the file's recording. */
-async function scenario(work: (aws: FakeAws) => Promise<void>): Promise<void> {
-  const aws = await FakeAws.start({ instances: fleet(3) });
+async function scenario(
+  work: (aws: FakeAws) => Promise<void>,
+  options: { readonly runRetentionSeconds?: number } = {},
+): Promise<void> {
+  const aws = await FakeAws.start({ instances: fleet(3), ...options });
   aws.behaviour = answer;
   try {
     await work(aws);
@@ -98,6 +103,23 @@ describe('IAM rehearsal: every request the workflows make is allowed by the synt
       expect(aws.execution(arn).status).toBe('SUCCEEDED');
       await aws.runReconciler();
     });
+
+    expect(await denials()).toEqual([]);
+  });
+
+  it('the reconciler purging, past the retention, a run that ended', async () => {
+    await scenario(
+      async (aws) => {
+        const arn = aws.startExecution({ plan: plan() }, 'retained');
+        await aws.execution(arn).done;
+        const runId = await runIdOf(aws);
+        // A retention of a millisecond: the run ended longer ago than that by the time the reconciler runs.
+        const result = (await aws.runReconciler()) as { purgedRuns: string[] };
+        expect(result.purgedRuns).toEqual([runId]);
+        expect(await aws.db.journal.getRun(runId)).toBeUndefined();
+      },
+      { runRetentionSeconds: 0.001 },
+    );
 
     expect(await denials()).toEqual([]);
   });

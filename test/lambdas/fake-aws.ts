@@ -206,6 +206,7 @@ export class FakeAws {
   private constructor(
     readonly db: TestDynalite,
     instances: readonly FakeInstance[],
+    runRetentionSeconds: number | undefined,
   ) {
     this.#instances = new Map(instances.map((i) => [i.id, i]));
     const clock: Clock = {
@@ -221,6 +222,7 @@ export class FakeAws {
       stateMachineArn: STATE_MACHINE_ARN,
       instanceProfileArn: `arn:aws:iam::${ACCOUNT}:instance-profile/fleetbench-hosts`,
       region: REGION,
+      ...(runRetentionSeconds === undefined ? {} : { runRetentionSeconds }),
     };
     const base = { region: REGION, credentials: CREDENTIALS };
     const clients = {
@@ -265,11 +267,15 @@ export class FakeAws {
     );
   }
 
-  static async start(options: { readonly instances: readonly FakeInstance[] }): Promise<FakeAws> {
+  /** `runRetentionSeconds`: the reconciler's configured retention (the stack's `runRetention`). */
+  static async start(options: {
+    readonly instances: readonly FakeInstance[];
+    readonly runRetentionSeconds?: number;
+  }): Promise<FakeAws> {
     // The handlers' Powertools logger writes JSON lines to stdout; keep the test output readable.
     for (const level of ['info', 'warn', 'error'] as const)
       vi.spyOn(logger, level).mockImplementation(() => {});
-    return new FakeAws(await startTestDynalite(), options.instances);
+    return new FakeAws(await startTestDynalite(), options.instances, options.runRetentionSeconds);
   }
 
   /** The stack outputs DescribeStacks returns. */

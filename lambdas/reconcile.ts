@@ -6,15 +6,9 @@
  * (reconcileHosts); and when the stack sets a retention (FLEETBENCH_RUN_RETENTION), it purges runs that
  * ended longer ago than that (purgeExpiredRuns).
  */
-
 import { S3RunOutputs } from '../lib/adapters/aws/s3-run-outputs.js';
-import {
-  HOST_GRACE_MS,
-  pollStaleCommands,
-  reconcileHosts,
-  reconcileRuns,
-  STALE_COMMAND_MS,
-} from '../lib/app/reconcile.js';
+import { pollStaleCommands, STALE_COMMAND_MS } from '../lib/app/poll-stale-commands.js';
+import { HOST_GRACE_MS, reconcileHosts, reconcileRuns } from '../lib/app/reconcile.js';
 import { purgeExpiredRuns } from '../lib/app/retention.js';
 import { type AwsRuntime, awsRuntime, lambda, logger } from './runtime.js';
 

@@ -145,7 +145,8 @@ async function taskResult(
   hostName: string,
   result: InvocationResult,
 ): Promise<TaskResult> {
-  const workload = command.workload === undefined ? undefined : findRunWorkload(meta.plan, command.workload);
+  const workload =
+    command.workload === undefined ? undefined : findRunWorkload(meta.plan, command.workload, plugins);
   const plugin = workload ? plugins.get(workload.plugin) : undefined;
   const base = resultBase(command, hostName, result);
   const wallMs =

@@ -404,7 +404,7 @@ function peerEnv(meta: RunMeta, workload: RunWorkload): Record<string, string> {
 
 /** A workload of the run by name: a plan's workload, or a variant of one with a matrix. */
 function findWorkload(meta: RunMeta, name: string): RunWorkload {
-  const w = findRunWorkload(meta.plan, name);
+  const w = findRunWorkload(meta.plan, name, plugins);
   if (!w) throw new Error(`workload ${name} is not in the plan`);
   return w;
 }

@@ -8,8 +8,8 @@
  * ~/.aws/config, …); `--stack` names the stack (default Fleetbench, as `cdk deploy` names it).
  */
 import type { Command } from 'commander';
-import { connectStack, type DeployedStack } from '../adapters/aws/deployed-stack.js';
-import { DEFAULT_STACK_NAME } from '../adapters/aws/stack-outputs.js';
+import type { DeployedStack } from '../adapters/aws/deployed-stack.js';
+import { DEFAULT_STACK_NAME } from '../adapters/aws/stack-name.js';
 import { systemClock } from '../adapters/system-clock.js';
 import { UsageError } from '../core/errors.js';
 import type { Deps, Logger } from '../core/ports.js';
@@ -84,6 +84,8 @@ export async function withBackend<T>(
     return withEngine(io, options, (engine) => fn({ target: 'local', store: engine.deps, engine }));
   }
   const pollMs = pollMsOf(io);
+  // The AWS SDK is loaded by the commands that reach a stack only.
+  const { connectStack } = await import('../adapters/aws/deployed-stack.js');
   const stack = await connectStack({ ...awsLocation(io, options.stack), logger: stderrLogger(io) });
   try {
     const store: RunStore = { journal: stack.journal, catalog: stack.catalog, clock: systemClock };

@@ -4,7 +4,7 @@
  */
 import type { Plan } from './plan.js';
 import { plugins } from './plugins/index.js';
-import { planWorkloads } from './workload-variants.js';
+import { runWorkloads } from './workload-variants.js';
 
 export type PlanEstimate = {
   /** Workloads the run runs: a workload with a matrix counts once per variant. */
@@ -36,7 +36,7 @@ export function estimatePlan(plan: Plan): PlanEstimate {
   let seconds = (plan.setup.length + plan.teardown.length) * SHELL_STEP_SECONDS;
   let tasks = 0;
   let warmupTasks = 0;
-  const workloads = planWorkloads(plan);
+  const workloads = runWorkloads(plan, plugins);
   for (const w of workloads) {
     const reps = w.warmup + w.repetitions;
     const per = plugins.get(w.plugin)?.estimateSeconds(w.options) ?? 1;

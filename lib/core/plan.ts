@@ -13,6 +13,7 @@
 import { createHash } from 'node:crypto';
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Node as YamlNode } from 'yaml';
 import { z } from 'zod';
+import { canonicalJson } from './canonical-json.js';
 import { durationSchema } from './duration-schema.js';
 import { type PlanIssue, PlanValidationError } from './errors.js';
 import type { PluginRegistry } from './plugins/index.js';
@@ -869,21 +870,6 @@ export function parsePlan(text: string, source: string, registry: PluginRegistry
  */
 export function validatePlanObject(value: unknown, source: string, registry: PluginRegistry): Plan {
   return validate(value, registry, objectLocator(source));
-}
-
-/**
- * JSON with object keys sorted at every level, so equal values always serialise to equal text
- * (hashes, exports, diffs). `undefined` properties are dropped as JSON.stringify drops them.
- * @example
- * canonicalJson({ b: 1, a: [{ d: 2, c: 3 }] }); // '{"a":[{"c":3,"d":2}],"b":1}'
- */
-export function canonicalJson(value: unknown): string {
-  return JSON.stringify(value, (_key, current: unknown) => {
-    if (!isRecord(current)) return current;
-    const sorted: Record<string, unknown> = {};
-    for (const key of Object.keys(current).sort()) sorted[key] = current[key];
-    return sorted;
-  });
 }
 
 /**

@@ -19,7 +19,7 @@
  */
 import { PlanValidationError } from './errors.js';
 import type { MatrixValue, Plan, WorkloadSpec } from './plan.js';
-import { type PluginRegistry, plugins } from './plugins/index.js';
+import type { PluginRegistry } from './plugins/index.js';
 
 export type { MatrixValue };
 
@@ -119,7 +119,7 @@ function warmupOf(plan: Plan, workload: WorkloadSpec): number {
   return workload.warmup ?? plan.warmup ?? 0;
 }
 
-function expandWorkload(plan: Plan, workload: WorkloadSpec, registry: PluginRegistry): RunWorkload[] {
+function expandWorkload(plan: Plan, workload: WorkloadSpec): RunWorkload[] {
   const common = {
     of: workload.name,
     plugin: workload.plugin,
@@ -132,57 +132,78 @@ function expandWorkload(plan: Plan, workload: WorkloadSpec, registry: PluginRegi
   if (workload.matrix === undefined) {
     return [{ ...common, name: workload.name, options: workload.options, parameters: {} }];
   }
-  const schema = registry.get(workload.plugin)?.optionsSchema;
-  return matrixCombinations(workload.matrix).map((parameters) => {
-    const name = variantName(workload.name, parameters);
-    // The schema accepted every variant when the plan was validated; failing now means the plugin changed.
-    const parsed = schema?.safeParse({ ...workload.options, ...parameters });
-    if (!parsed?.success || typeof parsed.data !== 'object' || parsed.data === null) {
-      throw new PlanValidationError(
-        `workload ${name}: its options no longer validate`,
-        `plan of ${plan.name}`,
-        {
-          hint: 'the plugin changed since the run was planned; start a new run',
-        },
-      );
-    }
-    return { ...common, name, options: parsed.data as Record<string, unknown>, parameters };
-  });
+  return matrixCombinations(workload.matrix).map((parameters) => ({
+    ...common,
+    name: variantName(workload.name, parameters),
+    options: { ...workload.options, ...parameters },
+    parameters,
+  }));
 }
 
-const expanded = new WeakMap<Plan, WeakMap<PluginRegistry, readonly RunWorkload[]>>();
+/** A variant's options as its plugin reads them: the matrix values normalised by the plugin's schema. */
+function validated(plan: Plan, workload: RunWorkload, registry: PluginRegistry): RunWorkload {
+  if (Object.keys(workload.parameters).length === 0) return workload;
+  // The schema accepted every variant when the plan was validated; failing now means the plugin changed.
+  const parsed = registry.get(workload.plugin)?.optionsSchema.safeParse(workload.options);
+  if (!parsed?.success || typeof parsed.data !== 'object' || parsed.data === null) {
+    throw new PlanValidationError(
+      `workload ${workload.name}: its options no longer validate`,
+      `plan of ${plan.name}`,
+      {
+        hint: 'the plugin changed since the run was planned; start a new run',
+      },
+    );
+  }
+  return { ...workload, options: parsed.data as Record<string, unknown> };
+}
+
+const expanded = new WeakMap<Plan, readonly RunWorkload[]>();
+const normalised = new WeakMap<Plan, WeakMap<PluginRegistry, readonly RunWorkload[]>>();
 
 /**
- * The workloads a run of `plan` runs, in order: each plan workload, or its variants in matrix order.
- * Plans do not change once validated, so the expansion is kept per plan object.
+ * The workloads a run of `plan` runs, in order: each plan workload, or its variants in matrix order, each
+ * variant's options as the plan gives them (its matrix values as written). Needs no plugin, so what only
+ * reads a run (show, status) does not load the plugins' schemas. Plans do not change once validated, so the
+ * expansion is kept per plan object.
  * @example
  * planWorkloads(plan).map((w) => w.name); // ['cpu', 'disk[bs=4k,iodepth=1]', 'disk[bs=4k,iodepth=32]', …]
  */
-export function planWorkloads(plan: Plan, registry: PluginRegistry = plugins): readonly RunWorkload[] {
-  let byRegistry = expanded.get(plan);
+export function planWorkloads(plan: Plan): readonly RunWorkload[] {
+  let list = expanded.get(plan);
+  if (!list) {
+    list = Object.freeze(plan.workloads.flatMap((w) => expandWorkload(plan, w)));
+    expanded.set(plan, list);
+  }
+  return list;
+}
+
+/**
+ * planWorkloads with each variant's options as its plugin reads them (durations in seconds, defaults
+ * filled): what commands are built and outputs parsed with.
+ * @example
+ * runWorkloads(plan, plugins).find((w) => w.name === 'disk[runtime=2s]')?.options.runtime; // 2
+ */
+export function runWorkloads(plan: Plan, registry: PluginRegistry): readonly RunWorkload[] {
+  let byRegistry = normalised.get(plan);
   if (!byRegistry) {
     byRegistry = new WeakMap();
-    expanded.set(plan, byRegistry);
+    normalised.set(plan, byRegistry);
   }
   let list = byRegistry.get(registry);
   if (!list) {
-    list = Object.freeze(plan.workloads.flatMap((w) => expandWorkload(plan, w, registry)));
+    list = Object.freeze(planWorkloads(plan).map((w) => validated(plan, w, registry)));
     byRegistry.set(registry, list);
   }
   return list;
 }
 
 /**
- * A run's workload by name (a variant by its full name).
+ * A run's workload by name (a variant by its full name), its options as its plugin reads them.
  * @example
- * findRunWorkload(plan, 'disk[bs=4k,iodepth=1]')?.options.bs; // '4k'
+ * findRunWorkload(plan, 'disk[bs=4k,iodepth=1]', plugins)?.options.bs; // '4k'
  */
-export function findRunWorkload(
-  plan: Plan,
-  name: string,
-  registry: PluginRegistry = plugins,
-): RunWorkload | undefined {
-  return planWorkloads(plan, registry).find((w) => w.name === name);
+export function findRunWorkload(plan: Plan, name: string, registry: PluginRegistry): RunWorkload | undefined {
+  return runWorkloads(plan, registry).find((w) => w.name === name);
 }
 
 /**

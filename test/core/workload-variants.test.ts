@@ -81,7 +81,7 @@ describe('Function: planWorkloads', () => {
       'disk[bs=64k,iodepth=1]',
       'disk[bs=64k,iodepth=32]',
     ]);
-    const variant = findRunWorkload(plan, 'disk[bs=64k,iodepth=32]');
+    const variant = findRunWorkload(plan, 'disk[bs=64k,iodepth=32]', plugins);
     expect(variant).toMatchObject({
       of: 'disk',
       plugin: 'fio',
@@ -121,7 +121,7 @@ describe('Function: planWorkloads', () => {
 
   it('numbers warm-ups first, then the measured repetitions', () => {
     const plan = parsePlan(SWEEP, 'plan.yaml', plugins);
-    const variant = findRunWorkload(plan, 'disk[bs=4k,iodepth=1]');
+    const variant = findRunWorkload(plan, 'disk[bs=4k,iodepth=1]', plugins);
     if (!variant) throw new Error('the variant exists');
 
     expect(repetitionNumbers(variant)).toStrictEqual([1, 2, 3, 4, 5, 6, 7]);
@@ -130,7 +130,7 @@ describe('Function: planWorkloads', () => {
 
   it('gives a workload without warmup no warm-ups', () => {
     const plan = parsePlan(SWEEP.replace('warmup: 1\n', ''), 'plan.yaml', plugins);
-    expect(findRunWorkload(plan, 'cpu')).toMatchObject({ warmup: 0, repetitions: 3 });
+    expect(findRunWorkload(plan, 'cpu', plugins)).toMatchObject({ warmup: 0, repetitions: 3 });
   });
 });
 

@@ -9,7 +9,7 @@ import { createStopRunHandler } from '../../lambdas/stop-run.js';
 import type { AwsClients, AwsConfig } from '../../lib/adapters/aws/config.js';
 import type { SfnExecutions } from '../../lib/adapters/aws/sfn-executions.js';
 import type { SsmStatusEvents } from '../../lib/adapters/aws/ssm-status-event.js';
-import { pollStaleCommands } from '../../lib/app/reconcile.js';
+import { pollStaleCommands } from '../../lib/app/poll-stale-commands.js';
 import { UsageError } from '../../lib/core/errors.js';
 import type { Plan } from '../../lib/core/plan.js';
 import type { CatalogEntry, CommandRecord, InvocationResult, RunMeta } from '../../lib/core/run.js';

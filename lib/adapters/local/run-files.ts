@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { RunFiles } from '../../app/rebuild-run.js';
+import type { RunFiles } from '../../app/run-damage.js';
 import type { CloudEvent } from '../../core/cloudevents.js';
 import type { RunMeta } from '../../core/run.js';
 import { eventsPath } from './jsonl-event-publisher.js';

@@ -241,6 +241,30 @@ describe('CLI: --target aws', () => {
       );
       expect((await aws.db.catalog.get(runId))?.state).toBe('RUNNING_WORKLOADS');
     });
+
+    it('with --older-than purges the runs that ended longer ago and leaves a run the stack is running', async () => {
+      // Prepare
+      const ran = await cli(['run', await writePlan(), '--target', 'aws', '--json']);
+      const { runId: ended } = JSON.parse(ran.stdout) as { runId: string };
+      // The second run's steps have the first run's command ids: wait for its own.
+      aws.stepsSent.clear();
+      const running = await startHeld('a1.repetition.cpu.1');
+
+      // Act
+      const none = await cli(['rm', '--older-than', '1d', '--purge', '--target', 'aws']);
+      // The CLI takes longer than a millisecond to start: by then the first run ended longer ago than that.
+      const old = await cli(['rm', '--older-than', '1ms', '--purge', '--target', 'aws', '--json']);
+
+      // Assess
+      expect(none.stdout).toBe('No run ended more than 1d ago; nothing removed.\n');
+      expect(old.code).toBe(0);
+      expect(JSON.parse(old.stdout)).toEqual([
+        expect.objectContaining({ runId: ended, state: 'FINISHED', purged: true }),
+      ]);
+      expect(await aws.db.catalog.get(ended)).toBeUndefined();
+      expect(await aws.db.journal.getRun(ended)).toBeUndefined();
+      expect((await aws.db.catalog.get(running))?.state).toBe('RUNNING_WORKLOADS');
+    });
   });
 
   describe('Command: stop', () => {

@@ -171,7 +171,7 @@ describe('IAM rehearsal: every request the workflows make is allowed by the synt
     expect(await denials()).toEqual([]);
   });
 
-  it('the CLI user of docs/cli-user-policy.json: run, show, status, runs, events, stop, rm, rm --purge', async () => {
+  it('the CLI user of docs/cli-user-policy.json: run, show, status, runs, events, stop, rm, rm --purge, rm --older-than', async () => {
     await scenario((aws) =>
       withCli(aws, async (cli, planPath) => {
         const ran = await cli(['run', planPath, '--json']);
@@ -201,6 +201,11 @@ describe('IAM rehearsal: every request the workflows make is allowed by the synt
         const purged = await cli(['rm', runId, '--purge']);
         expect(purged.stderr).toBe('');
         expect(purged.code).toBe(0);
+        // And a run selected by its age: the catalog's index read by cutoff.
+        expect((await cli(['run', planPath])).code).toBe(0);
+        const aged = await cli(['rm', '--older-than', '1ms', '--purge']);
+        expect(aged.stderr).toBe('');
+        expect(aged.stdout).toMatch(/^Purged run /);
       }),
     );
 

@@ -12,7 +12,7 @@ import type { RunMeta } from '../core/run.js';
 
 /** What a run left on disk, as the local target keeps it under `<dataDir>/runs/<runId>/`. */
 export type RunFiles = {
-  /** Ids of the runs with an events file. */
+  /** Ids of the runs with an events file, but not those removed from the catalog on purpose (`rm`). */
   list(): Promise<string[]>;
   events(runId: string): Promise<CloudEvent[]>;
   meta(runId: string): Promise<RunMeta | undefined>;

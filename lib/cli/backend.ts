@@ -12,7 +12,7 @@ import type { DeployedStack } from '../adapters/aws/deployed-stack.js';
 import { DEFAULT_STACK_NAME } from '../adapters/aws/stack-name.js';
 import { systemClock } from '../adapters/system-clock.js';
 import { UsageError } from '../core/errors.js';
-import type { Deps } from '../core/ports.js';
+import type { Deps, Logger } from '../core/ports.js';
 import type { Target } from '../core/run.js';
 import type { LocalEngine } from '../engine/local-engine.js';
 import { type GlobalOptions, withEngine } from './context.js';
@@ -86,7 +86,7 @@ export async function withBackend<T>(
   const pollMs = pollMsOf(io);
   // The AWS SDK is loaded by the commands that reach a stack only.
   const { connectStack } = await import('../adapters/aws/deployed-stack.js');
-  const stack = await connectStack(awsLocation(io, options.stack));
+  const stack = await connectStack({ ...awsLocation(io, options.stack), logger: stderrLogger(io) });
   try {
     const store: RunStore = {
       journal: stack.journal,
@@ -112,6 +112,13 @@ export function awsLocation(io: Io, stack: string | undefined): { stackName: str
     stackName: stack ?? io.env.FLEETBENCH_STACK ?? DEFAULT_STACK_NAME,
     ...(region ? { region } : {}),
   };
+}
+
+/** What the CLI's own AWS adapters report (an event the bus kept refusing): a warning line on stderr. */
+function stderrLogger(io: Io): Logger {
+  const line = (message: string, fields?: Record<string, unknown>) =>
+    io.err(`warning: ${message}${fields ? ` ${JSON.stringify(fields)}` : ''}\n`);
+  return { info: () => {}, warn: line, error: line };
 }
 
 function pollMsOf(io: Io): number {

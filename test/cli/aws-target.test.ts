@@ -219,6 +219,83 @@ describe('CLI: --target aws', () => {
     });
   });
 
+  describe('Command: rm', () => {
+    it('removes an ended run from the catalog, announces it on the bus, and --purge deletes its journal items and output objects', async () => {
+      // Prepare: one output too long for SSM to return, so the run keeps a copy of it in the bucket
+      const long = `${'still warming up\n'.repeat(1_800)}${STRESS_NG_LIKE}\n`;
+      aws.behaviour = (command, instanceId) =>
+        command.commandId === 'a1.repetition.cpu.2' && instanceId === fleet(1)[0]?.id
+          ? { stdout: long }
+          : answer(command);
+      const ran = await cli(['run', await writePlan(), '--target', 'aws', '--json']);
+      const { runId } = JSON.parse(ran.stdout) as { runId: string };
+      const objectsBefore = [...aws.objects.keys()].filter((k) => k.includes(`/runs/${runId}/`)).length;
+
+      // Act
+      const removed = await cli(['rm', runId, '--target', 'aws']);
+      const listed = await cli(['runs', '--target', 'aws', '--json']);
+      const purged = await cli(['rm', runId, '--purge', '--target', 'aws']);
+
+      // Assess
+      expect(removed.stdout).toBe(
+        `Removed run ${runId} (FINISHED) from the catalog; its journal, events and outputs are kept (delete them with --purge).\n`,
+      );
+      expect(JSON.parse(listed.stdout)).toEqual([]);
+      expect(objectsBefore).toBeGreaterThan(0);
+      expect(purged.stdout).toMatch(
+        new RegExp(
+          `^Purged run ${runId} \\(already out of the catalog\\): \\d+ journal items and ${objectsBefore} output objects deleted\\.\n$`,
+        ),
+      );
+      expect(await aws.db.journal.getRun(runId)).toBeUndefined();
+      expect([...aws.objects.keys()].filter((k) => k.includes(`/runs/${runId}/`))).toEqual([]);
+      const removals = aws.eventBridge
+        .commandCalls(PutEventsCommand)
+        .flatMap((c) => c.args[0].input.Entries ?? [])
+        .filter((e) => e.DetailType === 'dev.fleetbench.run.removed');
+      expect(removals.map((e) => [e.Source, JSON.parse(e.Detail ?? '{}').data])).toEqual([
+        ['dev.fleetbench', { runId, purged: false, by: expect.stringMatching(/^cli:/), state: 'FINISHED' }],
+        ['dev.fleetbench', { runId, purged: true, by: expect.stringMatching(/^cli:/) }],
+      ]);
+    });
+
+    it('refuses a run the stack is running, with the command to stop it, and removes nothing', async () => {
+      const runId = await startHeld('a1.repetition.cpu.1');
+
+      const r = await cli(['rm', runId, '--purge', '--target', 'aws']);
+
+      expect(r.code).toBe(2);
+      expect(r.stderr).toBe(
+        `error: run ${runId} is still RUNNING_WORKLOADS: only a run that has ended can be removed (stop it first with \`fleetbench stop ${runId} --target aws\`, then remove it)\n`,
+      );
+      expect((await aws.db.catalog.get(runId))?.state).toBe('RUNNING_WORKLOADS');
+    });
+
+    it('with --older-than purges the runs that ended longer ago and leaves a run the stack is running', async () => {
+      // Prepare
+      const ran = await cli(['run', await writePlan(), '--target', 'aws', '--json']);
+      const { runId: ended } = JSON.parse(ran.stdout) as { runId: string };
+      // The second run's steps have the first run's command ids: wait for its own.
+      aws.stepsSent.clear();
+      const running = await startHeld('a1.repetition.cpu.1');
+
+      // Act
+      const none = await cli(['rm', '--older-than', '1d', '--purge', '--target', 'aws']);
+      // The CLI takes longer than a millisecond to start: by then the first run ended longer ago than that.
+      const old = await cli(['rm', '--older-than', '1ms', '--purge', '--target', 'aws', '--json']);
+
+      // Assess
+      expect(none.stdout).toBe('No run ended more than 1d ago; nothing removed.\n');
+      expect(old.code).toBe(0);
+      expect(JSON.parse(old.stdout)).toEqual([
+        expect.objectContaining({ runId: ended, state: 'FINISHED', purged: true }),
+      ]);
+      expect(await aws.db.catalog.get(ended)).toBeUndefined();
+      expect(await aws.db.journal.getRun(ended)).toBeUndefined();
+      expect((await aws.db.catalog.get(running))?.state).toBe('RUNNING_WORKLOADS');
+    });
+  });
+
   describe('Command: stop', () => {
     it('puts Stop Requested on the bus; the stack cancels, tears down, and --wait sees the run end ABORTED', async () => {
       const runId = await startHeld('a1.repetition.cpu.1');

@@ -25,6 +25,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Duration } from 'aws-cdk-lib';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { sendStopRequest } from '../../lib/adapters/aws/stop-request.js';
 import { BUS, FakeAws, fleet, REGION, type SentCommand } from '../lambdas/fake-aws.js';
@@ -63,12 +64,16 @@ let stack: ResolvedStack;
 const verdicts: Verdict[] = [];
 
 beforeAll(() => {
-  stack = synthesizeResolvedStack();
+  // With a retention, so that the reconciler's purge (granted only then) is rehearsed too.
+  stack = synthesizeResolvedStack({ runRetention: Duration.days(30) });
 });
 
 /** Runs a scenario on a fresh fake account; its requests join the file's recording. */
-async function scenario(work: (aws: FakeAws) => Promise<void>): Promise<void> {
-  const aws = await FakeAws.start({ instances: fleet(3) });
+async function scenario(
+  work: (aws: FakeAws) => Promise<void>,
+  options: { readonly runRetentionSeconds?: number } = {},
+): Promise<void> {
+  const aws = await FakeAws.start({ instances: fleet(3), ...options });
   aws.behaviour = answer;
   try {
     await work(aws);
@@ -105,6 +110,23 @@ describe('IAM rehearsal: every request the workflows make is allowed by the synt
       expect(aws.execution(arn).status).toBe('SUCCEEDED');
       await aws.runReconciler();
     });
+
+    expect(await denials()).toEqual([]);
+  });
+
+  it('the reconciler purging, past the retention, a run that ended', async () => {
+    await scenario(
+      async (aws) => {
+        const arn = aws.startExecution({ plan: plan() }, 'retained');
+        await aws.execution(arn).done;
+        const runId = await runIdOf(aws);
+        // A retention of a millisecond: the run ended longer ago than that by the time the reconciler runs.
+        const result = (await aws.runReconciler()) as { purgedRuns: string[] };
+        expect(result.purgedRuns).toEqual([runId]);
+        expect(await aws.db.journal.getRun(runId)).toBeUndefined();
+      },
+      { runRetentionSeconds: 0.001 },
+    );
 
     expect(await denials()).toEqual([]);
   });
@@ -156,7 +178,7 @@ describe('IAM rehearsal: every request the workflows make is allowed by the synt
     expect(await denials()).toEqual([]);
   });
 
-  it('the CLI user of docs/cli-user-policy.json: run, show (a task’s outputs too), status, runs, events, stop', async () => {
+  it('the CLI user of docs/cli-user-policy.json: run, show (a task’s outputs too), status, runs, events, stop, rm, rm --purge, rm --older-than', async () => {
     await scenario((aws) =>
       withCli(aws, async (cli, planPath) => {
         const ran = await cli(['run', planPath, '--json']);
@@ -182,6 +204,22 @@ describe('IAM rehearsal: every request the workflows make is allowed by the synt
         const stopped = await cli(['stop', await runIdOf(aws), '--wait']);
         expect(stopped.stderr).toBe('');
         expect(stopped.code).toBe(0);
+      }),
+    );
+    await scenario((aws) =>
+      withCli(aws, async (cli, planPath) => {
+        const ran = await cli(['run', planPath, '--json']);
+        const runId = (JSON.parse(ran.stdout) as { runId: string }).runId;
+        // Removed, then purged of what the removal kept: every request of both paths.
+        expect((await cli(['rm', runId])).code).toBe(0);
+        const purged = await cli(['rm', runId, '--purge']);
+        expect(purged.stderr).toBe('');
+        expect(purged.code).toBe(0);
+        // And a run selected by its age: the catalog's index read by cutoff.
+        expect((await cli(['run', planPath])).code).toBe(0);
+        const aged = await cli(['rm', '--older-than', '1ms', '--purge']);
+        expect(aged.stderr).toBe('');
+        expect(aged.stdout).toMatch(/^Purged run /);
       }),
     );
 

@@ -16,6 +16,8 @@
  *   GetExecutionHistory drive whole executions.
  * - EventBridge: PutEvents routes `Stop Requested` to stop-run (asynchronously, as a rule target would) and
  *   copies run CloudEvents into the run-event log group, which FilterLogEvents reads.
+ * - S3: the objects the fleet uploaded, read with GetObject, listed with ListObjectsV2 (pages of 2) and
+ *   deleted with DeleteObjects (`rm --purge`).
  * - CloudFormation: DescribeStacks gives the stack's outputs, naming the dynalite tables.
  *
  * Nothing here reaches AWS: every client a test (or the CLI under test) creates is mocked, except DynamoDB,
@@ -26,7 +28,7 @@ import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-clo
 import { CloudWatchLogsClient, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { DescribeInstancesCommand, EC2Client, type Instance } from '@aws-sdk/client-ec2';
 import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
-import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectsCommand, GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import {
   DescribeExecutionCommand,
   GetExecutionHistoryCommand,
@@ -214,6 +216,7 @@ export class FakeAws {
   private constructor(
     readonly db: TestDynalite,
     instances: readonly FakeInstance[],
+    runRetentionSeconds: number | undefined,
   ) {
     this.#instances = new Map(instances.map((i) => [i.id, i]));
     const clock: Clock = {
@@ -229,6 +232,7 @@ export class FakeAws {
       stateMachineArn: STATE_MACHINE_ARN,
       instanceProfileArn: `arn:aws:iam::${ACCOUNT}:instance-profile/fleetbench-hosts`,
       region: REGION,
+      ...(runRetentionSeconds === undefined ? {} : { runRetentionSeconds }),
     };
     const base = { region: REGION, credentials: CREDENTIALS };
     const clients = {
@@ -274,11 +278,15 @@ export class FakeAws {
     );
   }
 
-  static async start(options: { readonly instances: readonly FakeInstance[] }): Promise<FakeAws> {
+  /** `runRetentionSeconds`: the reconciler's configured retention (the stack's `runRetention`). */
+  static async start(options: {
+    readonly instances: readonly FakeInstance[];
+    readonly runRetentionSeconds?: number;
+  }): Promise<FakeAws> {
     // The handlers' Powertools logger writes JSON lines to stdout; keep the test output readable.
     for (const level of ['info', 'warn', 'error'] as const)
       vi.spyOn(logger, level).mockImplementation(() => {});
-    return new FakeAws(await startTestDynalite(), options.instances);
+    return new FakeAws(await startTestDynalite(), options.instances, options.runRetentionSeconds);
   }
 
   /** The stack outputs DescribeStacks returns. */
@@ -626,6 +634,27 @@ export class FakeAws {
         ...(suffix ? { ContentRange: `bytes ${start}-${body.length - 1}/${body.length}` } : {}),
       };
     });
+    this.s3
+      .on(ListObjectsV2Command)
+      .callsFake((input: { Bucket: string; Prefix?: string; MaxKeys?: number }) => {
+        const keys = [...this.objects.keys()]
+          .filter((k) => k.startsWith(`${input.Bucket}/${input.Prefix ?? ''}`))
+          .map((k) => k.slice(input.Bucket.length + 1))
+          .sort();
+        // Pages of 2, to exercise the callers' paging.
+        const page = keys.slice(0, Math.min(input.MaxKeys ?? 1000, 2));
+        return {
+          Contents: page.map((Key) => ({ Key })),
+          IsTruncated: keys.length > page.length,
+          KeyCount: page.length,
+        };
+      });
+    this.s3
+      .on(DeleteObjectsCommand)
+      .callsFake((input: { Bucket: string; Delete: { Objects: { Key: string }[] } }) => {
+        for (const { Key } of input.Delete.Objects) this.objects.delete(`${input.Bucket}/${Key}`);
+        return { Errors: [] };
+      });
     this.cloudformation.on(DescribeStacksCommand).callsFake((input: { StackName?: string }) => {
       if (input.StackName !== STACK_NAME)
         throw awsServiceError('ValidationError', `Stack with id ${input.StackName} does not exist`);

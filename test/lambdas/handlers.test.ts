@@ -6,6 +6,7 @@ import { createReconcileHandler } from '../../lambdas/reconcile.js';
 import { createRunCommandHandler } from '../../lambdas/run-command.js';
 import { lambda, logger } from '../../lambdas/runtime.js';
 import { createStopRunHandler } from '../../lambdas/stop-run.js';
+import type { AwsClients, AwsConfig } from '../../lib/adapters/aws/config.js';
 import type { SfnExecutions } from '../../lib/adapters/aws/sfn-executions.js';
 import type { SsmStatusEvents } from '../../lib/adapters/aws/ssm-status-event.js';
 import { pollStaleCommands } from '../../lib/app/poll-stale-commands.js';
@@ -318,7 +319,9 @@ describe('Handler: reconcile', () => {
     });
     const executions = { isDriverAlive: vi.fn(async () => false) } as unknown as SfnExecutions;
 
-    const out = await createReconcileHandler(() => ({ deps, executions }))();
+    // No retention configured: the handler never reaches for the clients.
+    const runtime = { config: {} as AwsConfig, clients: {} as AwsClients, deps, executions };
+    const out = await createReconcileHandler(() => runtime)();
 
     expect(out.failedRuns.map((f) => f.runId)).toEqual([open.runId]);
     expect(updateState).toHaveBeenCalledWith(

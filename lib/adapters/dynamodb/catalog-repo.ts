@@ -13,7 +13,7 @@ import {
   QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { type ControllerState, transition } from '../../core/controller-state.js';
+import { type ControllerState, TERMINAL_STATES, transition } from '../../core/controller-state.js';
 import { ConflictError, RunNotFoundError } from '../../core/errors.js';
 import type { CatalogRepo, Clock } from '../../core/ports.js';
 import type { CatalogEntry, StopRequest } from '../../core/run.js';
@@ -227,6 +227,53 @@ export class DynamoCatalogRepo implements CatalogRepo {
 
   async delete(runId: string): Promise<void> {
     await this.#client.send(new DeleteCommand({ TableName: this.#table, Key: { runId } }));
+  }
+
+  async deleteEnded(runId: string): Promise<void> {
+    const values = Object.fromEntries(TERMINAL_STATES.map((state, i) => [`:ended${i}`, state]));
+    try {
+      await this.#client.send(
+        new DeleteCommand({
+          TableName: this.#table,
+          Key: { runId },
+          // The discard rule as a condition: a run resumed since it was read (back to INIT) stays.
+          ConditionExpression: `#state IN (${Object.keys(values).join(', ')})`,
+          ExpressionAttributeNames: { '#state': 'state' },
+          ExpressionAttributeValues: values,
+        }),
+      );
+    } catch (err) {
+      if (!isConditionFailure(err)) throw err;
+      const current = await this.#require(runId, err);
+      throw new ConflictError(`run ${runId} is ${current.state} again: it was not removed`, {
+        hint: 'another process resumed the run; stop it first with `fleetbench stop`',
+        cause: err,
+      });
+    }
+  }
+
+  async listCreatedBefore(cutoff: string, options: { limit?: number } = {}): Promise<CatalogEntry[]> {
+    const limit = options.limit ?? Number.POSITIVE_INFINITY;
+    const entries: CatalogEntry[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    while (entries.length < limit) {
+      const out = await this.#client.send(
+        new QueryCommand({
+          TableName: this.#table,
+          IndexName: INDEX.indexName,
+          KeyConditionExpression: '#gsi1pk = :run AND #createdAt < :cutoff',
+          ExpressionAttributeNames: { '#gsi1pk': INDEX.partitionKey, '#createdAt': INDEX.sortKey },
+          ExpressionAttributeValues: { ':run': INDEX.partitionValue, ':cutoff': cutoff },
+          ScanIndexForward: true,
+          ...(Number.isFinite(limit) ? { Limit: limit - entries.length } : {}),
+          ...(startKey === undefined ? {} : { ExclusiveStartKey: startKey }),
+        }),
+      );
+      for (const item of out.Items ?? []) entries.push(toEntry(item));
+      startKey = out.LastEvaluatedKey;
+      if (startKey === undefined) break;
+    }
+    return entries;
   }
 
   /** An update of an existing run's attributes; a missing run is RunNotFoundError. */

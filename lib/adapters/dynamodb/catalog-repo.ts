@@ -74,28 +74,11 @@ export class DynamoCatalogRepo implements CatalogRepo {
   }
 
   async list(options: { limit?: number } = {}): Promise<CatalogEntry[]> {
-    const limit = options.limit ?? DEFAULT_LIST_LIMIT;
-    const entries: CatalogEntry[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    // A page may stop short of Limit (1 MB per page), so keep reading until we have `limit` runs.
-    while (entries.length < limit) {
-      const out = await this.#client.send(
-        new QueryCommand({
-          TableName: this.#table,
-          IndexName: INDEX.indexName,
-          KeyConditionExpression: '#gsi1pk = :run',
-          ExpressionAttributeNames: { '#gsi1pk': INDEX.partitionKey },
-          ExpressionAttributeValues: { ':run': INDEX.partitionValue },
-          ScanIndexForward: false,
-          Limit: limit - entries.length,
-          ...(startKey === undefined ? {} : { ExclusiveStartKey: startKey }),
-        }),
-      );
-      for (const item of out.Items ?? []) entries.push(toEntry(item));
-      startKey = out.LastEvaluatedKey;
-      if (startKey === undefined) break;
-    }
-    return entries;
+    return this.#queryIndex({
+      condition: '#gsi1pk = :run',
+      newestFirst: true,
+      limit: options.limit ?? DEFAULT_LIST_LIMIT,
+    });
   }
 
   async updateState(
@@ -253,18 +236,36 @@ export class DynamoCatalogRepo implements CatalogRepo {
   }
 
   async listCreatedBefore(cutoff: string, options: { limit?: number } = {}): Promise<CatalogEntry[]> {
-    const limit = options.limit ?? Number.POSITIVE_INFINITY;
+    return this.#queryIndex({
+      condition: '#gsi1pk = :run AND #createdAt < :cutoff',
+      names: { '#createdAt': INDEX.sortKey },
+      values: { ':cutoff': cutoff },
+      newestFirst: false,
+      limit: options.limit ?? Number.POSITIVE_INFINITY,
+    });
+  }
+
+  /** Runs from the index by creation time, up to `limit` of them (Infinity: all). */
+  async #queryIndex(query: {
+    readonly condition: string;
+    readonly names?: Record<string, string>;
+    readonly values?: Record<string, unknown>;
+    readonly newestFirst: boolean;
+    readonly limit: number;
+  }): Promise<CatalogEntry[]> {
+    const { limit } = query;
     const entries: CatalogEntry[] = [];
     let startKey: Record<string, unknown> | undefined;
+    // A page may stop short of Limit (1 MB per page), so keep reading until we have `limit` runs.
     while (entries.length < limit) {
       const out = await this.#client.send(
         new QueryCommand({
           TableName: this.#table,
           IndexName: INDEX.indexName,
-          KeyConditionExpression: '#gsi1pk = :run AND #createdAt < :cutoff',
-          ExpressionAttributeNames: { '#gsi1pk': INDEX.partitionKey, '#createdAt': INDEX.sortKey },
-          ExpressionAttributeValues: { ':run': INDEX.partitionValue, ':cutoff': cutoff },
-          ScanIndexForward: true,
+          KeyConditionExpression: query.condition,
+          ExpressionAttributeNames: { '#gsi1pk': INDEX.partitionKey, ...query.names },
+          ExpressionAttributeValues: { ':run': INDEX.partitionValue, ...query.values },
+          ScanIndexForward: !query.newestFirst,
           ...(Number.isFinite(limit) ? { Limit: limit - entries.length } : {}),
           ...(startKey === undefined ? {} : { ExclusiveStartKey: startKey }),
         }),

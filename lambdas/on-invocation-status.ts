@@ -3,7 +3,8 @@
  * host's result; a per-command event, the safety net for lost per-instance events, gives every host that
  * has not reported yet. The rules match every AWS-RunShellScript command of the account (an event carries
  * no comment or tag to tell fleetbench's apart), so events of commands fleetbench never recorded are
- * ignored with a log line after one journal read, before any SSM or S3 call. A per-instance event that
+ * ignored with a log line after one journal read, before any SSM or S3 call; the journal's record of the
+ * SSM command id (`PROVIDER#`) also names the run and the command. A per-instance event that
  * outruns the recording of its command's id is ignored too; the command's own status event, sent once
  * every host ended, recovers that host.
  */
@@ -21,33 +22,23 @@ export function createOnInvocationStatusHandler(runtime: () => Pick<AwsRuntime, 
     const commandId = parsed.detail['command-id'];
     if (!isTerminalEvent(parsed)) return { outcomes: [] };
     const { deps, statusEvents } = runtime();
-    if (!(await deps.journal.findCommandByProviderId(commandId))) {
+    const ids = await deps.journal.findCommandByProviderId(commandId);
+    if (!ids) {
       logger.info("status event of a command that is not fleetbench's ignored", { commandId });
       return { outcomes: [] };
     }
 
     if (parsed['detail-type'] === 'EC2 Command Invocation Status-change Notification') {
-      const result = await statusEvents.invocationResult(parsed);
-      if (!result) {
-        logger.info("status event of a command that is not fleetbench's ignored", {
-          commandId,
-          instanceId: parsed.detail['instance-id'],
-        });
-        return { outcomes: [] };
-      }
+      const result = await statusEvents.invocationResult(parsed, ids);
+      if (!result) return { outcomes: [] };
       const outcome = await onInvocationStatus(deps, result);
       logger.info('invocation status recorded', { ...result, outcome });
       return { outcomes: [outcome] };
     }
 
-    const results = await statusEvents.commandResults(parsed);
-    if (!results) {
-      logger.info("status event of a command that is not fleetbench's ignored", { commandId });
-      return { outcomes: [] };
-    }
-    const first = results[0];
-    const command = first ? await deps.journal.getCommand(first.runId, first.commandId) : undefined;
-    // Only hosts the per-instance events missed: each result costs an S3 read and a parse.
+    const results = (await statusEvents.commandResults(parsed, ids)) ?? [];
+    const command = results.length > 0 ? await deps.journal.getCommand(ids.runId, ids.commandId) : undefined;
+    // Only hosts the per-instance events missed: each result costs an output read and a parse.
     const missed = command ? resultsToApply(command, results) : [];
     const outcomes: InvocationOutcome[] = [];
     for (const result of missed) outcomes.push(await onInvocationStatus(deps, result));

@@ -15,6 +15,7 @@ import { createAwsDeps } from '../lib/adapters/aws/aws-deps.js';
 import { type AwsClients, type AwsConfig, loadConfig } from '../lib/adapters/aws/config.js';
 import { FLEETBENCH_METRICS, MetricsEventPublisher } from '../lib/adapters/aws/metrics-event-publisher.js';
 import { SfnExecutions } from '../lib/adapters/aws/sfn-executions.js';
+import { SsmInvocationReader } from '../lib/adapters/aws/ssm-invocation-reader.js';
 import { SsmStatusEvents } from '../lib/adapters/aws/ssm-status-event.js';
 import { UsageError } from '../lib/core/errors.js';
 import type { Deps, Logger } from '../lib/core/ports.js';
@@ -52,11 +53,12 @@ export function awsRuntime(): AwsRuntime {
 
 function buildRuntime(): AwsRuntime {
   const loaded = loadConfig();
-  const deps = createAwsDeps(loaded, { logger: portLogger(logger) });
+  const invocations = new SsmInvocationReader({ ssm: loaded.clients.ssm });
+  const deps = createAwsDeps(loaded, { logger: portLogger(logger), invocations });
   return {
     ...loaded,
     deps: { ...deps, events: new MetricsEventPublisher(deps.events, metrics) },
-    statusEvents: new SsmStatusEvents({ ssm: loaded.clients.ssm }),
+    statusEvents: new SsmStatusEvents({ ssm: loaded.clients.ssm, invocations }),
     executions: new SfnExecutions({
       sfn: loaded.clients.sfn,
       stateMachineArn: loaded.config.stateMachineArn,

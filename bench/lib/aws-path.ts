@@ -2,8 +2,9 @@
  * The aws path of a run without aws: the real use cases (plan-run, run-command, on-invocation-status,
  * finalize-run) driven by run.asl.json in aws-local-stepfunctions, with the real DynamoDB repositories on an
  * in-memory dynalite, and fakes only for what AWS services do: SSM (one command per 50 hosts, every host
- * answers Success at once, one status event per host and one per command), S3 (an output to read),
- * EventBridge (entries counted), EC2 (hosts resolved from instance ids). Every DynamoDB request asks for
+ * answers Success at once, one status event per host and one per command, the output in the invocation),
+ * EventBridge (entries counted), EC2 (hosts resolved from instance ids). The outputs are kept as the aws
+ * OutputStore keeps an output SSM returned whole: in the journal, by the real JournalOutputs. Every DynamoDB request asks for
  * ReturnConsumedCapacity, so dynalite reports the read and write units DynamoDB would bill (the catalog's
  * index writes excepted: dynalite does not count them).
  */
@@ -13,6 +14,7 @@ import { createRequire } from 'node:module';
 import { ScanCommand, type ScanCommandOutput } from '@aws-sdk/client-dynamodb';
 import { StateMachine } from 'aws-local-stepfunctions';
 import { DynamoCatalogRepo } from '../../lib/adapters/dynamodb/catalog-repo.js';
+import { JournalOutputs } from '../../lib/adapters/dynamodb/journal-outputs.js';
 import { DynamoJournalRepo } from '../../lib/adapters/dynamodb/journal-repo.js';
 import { ensureTables } from '../../lib/adapters/dynamodb/tables.js';
 import {
@@ -32,6 +34,7 @@ import { COST_ASSUMPTIONS } from '../../lib/core/projection/cost-assumptions.js'
 import type { CatalogEntry } from '../../lib/core/run.js';
 
 const SSM_BATCH = 50;
+const STDOUT = '{"ops_per_s": 1234.5, "latency_ms": 0.8}\n';
 const dynaliteDb = createRequire(createRequire(import.meta.url).resolve('dynalite'))('./db/index.js') as {
   itemSize(item: Record<string, unknown>): number;
 };
@@ -95,6 +98,7 @@ export async function awsPathRun(
       'finalize-run': 0,
     };
     let putEventsEntries = 0;
+    const kept = new JournalOutputs({ client: doc, tableName: LOCAL_TABLES.journal });
     let s3Gets = 0;
     let ssmCommands = 0;
     let sendTaskCallbacks = 0;
@@ -136,8 +140,8 @@ export async function awsPathRun(
                   exitCode: 0,
                   startedAt: at,
                   finishedAt: at,
-                  stdoutRef: `s3://fleetbench-outputs/runs/${request.runId}/outputs/${request.commandId}/${host.id}/stdout`,
-                  stderrRef: `s3://fleetbench-outputs/runs/${request.runId}/outputs/${request.commandId}/${host.id}/stderr`,
+                  stdoutRef: `ssm:${providerIds[Math.floor(i / SSM_BATCH)]}/${host.id}/stdout`,
+                  stderrRef: `ssm:${providerIds[Math.floor(i / SSM_BATCH)]}/${host.id}/stderr`,
                 });
               }
               for (let b = 0; b < batches; b += 1) {
@@ -152,10 +156,13 @@ export async function awsPathRun(
         cancel: async () => undefined,
       },
       outputs: {
+        // What SSM returns of each invocation: the JSON line of a shell benchmark, no stderr.
         read: async (ref) => {
-          s3Gets += 1;
-          return ref.endsWith('stdout') ? '{"ops_per_s": 1234.5, "latency_ms": 0.8}\n' : '';
+          if (ref.startsWith('s3://')) s3Gets += 1;
+          return ref.endsWith('stdout') ? STDOUT : '';
         },
+        keep: (result) =>
+          kept.put(result, { stdout: result.stdoutRef?.startsWith('ssm:') ? STDOUT : '', stderr: '' }),
       },
       hosts: {
         resolve: async (_runId, spec) =>

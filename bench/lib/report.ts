@@ -29,6 +29,8 @@ export type FigureResult = {
   readonly measurements: readonly Measurement[];
   /** Raw trials and anything a reader may want to check the figure with. */
   readonly details: Record<string, unknown>;
+  /** When and how bench/run.ts measured it (`--only` keeps earlier figures beside new ones). */
+  readonly measured?: { readonly mode: string; readonly date: string; readonly loadAverage: number };
 };
 
 /** A measurement compared with its target (`value: null` is a figure that could not be measured). */

@@ -6,11 +6,11 @@
  * and publishes `run.finished`.
  */
 import { hostKept, runFinished } from '../core/cloudevents.js';
-import { isOfAttempt } from '../core/command-id.js';
+import { isOfAttempt, policyMarkEnding } from '../core/command-id.js';
 import { type ControllerState, isStopping } from '../core/controller-state.js';
 import { WorkflowErrorName } from '../core/errors.js';
 import type { Deps } from '../core/ports.js';
-import type { RunMeta } from '../core/run.js';
+import type { CatalogEntry, RunMeta, TaskRecord } from '../core/run.js';
 import type { TaskCounts } from '../core/task-state.js';
 import { changeState } from './controller.js';
 import { loadRun } from './load-run.js';
@@ -63,7 +63,8 @@ export async function finalizeRun(deps: Deps, input: FinalizeInput): Promise<Fin
   }
 
   // Tasks still RUNNING got no result (host silent after a stop, or the step timed out).
-  const running = (await deps.journal.listTasks(meta.runId)).filter((t) => t.status === 'RUNNING');
+  const tasks = await deps.journal.listTasks(meta.runId);
+  const running = tasks.filter((t) => t.status === 'RUNNING');
   if (running.length > 0) {
     await deps.journal.setTasksStatus(
       meta.runId,
@@ -73,10 +74,16 @@ export async function finalizeRun(deps: Deps, input: FinalizeInput): Promise<Fin
       { onlyIf: ['RUNNING'] },
     );
   }
-  await releaseHosts(deps, meta, state);
-
   const at = deps.clock.now().toISOString();
   const counts = await recountTasks(deps, meta.runId, at);
+  // Every step ran, yet tasks are left PENDING that no failure policy ended (a step found nothing to run
+  // that it should have): the run did not do what its plan says, so it cannot be FINISHED. Resume runs them.
+  const owed = tasks.filter((t) => t.status === 'PENDING' && !endedByPolicy(meta, entry, t)).length;
+  if (state === 'FINISHED' && owed > 0 && meta.onlyFailed !== true) {
+    state = 'FAILED';
+    reason = `${owed} task(s) never ran although every step did; resume with \`fleetbench resume ${meta.runId}\``;
+  }
+  await releaseHosts(deps, meta, state);
   await changeState(deps, meta.runId, { to: state, reason, finished: true });
   await deps.events.publish([
     runFinished({
@@ -90,6 +97,18 @@ export async function finalizeRun(deps: Deps, input: FinalizeInput): Promise<Fin
     }),
   ]);
   return { state, counts, reason };
+}
+
+/** Whether maxFailedPercent ended the task's workload (on its host, in free) before the task ran. */
+function endedByPolicy(meta: RunMeta, entry: CatalogEntry, task: TaskRecord): boolean {
+  const step = {
+    attempt: meta.attempt,
+    phase: 'repetition' as const,
+    workload: task.workload,
+    rep: task.rep,
+    ...(meta.plan.strategy === 'free' ? { host: task.host } : {}),
+  };
+  return policyMarkEnding(entry.policyFailures ?? [], step) !== undefined;
 }
 
 /**

@@ -24,6 +24,7 @@ import {
   TERMINAL_INVOCATION_STATUSES,
 } from '../core/run.js';
 import type { TaskCounts, TaskStatus } from '../core/task-state.js';
+import { findRunWorkload } from '../core/workload-variants.js';
 import { failedHostNames, silentHosts } from './commands.js';
 import { recountTasks } from './task-counts.js';
 
@@ -50,13 +51,15 @@ export async function onInvocationStatus(deps: Deps, result: InvocationResult): 
   const attempt = commandAttempt(command.commandId);
   const meta = await deps.journal.getRun(result.runId, attempt === undefined ? {} : { attempt });
   if (!meta) throw new RunNotFoundError(result.runId);
+  const kept = await keepOutput(deps, result);
   const counted =
     command.phase === 'repetition'
-      ? await recordRepetition(deps, meta, command, host.name, result)
+      ? await recordRepetition(deps, meta, command, host.name, kept)
       : await deps.journal.recordHostOutcome(meta.runId, command.commandId, host.id, {
-          status: result.status,
-          ...(result.exitCode !== undefined ? { exitCode: result.exitCode } : {}),
-          ...(result.error !== undefined ? { error: result.error } : {}),
+          status: kept.status,
+          ...(kept.exitCode !== undefined ? { exitCode: kept.exitCode } : {}),
+          ...(kept.error !== undefined ? { error: kept.error } : {}),
+          ...(kept.stdoutRef !== undefined ? { outputRef: kept.stdoutRef } : {}),
         });
   if (counted === undefined) {
     // Already recorded: a duplicate, or a retry after a process died between recording and counting it.
@@ -66,6 +69,21 @@ export async function onInvocationStatus(deps: Deps, result: InvocationResult): 
   }
   if (counted.answered < counted.hostCount) return 'recorded';
   return (await completeStep(deps, meta, command.commandId)) ? 'step-completed' : 'recorded';
+}
+
+/**
+ * The result with its output where it lasts (OutputStore.keep): an output that cannot be kept is logged and
+ * left where the runner put it, so the host's answer is still recorded and its step still ends.
+ */
+async function keepOutput(deps: Deps, result: InvocationResult): Promise<InvocationResult> {
+  if (!deps.outputs.keep) return result;
+  const { stdoutRef: _stdout, stderrRef: _stderr, ...rest } = result;
+  try {
+    return { ...rest, ...(await deps.outputs.keep(result)) };
+  } catch (error) {
+    deps.logger.error('could not keep a host output', { ...result, error: String(error) });
+    return result;
+  }
 }
 
 /**
@@ -144,7 +162,8 @@ async function taskResult(
   hostName: string,
   result: InvocationResult,
 ): Promise<TaskResult> {
-  const workload = meta.plan.workloads.find((w) => w.name === command.workload);
+  const workload =
+    command.workload === undefined ? undefined : findRunWorkload(meta.plan, command.workload, plugins);
   const plugin = workload ? plugins.get(workload.plugin) : undefined;
   const base = resultBase(command, hostName, result);
   const wallMs =

@@ -13,12 +13,13 @@ import { hostExcluded, runStarted } from '../core/cloudevents.js';
 import { commandAttempt } from '../core/command-id.js';
 import { isTerminal } from '../core/controller-state.js';
 import { ConflictError, RunCannotStartError, RunStateError } from '../core/errors.js';
-import { type Plan, planHash, repetitionsOf, validatePlanObject } from '../core/plan.js';
+import { type Plan, planHash, validatePlanObject } from '../core/plan.js';
 import { plugins } from '../core/plugins/index.js';
 import type { Deps, HostStateListener } from '../core/ports.js';
 import type { CommandSummary, Host, RunMeta, TaskRecord } from '../core/run.js';
 import { newRunId, taskKey, taskSeed } from '../core/task-key.js';
 import { countByStatus, runnableStatuses } from '../core/task-state.js';
+import { isWarmupRep, planWorkloads, repetitionNumbers } from '../core/workload-variants.js';
 import { changeState } from './controller.js';
 import { recordHostStates } from './reconcile.js';
 import { recountTasks } from './task-counts.js';
@@ -91,12 +92,10 @@ function workloadItems(
   const runnable = runnableStatuses({ onlyFailed });
   const pending =
     tasks && new Set(tasks.filter((t) => runnable.includes(t.status)).map((t) => `${t.workload}#${t.rep}`));
-  return plan.workloads
+  return planWorkloads(plan)
     .map((w) => ({
       name: w.name,
-      reps: Array.from({ length: repetitionsOf(plan, w) }, (_, i) => i + 1).filter(
-        (rep) => !pending || pending.has(`${w.name}#${rep}`),
-      ),
+      reps: repetitionNumbers(w).filter((rep) => !pending || pending.has(`${w.name}#${rep}`)),
     }))
     .filter((w) => w.reps.length > 0 || unfinishedTeardowns.has(w.name));
 }
@@ -179,7 +178,7 @@ async function recordNewRun(
     state: 'INIT',
     target: deps.target,
     hosts: resolved.map((h) => h.name),
-    workloads: plan.workloads.map((w) => w.name),
+    workloads: planWorkloads(plan).map((w) => w.name),
     counts,
     createdAt: at,
     updatedAt: at,
@@ -197,7 +196,7 @@ async function recordNewRun(
       planHash: meta.planHash,
       attempt: 1,
       hosts: resolved.map((h) => h.name),
-      workloads: plan.workloads.map((w) => w.name),
+      workloads: planWorkloads(plan).map((w) => w.name),
     }),
   ]);
   await excludeHosts(deps, meta, tasks);
@@ -257,11 +256,14 @@ async function releaseAfterFailure(
   }
 }
 
-/** Every task of the plan, PENDING. Task keys use host names; seeds derive from (runId, key). */
+/**
+ * Every task of the plan, PENDING: per workload (each variant of a matrix), its warm-ups then its measured
+ * repetitions, on every host. Task keys use host names; seeds derive from (runId, key).
+ */
 export function buildTasks(runId: string, plan: Plan, hosts: readonly Host[]): TaskRecord[] {
   const tasks: TaskRecord[] = [];
-  for (const w of plan.workloads) {
-    for (let rep = 1; rep <= repetitionsOf(plan, w); rep += 1) {
+  for (const w of planWorkloads(plan)) {
+    for (const rep of repetitionNumbers(w)) {
       for (const h of hosts) {
         const key = taskKey(h.name, w.name, rep);
         tasks.push({
@@ -269,6 +271,7 @@ export function buildTasks(runId: string, plan: Plan, hosts: readonly Host[]): T
           host: h.name,
           workload: w.name,
           rep,
+          ...(isWarmupRep(w, rep) ? { warmup: true } : {}),
           status: 'PENDING',
           attempts: 0,
           seed: taskSeed(runId, key),

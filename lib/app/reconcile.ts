@@ -1,8 +1,9 @@
 /**
  * The reconciler (the seed's GC of abandoned sessions): a run that is not terminal but whose engine or
- * execution is gone is marked FAILED with the reason, so it can be resumed; and, because command status
- * events are best effort, commands still waiting long after they were sent are polled and their results
- * applied. On aws it runs on a schedule; locally the run check runs at the start of every command.
+ * execution is gone is marked FAILED with the reason, so it can be resumed (and, on aws, commands whose
+ * status events were lost are polled: poll-stale-commands.ts). On aws it runs on a schedule; locally the run
+ * check runs at the start of every command, which is why this module does not load what applies results
+ * (the plugins and their schemas).
  *
  * It is also the last line of the "no instance left behind" guarantee (reconcileHosts): an ephemeral host
  * whose run ended, or whose run is unknown (PlanRun died before recording it), is terminated once a grace
@@ -13,9 +14,7 @@ import { isTerminal } from '../core/controller-state.js';
 import { type HostObservation, isHostGone } from '../core/host-lifecycle.js';
 import type { Deps, HostStateListener, ManagedHost } from '../core/ports.js';
 import type { CatalogEntry } from '../core/run.js';
-import { resultsToApply } from './commands.js';
 import { changeState } from './controller.js';
-import { onInvocationStatus } from './on-invocation-status.js';
 
 export type ReconcileOptions = {
   /** Whether whatever drives the run (local engine process, Step Functions execution) is still alive. */
@@ -55,46 +54,6 @@ export async function reconcileLocalRuns(
       return options.isPidAlive(Number(match[1]));
     },
   });
-}
-
-/** A command without a result after this long is polled: status events normally arrive within seconds. */
-export const STALE_COMMAND_MS = 10 * 60 * 1000;
-
-/** Polls the stale commands of every active run and applies the results whose status events were lost. */
-export async function pollStaleCommands(
-  deps: Deps,
-  options: { readonly olderThanMs: number },
-): Promise<{ polledCommands: number; recoveredResults: number }> {
-  const poll = deps.runner.poll?.bind(deps.runner);
-  if (!poll) return { polledCommands: 0, recoveredResults: 0 };
-  const now = deps.clock.now().getTime();
-  let polledCommands = 0;
-  let recoveredResults = 0;
-  for (const entry of await deps.catalog.list({ limit: 100 })) {
-    if (isTerminal(entry.state)) continue;
-    const stale = (await deps.journal.listCommands(entry.runId)).filter(
-      (c) =>
-        c.status === 'SENT' && c.providerIds.length > 0 && now - Date.parse(c.sentAt) >= options.olderThanMs,
-    );
-    for (const summary of stale) {
-      try {
-        const command = await deps.journal.getCommand(entry.runId, summary.commandId);
-        if (!command) continue;
-        polledCommands += 1;
-        for (const result of resultsToApply(command, await poll(command))) {
-          if ((await onInvocationStatus(deps, result)) !== 'ignored') recoveredResults += 1;
-        }
-      } catch (error) {
-        // One broken command must not keep the others (and the run check) from being reconciled.
-        deps.logger.error('polling a stale command failed', {
-          runId: entry.runId,
-          commandId: summary.commandId,
-          error: String(error),
-        });
-      }
-    }
-  }
-  return { polledCommands, recoveredResults };
 }
 
 /**

@@ -10,12 +10,12 @@
 import { type CommandStep, commandIdFor, policyMarkEnding } from '../core/command-id.js';
 import { type ControllerState, isStopping, isTerminal } from '../core/controller-state.js';
 import { ConflictError, FailFastError, StepFailedError, StopRequestedError } from '../core/errors.js';
-import { type Plan, repetitionsOf, type WorkloadSpec } from '../core/plan.js';
 import { plugins } from '../core/plugins/index.js';
 import type { Deps } from '../core/ports.js';
 import type { CatalogEntry, CommandSpec, Host, Phase, RunMeta, TaskRecord } from '../core/run.js';
 import { argvToScript } from '../core/shell.js';
 import { runnableStatuses } from '../core/task-state.js';
+import { findRunWorkload, type RunWorkload, repetitionNumbers } from '../core/workload-variants.js';
 import { changeState } from './controller.js';
 import { loadRun } from './load-run.js';
 import { answerStep } from './on-invocation-status.js';
@@ -210,7 +210,7 @@ async function prepareStep(
   commandId: string,
 ): Promise<Step> {
   const { plan } = meta;
-  const workload = input.workload === undefined ? undefined : findWorkload(plan, input.workload);
+  const workload = input.workload === undefined ? undefined : findWorkload(meta, input.workload);
   const excluded = new Set(meta.excludedHosts.map((e) => e.host.name));
   const reachable = meta.hosts.filter((h) => !excluded.has(h.name));
   const ofThisStep = reachable.filter((h) => input.host === undefined || h.name === input.host);
@@ -269,14 +269,8 @@ async function prepareStep(
       const onHost = input.host === undefined ? {} : { host: input.host };
       const ids = [
         commandIdFor({ attempt: meta.attempt, phase: 'setup', workload: w.name, ...onHost }),
-        ...Array.from({ length: repetitionsOf(plan, w) }, (_, i) =>
-          commandIdFor({
-            attempt: meta.attempt,
-            phase: 'repetition',
-            workload: w.name,
-            rep: i + 1,
-            ...onHost,
-          }),
+        ...repetitionNumbers(w).map((rep) =>
+          commandIdFor({ attempt: meta.attempt, phase: 'repetition', workload: w.name, rep, ...onHost }),
         ),
       ];
       const started = (await deps.journal.getCommandSummaries(meta.runId, ids)).length > 0;
@@ -336,7 +330,7 @@ async function prepareStep(
 }
 
 /** Whether the workload has a task to run in this attempt (on `host` alone in free). */
-async function hasWorkToDo(deps: Deps, meta: RunMeta, w: WorkloadSpec, host?: string): Promise<boolean> {
+async function hasWorkToDo(deps: Deps, meta: RunMeta, w: RunWorkload, host?: string): Promise<boolean> {
   const statuses = runnableStatuses({ onlyFailed: meta.onlyFailed === true });
   const tasks = await deps.journal.listTasks(meta.runId, { workload: w.name });
   return tasks.some((t) => statuses.includes(t.status) && (host === undefined || t.host === host));
@@ -401,20 +395,21 @@ export function teardownScript(lines: readonly string[]): string {
 }
 
 /** Workloads whose hosts talk to each other learn their peer's address (iperf3: the server's). */
-function peerEnv(meta: RunMeta, workload: WorkloadSpec): Record<string, string> {
+function peerEnv(meta: RunMeta, workload: RunWorkload): Record<string, string> {
   const server = workload.plugin === 'iperf3' ? (workload.options as { server?: unknown }).server : undefined;
   if (typeof server !== 'string') return {};
   const host = meta.hosts.find((h) => h.name === server);
   return host?.address ? { FLEETBENCH_IPERF3_SERVER: host.address } : {};
 }
 
-function findWorkload(plan: Plan, name: string): WorkloadSpec {
-  const w = plan.workloads.find((x) => x.name === name);
+/** A workload of the run by name: a plan's workload, or a variant of one with a matrix. */
+function findWorkload(meta: RunMeta, name: string): RunWorkload {
+  const w = findRunWorkload(meta.plan, name, plugins);
   if (!w) throw new Error(`workload ${name} is not in the plan`);
   return w;
 }
 
-function requireWorkload(w: WorkloadSpec | undefined): WorkloadSpec {
+function requireWorkload(w: RunWorkload | undefined): RunWorkload {
   if (!w) throw new Error('this phase needs a workload');
   return w;
 }

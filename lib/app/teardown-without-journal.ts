@@ -9,6 +9,7 @@
 import { commandIdFor } from '../core/command-id.js';
 import type { CommandRunner } from '../core/ports.js';
 import type { InvocationResult, RunMeta } from '../core/run.js';
+import { planWorkloads } from '../core/workload-variants.js';
 import { teardownScript } from './run-command.js';
 
 export type TeardownWithoutJournalDeps = {
@@ -29,7 +30,7 @@ export async function teardownWithoutJournal(
   const excluded = new Set(meta.excludedHosts.map((e) => e.host.name));
   const hosts = meta.hosts.filter((h) => !excluded.has(h.name));
   const steps = [
-    ...meta.plan.workloads
+    ...planWorkloads(meta.plan)
       .filter((w) => startedWorkloads.includes(w.name) && w.teardown.length > 0)
       .map((w) => ({
         commandId: commandIdFor({ attempt: meta.attempt, phase: 'teardown', workload: w.name }),

@@ -8,18 +8,18 @@
  * ~/.aws/config, …); `--stack` names the stack (default Fleetbench, as `cdk deploy` names it).
  */
 import type { Command } from 'commander';
-import { connectStack, type DeployedStack } from '../adapters/aws/deployed-stack.js';
-import { DEFAULT_STACK_NAME } from '../adapters/aws/stack-outputs.js';
+import type { DeployedStack } from '../adapters/aws/deployed-stack.js';
+import { DEFAULT_STACK_NAME } from '../adapters/aws/stack-name.js';
 import { systemClock } from '../adapters/system-clock.js';
 import { UsageError } from '../core/errors.js';
-import type { Deps } from '../core/ports.js';
+import type { Deps, Logger } from '../core/ports.js';
 import type { Target } from '../core/run.js';
 import type { LocalEngine } from '../engine/local-engine.js';
 import { type GlobalOptions, withEngine } from './context.js';
 import type { Io } from './io.js';
 
-/** The read side of either target: runs, tasks, the audit trail. */
-export type RunStore = Pick<Deps, 'journal' | 'catalog' | 'clock'>;
+/** The read side of either target: runs, tasks, the audit trail, the hosts' outputs. */
+export type RunStore = Pick<Deps, 'journal' | 'catalog' | 'clock' | 'outputs'>;
 
 export type LocalBackend = {
   readonly target: 'local';
@@ -84,9 +84,16 @@ export async function withBackend<T>(
     return withEngine(io, options, (engine) => fn({ target: 'local', store: engine.deps, engine }));
   }
   const pollMs = pollMsOf(io);
-  const stack = await connectStack(awsLocation(io, options.stack));
+  // The AWS SDK is loaded by the commands that reach a stack only.
+  const { connectStack } = await import('../adapters/aws/deployed-stack.js');
+  const stack = await connectStack({ ...awsLocation(io, options.stack), logger: stderrLogger(io) });
   try {
-    const store: RunStore = { journal: stack.journal, catalog: stack.catalog, clock: systemClock };
+    const store: RunStore = {
+      journal: stack.journal,
+      catalog: stack.catalog,
+      clock: systemClock,
+      outputs: stack.taskOutputs,
+    };
     return await fn({ target: 'aws', store, stack, pollMs });
   } finally {
     stack.close();
@@ -105,6 +112,13 @@ export function awsLocation(io: Io, stack: string | undefined): { stackName: str
     stackName: stack ?? io.env.FLEETBENCH_STACK ?? DEFAULT_STACK_NAME,
     ...(region ? { region } : {}),
   };
+}
+
+/** What the CLI's own AWS adapters report (an event the bus kept refusing): a warning line on stderr. */
+function stderrLogger(io: Io): Logger {
+  const line = (message: string, fields?: Record<string, unknown>) =>
+    io.err(`warning: ${message}${fields ? ` ${JSON.stringify(fields)}` : ''}\n`);
+  return { info: () => {}, warn: line, error: line };
 }
 
 function pollMsOf(io: Io): number {

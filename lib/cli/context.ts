@@ -1,10 +1,12 @@
 /**
  * Global options every command shares, and access to the local engine for the duration of a command.
+ * The engine's module (the database, the DynamoDB SDK) is imported when a command opens it, so commands
+ * that never do (`--help`, `validate`) start without loading it.
  */
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { assertRunId } from '../core/task-key.js';
-import { LocalEngine } from '../engine/local-engine.js';
+import type { LocalEngine } from '../engine/local-engine.js';
 import type { Io } from './io.js';
 
 export type GlobalOptions = { dataDir?: string; debug?: boolean };
@@ -23,6 +25,7 @@ export async function withEngine<T>(
   options: GlobalOptions,
   fn: (engine: LocalEngine) => Promise<T>,
 ): Promise<T> {
+  const { LocalEngine } = await import('../engine/local-engine.js');
   const engine = await LocalEngine.open({ dataDir: dataDirOf(io, options), debug: options.debug === true });
   try {
     return await fn(engine);

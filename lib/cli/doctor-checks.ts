@@ -13,7 +13,6 @@ import { dirname, join } from 'node:path';
 import type { Plan } from '../core/plan.js';
 import type { WorkloadPlugin } from '../core/plugins/types.js';
 import type { Target } from '../core/run.js';
-import { awsChecks } from './doctor-aws.js';
 import type { DoctorCheck } from './doctor-check.js';
 
 export const MIN_NODE_MAJOR = 20;
@@ -240,8 +239,9 @@ export async function localChecks(context: LocalCheckContext): Promise<DoctorChe
 /** The checks of each target. */
 export const DOCTOR_TARGETS: Record<Target, (context: LocalCheckContext) => Promise<DoctorCheck[]>> = {
   local: localChecks,
-  aws: (context) =>
-    awsChecks({
+  // The AWS SDK clients load for the aws target only.
+  aws: async (context) =>
+    (await import('./doctor-aws.js')).awsChecks({
       ...(context.stackName !== undefined ? { stackName: context.stackName } : {}),
       ...(context.region !== undefined ? { region: context.region } : {}),
       ...(context.plan !== undefined ? { plan: context.plan } : {}),

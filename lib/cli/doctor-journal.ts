@@ -11,7 +11,8 @@ import { DynamoJournalRepo } from '../adapters/dynamodb/journal-repo.js';
 import { findLastingDamage } from '../adapters/local/database-damage.js';
 import { LOCAL_TABLES, type LocalDatabase, openLocalDatabase } from '../adapters/local/embedded-dynalite.js';
 import { localRunFiles } from '../adapters/local/run-files.js';
-import { findRunDamage, type RunDamage, rebuildRun } from '../app/rebuild-run.js';
+import { rebuildRun } from '../app/rebuild-run.js';
+import { findRunDamage, type RunDamage } from '../app/run-damage.js';
 import { DatabaseDamagedError, EngineError } from '../core/errors.js';
 import type { DoctorCheck } from './doctor-check.js';
 

@@ -15,11 +15,13 @@ export async function executeRun(
 ): Promise<void> {
   const progress = new Progress(io, { heartbeatMs: progressIntervalMs(io.env) });
   const unsubscribe = engine.subscribe((e) => progress.onEvent(e));
+  // Known once the run is planned, before its first repetition: `workload#rep` of every warm-up.
+  const warmups = new Set<string>();
   const handle = engine.start(input, {
     onStep: (s) =>
       progress.setPhase(
         s.phase === 'repetition'
-          ? `${s.workload} rep ${s.rep}`
+          ? `${s.workload} rep ${s.rep}${warmups.has(`${s.workload}#${s.rep}`) ? ' (warm-up)' : ''}`
           : s.workload
             ? `${s.phase} ${s.workload}`
             : s.phase,
@@ -32,6 +34,7 @@ export async function executeRun(
       throw error;
     });
     const tasks = await engine.deps.journal.listTasks(started.runId);
+    for (const t of tasks) if (t.warmup) warmups.add(`${t.workload}#${t.rep}`);
     const already = tasks.filter((t) => t.status === 'COMPLETED' || t.status === 'SKIPPED').length;
     // A reader of stdout that has gone does not abandon the run: it goes on to its teardowns, then the
     // command ends as a closed pipe ends it (141).

@@ -8,6 +8,7 @@ import { registerDoctorCommand } from './commands/doctor.js';
 import { registerEventsCommand } from './commands/events.js';
 import { registerExportCommand } from './commands/export.js';
 import { registerReportCommand } from './commands/report.js';
+import { registerRmCommand } from './commands/rm.js';
 import { registerResumeCommand, registerRunCommand } from './commands/run.js';
 import { registerRunsCommand } from './commands/runs.js';
 import { registerShowCommands } from './commands/show.js';
@@ -43,6 +44,7 @@ export function makeProgram(io: Io): Command {
   registerReportCommand(program, io);
   registerCompareCommand(program, io);
   registerExportCommand(program, io);
+  registerRmCommand(program, io);
   registerDoctorCommand(program, io);
   return program;
 }

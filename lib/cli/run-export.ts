@@ -20,6 +20,7 @@ import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/p
 import { basename, dirname, join } from 'node:path';
 import { eventsPath } from '../adapters/local/jsonl-event-publisher.js';
 import { RunNotFoundError, UsageError } from '../core/errors.js';
+import { stderrRefOf } from '../core/output-ref.js';
 import type { CatalogRepo, JournalRepo } from '../core/ports.js';
 import { buildRunReport } from '../core/report/run-report.js';
 import { stableJson } from '../core/report/stable-json.js';
@@ -51,16 +52,6 @@ async function readBytes(path: string): Promise<Buffer> {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return Buffer.alloc(0);
     throw error;
   }
-}
-
-/**
- * Where the runner put a task's stderr: next to its stdout.
- * @example
- * stderrRefOf('/data/runs/r/outputs/cmd/host-1.stdout'); // '/data/runs/r/outputs/cmd/host-1.stderr'
- * stderrRefOf('s3://bucket/runs/r/cmd/i-0abc/awsrunShellScript/0.awsrunShellScript/stdout'); // '…/stderr'
- */
-export function stderrRefOf(stdoutRef: string): string {
-  return stdoutRef.replace(/stdout$/, 'stderr');
 }
 
 async function dirState(dir: string): Promise<'missing' | 'empty' | 'non-empty'> {

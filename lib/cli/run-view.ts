@@ -1,7 +1,8 @@
 /**
  * The run as `show` and `status` present it, and the `--json` shape scripts rely on:
- * `{runId, name, state, counts, tasks: [{key, host, workload, rep, status, durationMs, exitCode, metrics, error}]}`
- * plus the audit trail and excluded hosts. Built from the journal and the catalog through the ports,
+ * `{runId, name, state, counts, tasks: [{key, host, workload, rep, warmup, status, durationMs, exitCode, metrics, error}]}`
+ * plus the audit trail, excluded hosts and the settings of each workload the run runs (a matrix's variants
+ * with their options). Built from the journal and the catalog through the ports,
  * so the local and aws targets print the same thing.
  */
 import { isTerminal } from '../core/controller-state.js';
@@ -10,12 +11,15 @@ import type { HostRecord } from '../core/host-lifecycle.js';
 import type { CatalogRepo, JournalRepo } from '../core/ports.js';
 import type { CatalogEntry, StateRecord, StopRequest, TaskRecord } from '../core/run.js';
 import { countByStatus, type TaskCounts } from '../core/task-state.js';
+import { type MatrixValue, planWorkloads } from '../core/workload-variants.js';
 
 export type TaskView = {
   readonly key: string;
   readonly host: string;
   readonly workload: string;
   readonly rep: number;
+  /** A warm-up repetition: shown, exported, left out of the statistics. */
+  readonly warmup: boolean;
   readonly status: TaskRecord['status'];
   readonly attempts: number;
   readonly startedAt: string | null;
@@ -25,6 +29,18 @@ export type TaskView = {
   readonly error: string | null;
   readonly errorType: string | null;
   readonly outputRef: string | null;
+};
+
+export type WorkloadSettings = {
+  readonly name: string;
+  /** The plan's workload it comes from: its own name, or the workload whose matrix made this variant. */
+  readonly of: string;
+  readonly plugin: string;
+  /** A variant's matrix values; empty without a matrix. */
+  readonly parameters: Readonly<Record<string, MatrixValue>>;
+  readonly options: Readonly<Record<string, unknown>>;
+  readonly warmup: number;
+  readonly repetitions: number;
 };
 
 export type RunView = {
@@ -38,6 +54,8 @@ export type RunView = {
   readonly hosts: readonly string[];
   /** In plan order. */
   readonly workloads: readonly string[];
+  /** Each of `workloads` as it runs: plugin, options (a variant's values in them), repetitions. */
+  readonly workloadSettings: readonly WorkloadSettings[];
   readonly excludedHosts: readonly { host: string; reason: string }[];
   readonly attempt: number;
   readonly stopRequest: StopRequest | null;
@@ -70,6 +88,15 @@ export async function loadRunView(
     finishedAt: isTerminal(entry.state) ? (entry.finishedAt ?? null) : null,
     hosts: entry.hosts,
     workloads: entry.workloads,
+    workloadSettings: planWorkloads(meta.plan).map((w) => ({
+      name: w.name,
+      of: w.of,
+      plugin: w.plugin,
+      parameters: w.parameters,
+      options: w.options,
+      warmup: w.warmup,
+      repetitions: w.repetitions,
+    })),
     excludedHosts: meta.excludedHosts.map((e) => ({ host: e.host.name, reason: e.reason })),
     attempt: meta.attempt,
     stopRequest: entry.stopRequest ?? null,
@@ -97,6 +124,7 @@ function taskView(t: TaskRecord): TaskView {
     host: t.host,
     workload: t.workload,
     rep: t.rep,
+    warmup: t.warmup === true,
     status: t.status,
     attempts: t.attempts,
     startedAt: t.startedAt ?? null,

@@ -1,6 +1,6 @@
 /**
  * The end-of-run summary: one row per workload with task counts, mean duration and the mean of each metric
- * over completed tasks, then the verdict line and where to look next.
+ * over completed tasks (warm-ups left out), then the verdict line and where to look next.
  */
 import { formatMs, formatNumber } from './format.js';
 import type { Io } from './io.js';
@@ -10,18 +10,20 @@ import { table } from './table.js';
 export function printSummary(io: Io, view: RunView): void {
   const rows = view.workloads.map((w) => {
     const tasks = view.tasks.filter((t) => t.workload === w);
+    // Warm-ups count as done, but their times and metrics are not results.
     const completed = tasks.filter((t) => t.status === 'COMPLETED');
+    const measured = completed.filter((t) => !t.warmup);
     const count = (s: string) => tasks.filter((t) => t.status === s).length;
-    const durations = completed.map((t) => t.durationMs).filter((d): d is number => d !== null);
-    const metricNames = [...new Set(completed.flatMap((t) => Object.keys(t.metrics)))];
+    const durations = measured.map((t) => t.durationMs).filter((d): d is number => d !== null);
+    const metricNames = [...new Set(measured.flatMap((t) => Object.keys(t.metrics)))];
     // Own keys only: a metric named `constructor` must not read Object's prototype.
     const metricOf = (t: RunView['tasks'][number], name: string) =>
       Object.hasOwn(t.metrics, name) ? t.metrics[name] : undefined;
     const metrics = metricNames.slice(0, 3).map((name) => {
-      const values = completed
+      const values = measured
         .map((t) => metricOf(t, name)?.value)
         .filter((v): v is number => v !== undefined);
-      const unit = completed.map((t) => metricOf(t, name)).find((m) => m !== undefined)?.unit ?? '';
+      const unit = measured.map((t) => metricOf(t, name)).find((m) => m !== undefined)?.unit ?? '';
       return `${name}=${formatNumber(values.reduce((a, b) => a + b, 0) / values.length)}${unit ? ` ${unit}` : ''}`;
     });
     return [

@@ -21,6 +21,7 @@ export const EVENT_TYPES = {
   hostExcluded: 'dev.fleetbench.host.excluded',
   hostTerminated: 'dev.fleetbench.host.terminated',
   hostKept: 'dev.fleetbench.host.kept',
+  runRemoved: 'dev.fleetbench.run.removed',
 } as const;
 export type EventType = (typeof EVENT_TYPES)[keyof typeof EVENT_TYPES];
 
@@ -135,6 +136,8 @@ function taskData(
     status: task.status,
     attempt,
   };
+  // Consumers of the events (metrics, rebuild) tell warm-ups apart without the plan.
+  if (task.warmup) data.warmup = true;
   for (const field of fields) data[field] = task[field];
   return data;
 }
@@ -278,4 +281,23 @@ export function hostKept(input: EventBase & { readonly host: Host; readonly atte
     { host: { ...host }, ...rest },
     host.name,
   );
+}
+
+/**
+ * A run that had ended was removed from the catalog (`fleetbench rm`, the stack's retention); `purged` says
+ * whether its journal, events and outputs were deleted too. Its time identifies the removal.
+ * @example
+ * runRemoved({ runId, target: 'local', time: clock.now(), purged: true, by: 'cli:alice', state: 'FINISHED' });
+ */
+export function runRemoved(
+  input: EventBase & {
+    readonly purged: boolean;
+    readonly by: string;
+    /** The state the run had ended in; absent when an earlier removal already took it out of the catalog. */
+    readonly state?: ControllerState;
+  },
+): CloudEvent {
+  const { runId: _r, target: _t, time: _time, ...data } = input;
+  const time = typeof input.time === 'string' ? input.time : input.time.toISOString();
+  return build(EVENT_TYPES.runRemoved, input, [time, String(input.purged)], data);
 }

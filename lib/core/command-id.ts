@@ -6,7 +6,9 @@
  * `policyFailures` when fail-fast or maxFailedPercent ends work, and what run-command looks for before
  * starting a step: built and matched here, so the writer and the reader cannot drift apart (if they did,
  * fail-fast and maxFailedPercent would silently stop ending anything). Workload names have no dot (the
- * plan schema refuses them), so neither format is ambiguous; a host name may have dots, and comes last.
+ * plan schema refuses them); a matrix variant's name (`disk[ratio=0.5]`, workload-variants.ts) may have dots
+ * only inside its brackets, which hold no `]`, so it is read up to its closing bracket. Neither format is
+ * ambiguous; a host name may have dots, and comes last.
  */
 import { PHASES, type Phase } from './run.js';
 
@@ -39,26 +41,38 @@ export function commandIdFor(step: CommandStep): string {
  * parseCommandId('a2.repetition.cpu.3.10.0.0.7'); // { attempt: 2, phase: 'repetition', workload: 'cpu', rep: 3, host: '10.0.0.7' }
  */
 export function parseCommandId(commandId: string): CommandStep | undefined {
-  const [a, phase, ...rest] = commandId.split('.');
+  const [a, phase, ...parts] = commandId.split('.');
   const attempt = /^a(\d+)$/.exec(a ?? '')?.[1];
   if (attempt === undefined || !PHASES.includes(phase as Phase)) return undefined;
   const step: { -readonly [K in keyof CommandStep]: CommandStep[K] } = {
     attempt: Number(attempt),
     phase: phase as Phase,
   };
+  let rest = parts.join('.');
+  /** Takes the next part off `rest`: up to the next dot, or one that `pattern` matches whole. */
+  const take = (pattern: RegExp): string | undefined => {
+    const match = pattern.exec(rest);
+    if (!match?.[1]) return undefined;
+    rest = rest.slice(match[0].length);
+    return match[1];
+  };
   if (phase === 'setup' || phase === 'repetition' || phase === 'teardown') {
-    const workload = rest.shift();
-    if (!workload) return undefined;
+    const workload = take(WORKLOAD_PART);
+    if (workload === undefined) return undefined;
     step.workload = workload;
   }
   if (phase === 'repetition') {
-    const rep = rest.shift();
-    if (rep === undefined || !/^[1-9]\d*$/.test(rep)) return undefined;
+    const rep = take(REP_PART);
+    if (rep === undefined) return undefined;
     step.rep = Number(rep);
   }
-  if (rest.length > 0) step.host = rest.join('.');
+  if (rest.length > 0) step.host = rest;
   return step;
 }
+
+/** A workload in a command id: a name without dots, or a variant with its `[...]` read whole. */
+const WORKLOAD_PART = /^([^.[\]]+(?:\[[^\]]*\])?)(?:\.|$)/;
+const REP_PART = /^([1-9]\d*)(?:\.|$)/;
 
 /**
  * The attempt a command id belongs to (`a2.repetition.cpu.1` → 2).

@@ -30,17 +30,9 @@ export type ControllerState = (typeof CONTROLLER_STATES)[number];
 export const TERMINAL_STATES: readonly ControllerState[] = ['FINISHED', 'FAILED', 'ABORTED', 'STOP_FAILED'];
 
 /** The states in which work is running and a stop request can still act. */
-export const ACTIVE_STATES: readonly ControllerState[] = [
-  'INIT',
-  'RUNNING_GLOBAL_SETUP',
-  'RUNNING_WORKLOADS',
-  'RUNNING_GLOBAL_TEARDOWN',
-  'STOP_ARMED',
-  'STOPPING_INTERRUPT_SETUP',
-  'STOPPING_WAIT_RUNNERS',
-  'STOPPING_TEARDOWN',
-  'STOPPING_INTERRUPT_TEARDOWN',
-];
+export const ACTIVE_STATES: readonly ControllerState[] = CONTROLLER_STATES.filter(
+  (state) => !TERMINAL_STATES.includes(state),
+);
 
 const RUNNING: readonly ControllerState[] = [
   'RUNNING_GLOBAL_SETUP',

@@ -13,10 +13,21 @@
 import { createHash } from 'node:crypto';
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Node as YamlNode } from 'yaml';
 import { z } from 'zod';
+import { canonicalJson } from './canonical-json.js';
 import { durationSchema } from './duration-schema.js';
 import { type PlanIssue, PlanValidationError } from './errors.js';
 import type { PluginRegistry } from './plugins/index.js';
 import { describeValue as describe } from './value-description.js';
+import {
+  MATRIX_PARAMETER,
+  MATRIX_VALUE_TEXT,
+  MAX_VARIANT_NAME,
+  MAX_VARIANTS,
+  matrixCombinations,
+  matrixValueText,
+  variantCount,
+  variantName,
+} from './workload-variants.js';
 import { explainYamlErrors } from './yaml-syntax.js';
 
 export type HostsSpec =
@@ -34,14 +45,25 @@ export type HostsSpec =
       };
     };
 
+/** A value of a matrix parameter, as the user wrote it (a variant's name shows it so). */
+export type MatrixValue = string | number | boolean;
+
 export type WorkloadSpec = {
   name: string;
   plugin: string;
+  /**
+   * The plugin's options, validated and with defaults filled; with a matrix, as the user wrote them (alone
+   * they may be incomplete: each variant's options are validated, see workload-variants.ts).
+   */
   options: Record<string, unknown>;
+  /** Parameter sweep: option name → the values to run, one variant per combination (workload-variants.ts). */
+  matrix?: Record<string, MatrixValue[]>;
   setup: string[];
   teardown: string[];
   timeout?: number;
   repetitions?: number;
+  /** Warm-up repetitions run before the measured ones; overrides the plan's `warmup`. */
+  warmup?: number;
 };
 
 export type Plan = {
@@ -50,6 +72,8 @@ export type Plan = {
   hosts: HostsSpec;
   requireAllHosts: boolean;
   repetitions: number;
+  /** Warm-up repetitions of every workload (default 0): run first, journaled, left out of the statistics. */
+  warmup?: number;
   strategy: 'lockstep' | 'free';
   concurrency?: number;
   failurePolicy: { failFast: boolean; maxFailedPercent: number };
@@ -344,6 +368,173 @@ const envSchema = z
     }
   });
 
+/** A matrix value: a scalar that can name a variant (workload-variants.ts, MATRIX_VALUE_TEXT). */
+const matrixValue = z.unknown().transform((value, ctx): MatrixValue => {
+  if (
+    typeof value !== 'string' &&
+    typeof value !== 'boolean' &&
+    (typeof value !== 'number' || !Number.isFinite(value))
+  ) {
+    addIssue(ctx, `expected a string, a number or true/false, got ${describe(value)}`, {
+      hint: 'a matrix lists values of one option each, e.g. matrix: { bs: [4k, 64k] }',
+    });
+    return z.NEVER;
+  }
+  if (!MATRIX_VALUE_TEXT.test(matrixValueText(value))) {
+    addIssue(ctx, `${describe(value)} cannot name a variant`, {
+      hint: 'matrix values become part of the variant name (disk[bs=4k]): at most 32 letters, digits, ".", "_", "+" or "-"',
+    });
+    return z.NEVER;
+  }
+  return value;
+});
+
+const matrixSchema = z.record(z.string(), z.array(matrixValue).min(1)).superRefine((matrix, ctx) => {
+  const names = Object.keys(matrix);
+  if (names.length === 0)
+    addIssue(ctx, 'must have at least one parameter', { hint: 'e.g. matrix: { bs: [4k, 64k] }' });
+  for (const name of names) {
+    if (!MATRIX_PARAMETER.test(name)) {
+      addIssue(ctx, `invalid parameter name "${name}"`, {
+        path: [name],
+        atKey: true,
+        hint: 'a matrix parameter is an option of the plugin: letters, digits and "_"',
+      });
+    }
+    const first = new Map<string, number>();
+    (matrix[name] ?? []).forEach((value, index) => {
+      // Case-insensitive, like workload names: variant names become file names.
+      const text = matrixValueText(value).toLowerCase();
+      const earlier = first.get(text);
+      if (earlier === undefined) first.set(text, index);
+      else
+        addIssue(ctx, `duplicate value ${describe(value)}`, {
+          path: [name, index],
+          duplicateOf: earlier,
+          hint: 'each value names a variant, and variant names are unique (case-insensitive)',
+        });
+    });
+  }
+  const count = variantCount(matrix);
+  if (count > MAX_VARIANTS)
+    addIssue(ctx, `expands into ${count} variants, more than ${MAX_VARIANTS}`, {
+      hint: 'sweep fewer values, or split the sweep over several workloads',
+    });
+});
+
+/** The option names of a plugin whose options are one object schema, for hints. */
+function optionNames(schema: z.ZodType): string[] | undefined {
+  const shape = (schema as { _zod?: { def?: { shape?: Record<string, unknown> } } })._zod?.def?.shape;
+  return shape ? Object.keys(shape) : undefined;
+}
+
+/**
+ * Where a plugin's issue about one variant's options belongs in the file: at the matrix value it came from,
+ * at the matrix key the plugin does not know, or in the workload's options.
+ */
+function locateVariantIssue(
+  issue: z.core.$ZodIssue,
+  plugin: { name: string; optionsSchema: z.ZodType },
+  matrix: Readonly<Record<string, readonly MatrixValue[]>>,
+  parameters: Readonly<Record<string, MatrixValue>>,
+): z.core.$ZodIssue[] {
+  const [head, ...rest] = issue.path;
+  if (issue.code === 'unrecognized_keys' && rest.length === 0 && head === undefined) {
+    const inMatrix = issue.keys.filter((key) => Object.hasOwn(matrix, key));
+    const inOptions = issue.keys.filter((key) => !Object.hasOwn(matrix, key));
+    const known = optionNames(plugin.optionsSchema) ?? [];
+    return [
+      ...(inOptions.length > 0 ? [{ ...issue, keys: inOptions, path: ['options'] }] : []),
+      ...inMatrix.map((key): z.core.$ZodIssue => {
+        const guess = closest(key, known);
+        const hint = guess
+          ? `did you mean "${guess}"?`
+          : `a matrix parameter is an option of the plugin${known.length > 0 ? `: ${known.join(', ')}` : ''}`;
+        return {
+          code: 'custom',
+          message: `"${key}" is not an option of plugin "${plugin.name}"`,
+          path: ['matrix', key],
+          input: undefined,
+          params: { atKey: true, hint } satisfies IssueParams,
+        };
+      }),
+    ];
+  }
+  if (typeof head === 'string' && Object.hasOwn(parameters, head)) {
+    const index = (matrix[head] ?? []).indexOf(parameters[head] as MatrixValue);
+    return [{ ...issue, path: ['matrix', head, index, ...rest] }];
+  }
+  return [{ ...issue, path: ['options', ...issue.path] }];
+}
+
+/** Puts a note after an issue's message, before the hint the error map may have appended. */
+function withNote(message: string, note: string): string {
+  const [text = '', ...hint] = message.split(HINT_SEPARATOR);
+  return [`${text}${note}`, ...hint].join(HINT_SEPARATOR);
+}
+
+/**
+ * Validates every variant of a workload with a matrix against the plugin's option schema. An issue is
+ * reported once: at the matrix value that causes it, or, when it is in the options, naming the first
+ * variant it occurs in (unless it occurs in all).
+ */
+function validateVariants(
+  plugin: { name: string; optionsSchema: z.ZodType },
+  workload: { name: string; options: Record<string, unknown>; matrix: Record<string, MatrixValue[]> },
+  ctx: Ctx,
+): void {
+  const { name, matrix } = workload;
+  const conflicts = Object.keys(matrix).filter((key) => Object.hasOwn(workload.options, key));
+  for (const key of conflicts)
+    addIssue(ctx, `"${key}" is set in options too`, {
+      path: ['matrix', key],
+      atKey: true,
+      hint: `a matrix parameter takes its values from the matrix alone: remove ${key} from options`,
+    });
+  // The variants are still checked, with the matrix's values, so every other problem is reported too.
+  const options = Object.fromEntries(
+    Object.entries(workload.options).filter(([key]) => !Object.hasOwn(matrix, key)),
+  );
+  const combinations = matrixCombinations(matrix);
+  const found = new Map<string, { issue: z.core.$ZodIssue; variants: string[] }>();
+  for (const parameters of combinations) {
+    const variant = variantName(name, parameters);
+    if (variant.length > MAX_VARIANT_NAME) {
+      addIssue(ctx, `makes variant names longer than ${MAX_VARIANT_NAME} characters (${variant})`, {
+        path: ['matrix'],
+        atKey: true,
+        hint: 'use a shorter workload name, fewer parameters or shorter values',
+      });
+      return;
+    }
+    const result = plugin.optionsSchema.safeParse({ ...options, ...parameters }, { error: errorMap });
+    if (result.success) {
+      if (!isRecord(result.data))
+        addIssue(ctx, `plugin "${plugin.name}" produced options that are not a mapping`, {
+          path: ['options'],
+        });
+      continue;
+    }
+    for (const issue of result.error.issues) {
+      for (const located of locateVariantIssue(issue, plugin, matrix, parameters)) {
+        const key = `${located.code}\u0000${located.path.map(String).join('\u0000')}\u0000${located.message}`;
+        const entry = found.get(key) ?? { issue: located, variants: [] };
+        entry.variants.push(variant);
+        found.set(key, entry);
+      }
+    }
+  }
+  for (const { issue, variants } of found.values()) {
+    const [first] = variants;
+    const everywhere = variants.length === combinations.length;
+    const note =
+      issue.path[0] === 'matrix' || everywhere || first === undefined
+        ? ''
+        : ` (in variant ${first}${variants.length > 1 ? ` and ${variants.length - 1} more` : ''})`;
+    ctx.addIssue({ ...issue, message: withNote(issue.message, note) } as never);
+  }
+}
+
 function workloadSchema(registry: PluginRegistry) {
   const plugin = z
     .string()
@@ -366,12 +557,19 @@ function workloadSchema(registry: PluginRegistry) {
       options: z.record(z.string(), z.unknown()).default(() => ({})),
       setup: commands,
       teardown: commands,
+      matrix: matrixSchema.optional(),
       timeout: durationSchema({ maxSeconds: MAX_TIMEOUT_SECONDS }).optional(),
       repetitions: z.number().int().min(1).max(MAX_REPETITIONS).optional(),
+      warmup: z.number().int().min(0).max(MAX_REPETITIONS).optional(),
     })
     .transform((workload, ctx): WorkloadSpec => {
       const found = registry.get(workload.plugin);
       if (!found) return z.NEVER;
+      if (workload.matrix !== undefined) {
+        // Kept as written: the expansion (workload-variants.ts) validates each variant's options again.
+        validateVariants(found, { ...workload, matrix: workload.matrix }, ctx);
+        return workload as WorkloadSpec;
+      }
       const options = subParse(found.optionsSchema, workload.options, ctx, ['options']);
       if (!isRecord(options)) {
         addIssue(ctx, `plugin "${found.name}" produced options that are not a mapping`, {
@@ -406,6 +604,7 @@ function planSchema(registry: PluginRegistry) {
       hosts: hostsSchema,
       requireAllHosts: z.boolean().default(false),
       repetitions: z.number().int().min(1).max(MAX_REPETITIONS).default(1),
+      warmup: z.number().int().min(0).max(MAX_REPETITIONS).optional(),
       strategy: z.enum(['lockstep', 'free']).default('lockstep'),
       concurrency: z.number().int().min(1).optional(),
       failurePolicy: z
@@ -425,7 +624,26 @@ function planSchema(registry: PluginRegistry) {
       teardown: commands,
       workloads: z.array(workloadSchema(registry)).min(1).superRefine(duplicateWorkloadNames),
     })
-    .superRefine(iperf3ServerIsAHost);
+    .superRefine(iperf3ServerIsAHost)
+    .superRefine(repetitionsFitSortKeys);
+}
+
+/** Warm-ups and measured repetitions are numbered together, and task sort keys hold 4 digits of them. */
+function repetitionsFitSortKeys(
+  plan: { repetitions: number; warmup?: number | undefined; workloads: readonly WorkloadSpec[] },
+  ctx: Ctx,
+): void {
+  plan.workloads.forEach((workload, index) => {
+    const warmup = workload.warmup ?? plan.warmup ?? 0;
+    const repetitions = workload.repetitions ?? plan.repetitions;
+    const total = warmup + repetitions;
+    // Either number alone above the limit is its own issue already.
+    if (total <= MAX_REPETITIONS || warmup > MAX_REPETITIONS || repetitions > MAX_REPETITIONS) return;
+    addIssue(ctx, `warm-ups and repetitions make ${total} repetitions, more than ${MAX_REPETITIONS}`, {
+      path: workload.warmup === undefined ? ['warmup'] : ['workloads', index, 'warmup'],
+      hint: 'use fewer warm-ups or repetitions',
+    });
+  });
 }
 
 /**
@@ -436,13 +654,18 @@ function iperf3ServerIsAHost(plan: { hosts: HostsSpec; workloads: readonly Workl
   if (!('local' in plan.hosts)) return;
   const names = localHostNames(plan.hosts.local);
   plan.workloads.forEach((workload, index) => {
-    const server =
-      workload.plugin === 'iperf3' ? (workload.options as { server?: unknown }).server : undefined;
-    if (typeof server !== 'string' || names.includes(server)) return;
-    addIssue(ctx, `iperf3 server "${server}" is not a host of the plan`, {
-      path: ['workloads', index, 'options', 'server'],
-      hint: `name one of the plan's hosts: ${names.slice(0, 5).join(', ')}${names.length > 5 ? ', …' : ''}`,
-    });
+    if (workload.plugin !== 'iperf3') return;
+    // The server is an option, or a matrix parameter (one server per variant).
+    const servers: [unknown, PropertyKey[]][] = workload.matrix?.server
+      ? workload.matrix.server.map((value, i) => [value, ['matrix', 'server', i]])
+      : [[(workload.options as { server?: unknown }).server, ['options', 'server']]];
+    for (const [server, path] of servers) {
+      if (typeof server !== 'string' || names.includes(server)) continue;
+      addIssue(ctx, `iperf3 server "${server}" is not a host of the plan`, {
+        path: ['workloads', index, ...path],
+        hint: `name one of the plan's hosts: ${names.slice(0, 5).join(', ')}${names.length > 5 ? ', …' : ''}`,
+      });
+    }
   });
 }
 
@@ -647,21 +870,6 @@ export function parsePlan(text: string, source: string, registry: PluginRegistry
  */
 export function validatePlanObject(value: unknown, source: string, registry: PluginRegistry): Plan {
   return validate(value, registry, objectLocator(source));
-}
-
-/**
- * JSON with object keys sorted at every level, so equal values always serialise to equal text
- * (hashes, exports, diffs). `undefined` properties are dropped as JSON.stringify drops them.
- * @example
- * canonicalJson({ b: 1, a: [{ d: 2, c: 3 }] }); // '{"a":[{"c":3,"d":2}],"b":1}'
- */
-export function canonicalJson(value: unknown): string {
-  return JSON.stringify(value, (_key, current: unknown) => {
-    if (!isRecord(current)) return current;
-    const sorted: Record<string, unknown> = {};
-    for (const key of Object.keys(current).sort()) sorted[key] = current[key];
-    return sorted;
-  });
 }
 
 /**

@@ -127,6 +127,13 @@ export interface JournalRepo {
   recordHostState?(runId: string, observation: HostObservation): Promise<HostRecord | undefined>;
   /** The run's ephemeral hosts, with their state history. */
   listHostRecords?(runId: string): Promise<HostRecord[]>;
+  /**
+   * Deletes every item of the run (`rm --purge`): its partition, and the items that map its runner ids to
+   * it (so a late status event of one of its commands is dropped as another tool's), META last — a purge
+   * cut short still finds the run. Returns how many items were deleted. Only for a run the catalog no longer
+   * holds: nothing writes to such a run's journal.
+   */
+  deleteRun(runId: string): Promise<number>;
 }
 
 /** The run catalog (DynamoDB table, PK=runId, GSI byCreatedAt). */
@@ -159,6 +166,31 @@ export interface CatalogRepo {
   clearStopRequest(runId: string): Promise<void>;
   setExecution(runId: string, fields: { executionArn?: string; engine?: string }): Promise<void>;
   delete(runId: string): Promise<void>;
+  /**
+   * Removes a run that has ended (the discard rule): condition `state` is terminal. Throws ConflictError
+   * when the run is going on again (a resume won), RunNotFoundError when it is not in the catalog.
+   */
+  deleteEnded(runId: string): Promise<void>;
+  /** Runs created before `cutoff` (an ISO-8601 time), oldest first, at most `limit` (default all). */
+  listCreatedBefore(cutoff: string, options?: { limit?: number }): Promise<CatalogEntry[]>;
+}
+
+/**
+ * What a run keeps outside the journal and the catalog: its command outputs (S3 objects on aws; locally its
+ * `runs/<runId>/` directory — events, run.json, outputs — and each host's working directory for it).
+ */
+export interface RunArtifacts {
+  /** Whether anything of the run is left here. */
+  exists(runId: string): Promise<boolean>;
+  /**
+   * Notes, before the run leaves the catalog, that its files stay on purpose: locally the damage check
+   * would otherwise take a run on disk that the catalog does not know for one the database lost.
+   */
+  markRemoved?(runId: string, removal: { readonly at: string; readonly by: string }): Promise<void>;
+  /** Takes the note back when the catalog refused the removal (the run was resumed meanwhile). */
+  unmarkRemoved?(runId: string): Promise<void>;
+  /** Deletes everything of the run kept here; returns how many files or objects were deleted. */
+  purge(runId: string): Promise<number>;
 }
 
 /** A command for many hosts. The runner splits it as its transport requires (SSM: ≤ 50 instances). */
@@ -198,10 +230,16 @@ export interface CommandRunner {
   poll?(command: CommandRecord): Promise<InvocationResult[]>;
 }
 
-/** Reads a command's captured output (local file, S3 object). */
+/** Reads a command's captured output (local file, journal item, S3 object). */
 export interface OutputStore {
   /** The whole output, or with `maxBytes` the whole lines within its last `maxBytes` bytes. */
   read(ref: string, maxBytes?: number): Promise<string>;
+  /**
+   * Makes a host's output last as long as the run's record where the runner keeps it only for a while (an
+   * SSM invocation's output, kept 30 days by SSM): returns the refs to record in its place. Absent when
+   * every ref a runner gives is already durable (local files).
+   */
+  keep?(result: InvocationResult): Promise<Pick<InvocationResult, 'stdoutRef' | 'stderrRef'>>;
 }
 
 /** Receives what a host provider sees happen to the hosts it launches or ends; the use cases record it. */

@@ -49,6 +49,8 @@ export type TaskRecord = {
   readonly host: string;
   readonly workload: string;
   readonly rep: number;
+  /** A warm-up repetition (workload-variants.ts): journaled like any task, left out of the statistics. */
+  readonly warmup?: true;
   readonly status: TaskStatus;
   readonly attempts: number;
   readonly seed: string;
@@ -71,6 +73,8 @@ export type HostOutcome = {
   readonly status: InvocationStatus;
   readonly exitCode?: number;
   readonly error?: string;
+  /** Where the host's stdout is kept (its stderr is next to it: the same ref ending in `stderr`). */
+  readonly outputRef?: string;
   /** A repetition's task moved by this outcome: from the status it had before it ran, to its result. */
   readonly task?: { readonly from: TaskStatus; readonly to: TaskStatus };
 };
@@ -215,7 +219,10 @@ export type InvocationResult = {
   readonly exitCode?: number;
   readonly startedAt?: string;
   readonly finishedAt?: string;
-  /** Where the full stdout/stderr are kept (file path locally, s3://… on aws). */
+  /**
+   * Where the full stdout/stderr are (file path locally; on aws `ssm:` for the output the invocation
+   * returns itself, `s3://…` for one SSM could not return whole; OutputStore.keep makes the first durable).
+   */
   readonly stdoutRef?: string;
   readonly stderrRef?: string;
   /** Why the runner could not run the command at all (host gone, spawn failed). */

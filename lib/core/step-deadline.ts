@@ -6,6 +6,7 @@
  * `concurrency` run in waves, each of which may take the task timeout.
  */
 import type { Plan } from './plan.js';
+import { baseWorkloadName } from './workload-variants.js';
 
 /**
  * @example
@@ -16,7 +17,9 @@ export function stepDeadlineSeconds(
   plan: Pick<Plan, 'timeouts' | 'concurrency' | 'workloads'>,
   step: { readonly workload?: string; readonly hosts: number },
 ): number {
-  const workload = plan.workloads.find((w) => w.name === step.workload);
+  // A matrix's variants share their workload's timeout.
+  const name = step.workload === undefined ? undefined : baseWorkloadName(step.workload);
+  const workload = plan.workloads.find((w) => w.name === name);
   const taskSeconds = workload?.timeout ?? plan.timeouts.task;
   const waves = plan.concurrency === undefined ? 1 : Math.max(1, Math.ceil(step.hosts / plan.concurrency));
   return waves * taskSeconds + plan.timeouts.stop;

@@ -7,11 +7,15 @@
  * It also plays the parts EventBridge plays on aws: it feeds each host's result to on-invocation-status,
  * and it watches the catalog for a stop request (from Ctrl+C or `fleetbench stop` in another terminal) and
  * hands it to the stop coordinator.
+ *
+ * What only a run uses — the interpreter, and the use cases that read plans and parse outputs (the plan
+ * schema, the plugins, zod) — is imported by the first `start()`, not with this module: the commands that
+ * open the engine only to read or stop runs (`runs`, `status`, `stop`) never load it (docs/performance.md).
  */
 import '../adapters/local/polyfills.js';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { StateMachine } from 'aws-local-stepfunctions';
+import type { StateMachine } from 'aws-local-stepfunctions';
 import { DynamoCatalogRepo } from '../adapters/dynamodb/catalog-repo.js';
 import { DynamoJournalRepo } from '../adapters/dynamodb/journal-repo.js';
 import { damageHint } from '../adapters/local/database-damage.js';
@@ -32,15 +36,11 @@ import {
 } from '../adapters/local/workflow-definition.js';
 import { systemClock } from '../adapters/system-clock.js';
 import { changeState } from '../app/controller.js';
-import { expireStep } from '../app/expire-step.js';
-import { finalizeRun } from '../app/finalize-run.js';
-import { onInvocationStatus } from '../app/on-invocation-status.js';
-import { type PlanRunInput, type PlanRunOutput, planRun } from '../app/plan-run.js';
-import { findRunDamage } from '../app/rebuild-run.js';
+import type { PlanRunInput, PlanRunOutput } from '../app/plan-run.js';
 import { reconcileLocalRuns } from '../app/reconcile.js';
-import { type RunCommandInput, runCommand } from '../app/run-command.js';
+import type { RunCommandInput } from '../app/run-command.js';
+import { findRunDamage } from '../app/run-damage.js';
 import { coordinateStop, requestStop, settleForcedStop } from '../app/stop-run.js';
-import { teardownWithoutJournal } from '../app/teardown-without-journal.js';
 import type { CloudEvent } from '../core/cloudevents.js';
 import { DatabaseDamagedError, isStorageIoError, JournalUnavailableError } from '../core/errors.js';
 import type { Deps, JournalRepo, Logger } from '../core/ports.js';
@@ -68,6 +68,19 @@ export type RunHandle = {
   /** Resolves with the final catalog entry when the execution ends. */
   readonly done: Promise<CatalogEntry>;
   requestStop(by: string, options?: { force?: boolean; reason?: string }): Promise<void>;
+};
+
+type Execution = ReturnType<StateMachine['run']>;
+
+/** What only a run needs, imported together by the first start() of the process (loadRunModules). */
+type RunModules = {
+  readonly StateMachine: typeof StateMachine;
+  readonly planRun: typeof import('../app/plan-run.js').planRun;
+  readonly runCommand: typeof import('../app/run-command.js').runCommand;
+  readonly onInvocationStatus: typeof import('../app/on-invocation-status.js').onInvocationStatus;
+  readonly expireStep: typeof import('../app/expire-step.js').expireStep;
+  readonly finalizeRun: typeof import('../app/finalize-run.js').finalizeRun;
+  readonly teardownWithoutJournal: typeof import('../app/teardown-without-journal.js').teardownWithoutJournal;
 };
 
 /** How often the engine looks for a stop request written by another process. */
@@ -182,6 +195,7 @@ export class LocalEngine {
       lost = true;
       resolveJournalLost(error);
     };
+    const modules = loadRunModules();
     const definition = this.options.definition ?? loadRunDefinition();
     const handlers: Record<string, (input: { Payload: Record<string, unknown> }) => Promise<unknown>> = {};
     const bound: Record<string, (input: { Payload: Record<string, unknown> }) => Promise<unknown>> = {};
@@ -196,6 +210,7 @@ export class LocalEngine {
       handlers[state] = async ({ Payload }) => {
         if (fn.includes('PlanRun')) {
           try {
+            const { planRun } = await modules;
             const out = await planRun(deps, { ...(Payload.input as PlanRunInput), engine: engineId });
             // A step never starts beside an earlier incarnation of itself: whatever an earlier attempt left
             // running (a command that outlived its engine) is stopped first.
@@ -211,7 +226,8 @@ export class LocalEngine {
           }
         }
         if (fn.includes('FinalizeRun')) {
-          return { Payload: await finalizeRun(deps, Payload as Parameters<typeof finalizeRun>[1]) };
+          const { finalizeRun } = await modules;
+          return { Payload: await finalizeRun(deps, Payload as Parameters<RunModules['finalizeRun']>[1]) };
         }
         if (fn.includes('RunCommand')) {
           const step = Payload as unknown as RunCommandInput;
@@ -222,6 +238,7 @@ export class LocalEngine {
             ...(step.rep !== undefined ? { rep: step.rep } : {}),
           });
           const { token, completion } = this.callbacks.issue();
+          const { runCommand } = await modules;
           const sent = await runCommand(deps, { ...step, taskToken: token });
           if (sent.commandId === null) return completion;
           const backstop = await this.backstop(deps, step, sent, token);
@@ -231,21 +248,18 @@ export class LocalEngine {
       };
     }
 
-    // No asl-validator pass per run (~300 ms of ajv): run.asl.json is validated by test/infra/asl.test.ts,
-    // and a definition passed in (tests, the bench) is the caller's to validate.
-    const machine = new StateMachine(definition as never, { validationOptions: { noValidate: true } });
-    const execution = machine.run(input as never, {
-      overrides: { taskResourceLocalHandlers: bound as never },
-      context: {
-        Execution: { Id: `local:${engineId}:${Date.now()}`, Input: input as never },
-        Task: { Token: 'local' },
-      },
-      noThrowOnAbort: true,
+    const execution = modules.then(({ StateMachine }) =>
+      runWorkflow(StateMachine, definition, input, bound, engineId),
+    );
+    // Without an interpreter (it failed to load) the run was never planned.
+    execution.catch((error: unknown) => {
+      if (!startSettled) settleStarted(() => rejectStarted(error));
     });
-
-    // The interpreter queues every event (each with its state's input and output) until someone reads
-    // them; nobody needs them here, so they are read and dropped, or the queue grows for the whole run.
-    void drain(execution.eventLogs);
+    const abort = () =>
+      void execution.then(
+        (running) => running.abort(),
+        () => undefined,
+      );
 
     let stopWatch: NodeJS.Timeout | undefined;
     /** The graceful stop under way, awaited before the run is reported so it never outlives the journal. */
@@ -262,7 +276,7 @@ export class LocalEngine {
           if (entry.stopRequest.force) {
             // Also after a graceful stop is under way: a forced request escalates it.
             forced = true;
-            await this.forceStop(deps, runner, runId, entry, () => execution.abort());
+            await this.forceStop(deps, runner, runId, entry, abort);
           } else if (coordination === undefined) {
             coordination = coordinateStop(deps, runId).catch((e: unknown) =>
               deps.logger.error('stop coordination failed', { runId, error: String(e) }),
@@ -280,7 +294,7 @@ export class LocalEngine {
 
     const finished = (async (): Promise<CatalogEntry> => {
       try {
-        await execution.result.catch((error: unknown) => {
+        await (await execution).result.catch((error: unknown) => {
           // A Fail state (PlanRejected, RunNotFinished) ends the execution "failed"; the catalog has the truth.
           deps.logger.info('execution ended', { error: String(error) });
         });
@@ -304,7 +318,7 @@ export class LocalEngine {
     })();
     const abandoned = journalLost.then(async (error): Promise<never> => {
       if (stopWatch) clearInterval(stopWatch);
-      execution.abort();
+      abort();
       throw await this.teardownWithoutJournal(runner, plannedMeta, [...startedWorkloads], error);
     });
     const done = Promise.race([finished, abandoned]);
@@ -340,7 +354,9 @@ export class LocalEngine {
     const deadlineSeconds = stepDeadlineSeconds(meta.plan, { ...step, hosts: sent.hosts });
     return setTimeout(
       () =>
-        void expireStep(deps, { runId: step.runId, commandId: sent.commandId, taskToken, deadlineSeconds }),
+        void loadRunModules().then(({ expireStep }) =>
+          expireStep(deps, { runId: step.runId, commandId: sent.commandId, taskToken, deadlineSeconds }),
+        ),
       Math.min(deadlineSeconds * 1000, MAX_TIMER_MS),
     );
   }
@@ -355,6 +371,7 @@ export class LocalEngine {
     loseJournal: (error: unknown) => void,
   ): Promise<void> {
     try {
+      const { onInvocationStatus } = await loadRunModules();
       await onInvocationStatus(deps, result);
     } catch (error) {
       deps.logger.error('could not record a host result', { ...result, error: String(error) });
@@ -384,6 +401,7 @@ export class LocalEngine {
         onResult: (r) => results.add(r),
       });
       try {
+        const { teardownWithoutJournal } = await loadRunModules();
         problems = await teardownWithoutJournal(
           { runner: spare, awaitResults: (id, hosts, ms) => results.wait(id, hosts, ms) },
           meta,
@@ -455,6 +473,55 @@ class ResultWaiters {
       check();
     });
   }
+}
+
+let runModules: Promise<RunModules> | undefined;
+
+/** Imports what only a run needs, once per process: the interpreter and the use cases of a run's steps. */
+function loadRunModules(): Promise<RunModules> {
+  runModules ??= Promise.all([
+    import('aws-local-stepfunctions'),
+    import('../app/plan-run.js'),
+    import('../app/run-command.js'),
+    import('../app/on-invocation-status.js'),
+    import('../app/expire-step.js'),
+    import('../app/finalize-run.js'),
+    import('../app/teardown-without-journal.js'),
+  ]).then(([interpreter, plan, command, status, expire, finalize, teardown]) => ({
+    StateMachine: interpreter.StateMachine,
+    planRun: plan.planRun,
+    runCommand: command.runCommand,
+    onInvocationStatus: status.onInvocationStatus,
+    expireStep: expire.expireStep,
+    finalizeRun: finalize.finalizeRun,
+    teardownWithoutJournal: teardown.teardownWithoutJournal,
+  }));
+  return runModules;
+}
+
+/** Starts an execution of `definition` in aws-local-stepfunctions. */
+function runWorkflow(
+  StateMachine: RunModules['StateMachine'],
+  definition: AslDefinition,
+  input: PlanRunInput,
+  handlers: Record<string, (input: { Payload: Record<string, unknown> }) => Promise<unknown>>,
+  engineId: string,
+): Execution {
+  // No asl-validator pass per run (~300 ms of ajv): run.asl.json is validated by test/infra/asl.test.ts,
+  // and a definition passed in (tests, the bench) is the caller's to validate.
+  const machine = new StateMachine(definition as never, { validationOptions: { noValidate: true } });
+  const execution = machine.run(input as never, {
+    overrides: { taskResourceLocalHandlers: handlers as never },
+    context: {
+      Execution: { Id: `local:${engineId}:${Date.now()}`, Input: input as never },
+      Task: { Token: 'local' },
+    },
+    noThrowOnAbort: true,
+  });
+  // The interpreter queues every event (each with its state's input and output) until someone reads
+  // them; nobody needs them here, so they are read and dropped, or the queue grows for the whole run.
+  void drain(execution.eventLogs);
+  return execution;
 }
 
 async function drain(events: AsyncIterable<unknown>): Promise<void> {

@@ -22,7 +22,14 @@ import { RunWorkflow } from './run-workflow.js';
 export interface FleetbenchStackProps extends StackProps {
   /** @default 'fleetbench' */
   readonly eventBusName?: string;
-  /** How long command outputs stay in S3. @default Duration.days(90) */
+  /**
+   * How long runs are kept after they ended: past it, the reconciler purges them as `fleetbench rm --purge`
+   * does (catalog entry, journal items, output objects; a run going on is never touched), and the outputs'
+   * S3 lifecycle expires objects after this long unless `outputRetention` says otherwise.
+   * @default none: runs are kept until `fleetbench rm`
+   */
+  readonly runRetention?: Duration;
+  /** How long command outputs stay in S3. @default runRetention, else Duration.days(90) */
   readonly outputRetention?: Duration;
   /** Retention of the functions' log groups. @default RetentionDays.ONE_MONTH */
   readonly logRetention?: logs.RetentionDays;
@@ -50,8 +57,9 @@ export class FleetbenchStack extends Stack {
     const stateMachineName = `${this.stackName}-run`;
 
     this.tables = new RunTables(this, 'Tables');
+    const outputRetention = props.outputRetention ?? props.runRetention;
     this.outputs = new OutputBucket(this, 'Outputs', {
-      ...(props.outputRetention ? { outputRetention: props.outputRetention } : {}),
+      ...(outputRetention ? { outputRetention } : {}),
     });
     this.hostAccess = new HostAccess(this, 'HostAccess', { outputBucket: this.outputs.bucket });
     this.routing = new EventsConstruct(this, 'Events', {
@@ -66,6 +74,7 @@ export class FleetbenchStack extends Stack {
       hostRoleArn: this.hostAccess.role.roleArn,
       stateMachineName,
       ...(props.logRetention ? { logRetention: props.logRetention } : {}),
+      ...(props.runRetention ? { runRetention: props.runRetention } : {}),
     });
     this.routing.routeStopRequests(this.functions.stopRun);
     this.routing.routeCommandStatus(this.functions.onInvocationStatus);

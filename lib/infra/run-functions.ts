@@ -6,7 +6,9 @@
  * - tables: only the item actions the repositories issue, on this stack's two tables (and the catalog's
  *   `byCreatedAt` index only for the functions that list runs);
  * - `ssm:SendCommand`: the `AWS-RunShellScript` document, and only EC2 instances tagged `fleetbench=true`
- *   (the instances a user benchmarks cannot be known at deploy time, so the tag is the boundary);
+ *   (the instances a user benchmarks cannot be known at deploy time, so the tag is the boundary) — for
+ *   run-command's steps, and for the one-host commands that copy an output too long for SSM to return to S3
+ *   (on-invocation-status, reconcile);
  * - task tokens: `states:SendTask*` on this stack's state machine and its Distributed Map children (a free
  *   run's steps wait in child executions, whose tokens Step Functions authorizes against the child's
  *   state machine, `<name>/<map run label>`); StopExecution/DescribeExecution on its executions only (the state machine ARN is computed from its name: referencing the construct would
@@ -17,6 +19,8 @@
  *   of the host role to EC2 only, GetParameter on the public `/aws/service/` parameters (AMI ids); and
  *   TerminateInstances only on instances tagged `fleetbench:managed=true` — the stack never ends a host it
  *   did not launch;
+ * - with the stack's `runRetention`, the reconciler alone may delete: DeleteItem on the two tables and
+ *   DeleteObject under `runs/` of the output bucket (the purge of runs that ended long enough ago);
  * - the few actions that have no resource-level permissions (SSM Cancel/List/DescribeInstanceInformation,
  *   EC2 DescribeInstances) sit in a separate policy per function, acknowledged with that reason.
  */
@@ -28,7 +32,7 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { CONFIG_ENV } from '../adapters/aws/config.js';
+import { CONFIG_ENV, OPTIONAL_CONFIG_ENV } from '../adapters/aws/config.js';
 import { FLEETBENCH_TAG } from '../adapters/aws/ec2-host-provider.js';
 import { MANAGED_TAG } from '../adapters/aws/ec2-tags.js';
 import { CATALOG_KEYS } from '../adapters/dynamodb/tables.js';
@@ -44,6 +48,7 @@ export type Capability =
   | 'publishEvents'
   | 'readOutputs'
   | 'sendCommands'
+  | 'copyOutputs'
   | 'readCommands'
   | 'cancelCommands'
   | 'describeHosts'
@@ -52,7 +57,8 @@ export type Capability =
   | 'completeTasks'
   | 'failTasks'
   | 'stopExecutions'
-  | 'describeExecutions';
+  | 'describeExecutions'
+  | 'purgeRuns';
 
 type FunctionSpec = {
   readonly handler: string;
@@ -81,8 +87,17 @@ export const FUNCTIONS = {
     handler: 'on-invocation-status',
     description: 'SSM status events: records each host result, completes the step when all answered',
     timeout: Duration.minutes(2),
-    // Reads a command's invocations; never cancels (the stop and the fail-fast cancel, in stop-run and run-command).
-    access: ['journal', 'catalog', 'publishEvents', 'readOutputs', 'readCommands', 'completeTasks'],
+    // Reads a command's invocations and copies an output too long for SSM to return to S3; never cancels
+    // (the stop and the fail-fast cancel, in stop-run and run-command).
+    access: [
+      'journal',
+      'catalog',
+      'publishEvents',
+      'readOutputs',
+      'readCommands',
+      'copyOutputs',
+      'completeTasks',
+    ],
   },
   stopRun: {
     handler: 'stop-run',
@@ -110,14 +125,22 @@ export const FUNCTIONS = {
       'publishEvents',
       'readOutputs',
       'readCommands',
+      'copyOutputs',
       'completeTasks',
       'describeExecutions',
       'terminateHosts',
     ],
+    // With the stack's `runRetention`, also 'purgeRuns' (RETENTION_ACCESS): only then does it delete runs.
   },
 } as const satisfies Record<string, FunctionSpec>;
 
 export type FunctionKey = keyof typeof FUNCTIONS;
+
+/** What the reconciler gets on top of its access when the stack sets a retention. */
+export const RETENTION_ACCESS = { function: 'reconcile', capability: 'purgeRuns' } as const satisfies {
+  function: FunctionKey;
+  capability: Capability;
+};
 
 /** DynamoDB item actions the repositories issue (lib/adapters/dynamodb/*-repo.ts). */
 const JOURNAL_ACTIONS = [
@@ -134,7 +157,7 @@ const CATALOG_ACTIONS = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Updat
 const UNSCOPED: Partial<Record<Capability, readonly string[]>> = {
   // A half-sent step cancels the batches it sent.
   sendCommands: ['ssm:CancelCommand'],
-  readCommands: ['ssm:ListCommands', 'ssm:ListCommandInvocations'],
+  readCommands: ['ssm:GetCommandInvocation', 'ssm:ListCommandInvocations'],
   // Cancelling finds each SSM command's instances first.
   cancelCommands: ['ssm:CancelCommand', 'ssm:ListCommands'],
   describeHosts: ['ec2:DescribeInstances', 'ssm:DescribeInstanceInformation'],
@@ -153,6 +176,11 @@ export interface RunFunctionsProps {
   /** The run state machine's name; its ARN is derived from it (see the module comment). */
   readonly stateMachineName: string;
   readonly logRetention?: logs.RetentionDays;
+  /**
+   * Runs that ended longer ago than this are purged by the reconciler (catalog entry, journal items,
+   * output objects). @default none: runs are kept until `fleetbench rm`
+   */
+  readonly runRetention?: Duration;
 }
 
 /**
@@ -191,14 +219,17 @@ export class RunFunctions extends Construct {
 
     const build = (key: FunctionKey, constructId: string): IFunction => {
       const spec: FunctionSpec = FUNCTIONS[key];
+      const retains = props.runRetention !== undefined && key === RETENTION_ACCESS.function;
       const fn = new FleetbenchFunction(this, constructId, {
         handler: spec.handler,
         description: spec.description,
         timeout: spec.timeout,
-        environment,
+        environment: retains
+          ? { ...environment, [OPTIONAL_CONFIG_ENV.runRetention]: String(props.runRetention?.toSeconds()) }
+          : environment,
         ...(props.logRetention ? { logRetention: props.logRetention } : {}),
       });
-      this.#grant(fn, spec.access, props);
+      this.#grant(fn, retains ? [...spec.access, RETENTION_ACCESS.capability] : spec.access, props);
       return fn.function;
     };
     this.planRun = build('planRun', 'PlanRun');
@@ -285,6 +316,7 @@ export class RunFunctions extends Construct {
           });
           break;
         case 'sendCommands':
+        case 'copyOutputs':
           allow(['ssm:SendCommand'], [document]);
           allow(['ssm:SendCommand'], [instances], {
             StringEquals: { [`ssm:resourceTag/${FLEETBENCH_TAG.key}`]: FLEETBENCH_TAG.value },
@@ -360,6 +392,19 @@ export class RunFunctions extends Construct {
             arn: executions,
             reason:
               'Execution names are generated per run; the wildcard covers only this state machine’s executions.',
+          });
+          break;
+        case 'purgeRuns':
+          // The retention's purge: the items of runs that ended, their output objects (rm --purge's path).
+          allow(['dynamodb:DeleteItem'], [props.journal.tableArn, props.catalog.tableArn]);
+          allow(['s3:ListBucket'], [props.outputBucket.bucketArn], {
+            StringLike: { 's3:prefix': `${OUTPUTS_PREFIX}*` },
+          });
+          allow(['s3:DeleteObject'], [outputs]);
+          wildcards.push({
+            arn: outputs,
+            reason:
+              'A purged run’s outputs are deleted under runs/<runId>/, whose ids are only known at run time.',
           });
           break;
         case 'readCommands':

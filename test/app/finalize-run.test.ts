@@ -41,6 +41,23 @@ describe('Use case: finalizeRun', () => {
     expect(recorded.events.at(-1)).toMatchObject({ data: { state: 'FINISHED' } });
   });
 
+  it('ends a run FAILED, never FINISHED, when every step ran but tasks were left PENDING', async () => {
+    // Prepare: the workflow reaches Finalize without a repetition having run
+    const { runId, deps } = await plannedRun(db, 'lockstep');
+    await runCommand(deps, { runId, phase: 'globalTeardown', taskToken: 'global-teardown' });
+
+    // Act
+    const out = await finalizeRun(deps, { runId });
+
+    // Assess
+    expect(out).toMatchObject({
+      state: 'FAILED',
+      reason: `6 task(s) never ran although every step did; resume with \`fleetbench resume ${runId}\``,
+      counts: { pending: 6, completed: 0 },
+    });
+    expect(await deps.catalog.get(runId)).toMatchObject({ state: 'FAILED' });
+  });
+
   it('ends a run FAILED with the error the workflow caught, and fails the tasks that got no result', async () => {
     const { runId, deps } = await plannedRun(db, 'lockstep');
     await runCommand(deps, { runId, phase: 'repetition', workload: 'w', rep: 1, taskToken: 'rep-1' });

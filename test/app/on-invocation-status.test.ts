@@ -165,6 +165,54 @@ describe('Use case: onInvocationStatus', () => {
     });
   });
 
+  it('records the refs the output store kept the output under, and parses what they hold', async () => {
+    // Prepare: outputs held by the runner for a while only (`held:`), kept by the store as `kept:`.
+    const run = await runInFlight();
+    const kept: InvocationResult[] = [];
+    const outputs = {
+      read: async (ref: string) => (ref.startsWith('kept:') ? `{"value": 7}\n` : ''),
+      keep: async (r: InvocationResult) => {
+        kept.push(r);
+        return {
+          stdoutRef: `kept:${r.commandId}/${r.hostId}/stdout`,
+          stderrRef: `kept:${r.commandId}/${r.hostId}/stderr`,
+        };
+      },
+    };
+    const deps = { ...run.deps, outputs };
+    const held = (r: InvocationResult) => ({ ...r, stdoutRef: 'held:out', stderrRef: 'held:err' });
+
+    // Act
+    await onInvocationStatus(deps, held(result(run.runId, 'host-1', 'Success')));
+
+    // Assess
+    const task = (await db.journal.listTasks(run.runId)).find((t) => t.host === 'host-1');
+    expect(task).toMatchObject({ status: 'COMPLETED', outputRef: 'kept:a1.repetition.w.1/host-1/stdout' });
+    expect(task?.metrics).toEqual([{ name: 'value', value: 7, unit: '' }]);
+    expect(kept.map((r) => r.stdoutRef)).toEqual(['held:out']);
+  });
+
+  it('records a result whose output could not be kept, with an error logged', async () => {
+    const run = await runInFlight();
+    const errors: string[] = [];
+    const deps = {
+      ...run.deps,
+      outputs: {
+        read: run.deps.outputs.read,
+        keep: async () => {
+          throw new Error('ThrottlingException');
+        },
+      },
+      logger: { ...run.deps.logger, error: (message: string) => errors.push(message) },
+    };
+
+    expect(await onInvocationStatus(deps, result(run.runId, 'host-1', 'Success'))).toBe('recorded');
+
+    const task = (await db.journal.listTasks(run.runId)).find((t) => t.host === 'host-1');
+    expect(task).toMatchObject({ status: 'COMPLETED', outputRef: 'out/host-1' });
+    expect(errors).toEqual(['could not keep a host output']);
+  });
+
   it('ignores a status for an unknown command, and a non-terminal status', async () => {
     const run = await runInFlight();
 

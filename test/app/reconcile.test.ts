@@ -1,10 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  pollStaleCommands,
-  reconcileLocalRuns,
-  reconcileRuns,
-  STALE_COMMAND_MS,
-} from '../../lib/app/reconcile.js';
+import { pollStaleCommands, STALE_COMMAND_MS } from '../../lib/app/poll-stale-commands.js';
+import { reconcileLocalRuns, reconcileRuns } from '../../lib/app/reconcile.js';
 import { runCommand } from '../../lib/app/run-command.js';
 import { startTestDynalite, type TestDynalite } from '../support/dynalite.js';
 import { HOSTS, plannedRun } from '../support/planned-run.js';

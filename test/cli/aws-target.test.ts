@@ -195,6 +195,107 @@ describe('CLI: --target aws', () => {
     });
   });
 
+  describe('Command: show --output', () => {
+    it("prints a task's stdout and stderr wherever the run kept them: the journal, or S3 when too long for SSM", async () => {
+      // Prepare: perf-001's second repetition logs 30,000 characters before its metrics line.
+      const long = `${'still warming up\n'.repeat(1_800)}${STRESS_NG_LIKE}\n`;
+      aws.behaviour = (command, instanceId) =>
+        command.commandId === 'a1.repetition.cpu.2' && instanceId === fleet(1)[0]?.id
+          ? { stdout: long, stderr: 'governor: powersave\n' }
+          : answer(command);
+      const ran = await cli(['run', await writePlan(), '--target', 'aws', '--json']);
+      const runId = (JSON.parse(ran.stdout) as RunView).runId;
+
+      // Act
+      const short = await cli(['show', runId, '--target', 'aws', '--output', 'perf-002::cpu::1']);
+      const copied = await cli(['show', runId, '--target', 'aws', '--output', 'perf-001::cpu::2']);
+      const unknown = await cli(['show', runId, '--target', 'aws', '--output', 'perf-009::cpu::1']);
+
+      // Assess
+      expect([short.code, short.stdout, short.stderr]).toEqual([0, `${STRESS_NG_LIKE}\n`, '']);
+      expect([copied.code, copied.stdout, copied.stderr]).toEqual([0, long, 'governor: powersave\n']);
+      expect(unknown.code).toBe(2);
+      expect(unknown.stderr).toContain(`run ${runId} has no task perf-009::cpu::1`);
+    });
+  });
+
+  describe('Command: rm', () => {
+    it('removes an ended run from the catalog, announces it on the bus, and --purge deletes its journal items and output objects', async () => {
+      // Prepare: one output too long for SSM to return, so the run keeps a copy of it in the bucket
+      const long = `${'still warming up\n'.repeat(1_800)}${STRESS_NG_LIKE}\n`;
+      aws.behaviour = (command, instanceId) =>
+        command.commandId === 'a1.repetition.cpu.2' && instanceId === fleet(1)[0]?.id
+          ? { stdout: long }
+          : answer(command);
+      const ran = await cli(['run', await writePlan(), '--target', 'aws', '--json']);
+      const { runId } = JSON.parse(ran.stdout) as { runId: string };
+      const objectsBefore = [...aws.objects.keys()].filter((k) => k.includes(`/runs/${runId}/`)).length;
+
+      // Act
+      const removed = await cli(['rm', runId, '--target', 'aws']);
+      const listed = await cli(['runs', '--target', 'aws', '--json']);
+      const purged = await cli(['rm', runId, '--purge', '--target', 'aws']);
+
+      // Assess
+      expect(removed.stdout).toBe(
+        `Removed run ${runId} (FINISHED) from the catalog; its journal, events and outputs are kept (delete them with --purge).\n`,
+      );
+      expect(JSON.parse(listed.stdout)).toEqual([]);
+      expect(objectsBefore).toBeGreaterThan(0);
+      expect(purged.stdout).toMatch(
+        new RegExp(
+          `^Purged run ${runId} \\(already out of the catalog\\): \\d+ journal items and ${objectsBefore} output objects deleted\\.\n$`,
+        ),
+      );
+      expect(await aws.db.journal.getRun(runId)).toBeUndefined();
+      expect([...aws.objects.keys()].filter((k) => k.includes(`/runs/${runId}/`))).toEqual([]);
+      const removals = aws.eventBridge
+        .commandCalls(PutEventsCommand)
+        .flatMap((c) => c.args[0].input.Entries ?? [])
+        .filter((e) => e.DetailType === 'dev.fleetbench.run.removed');
+      expect(removals.map((e) => [e.Source, JSON.parse(e.Detail ?? '{}').data])).toEqual([
+        ['dev.fleetbench', { runId, purged: false, by: expect.stringMatching(/^cli:/), state: 'FINISHED' }],
+        ['dev.fleetbench', { runId, purged: true, by: expect.stringMatching(/^cli:/) }],
+      ]);
+    });
+
+    it('refuses a run the stack is running, with the command to stop it, and removes nothing', async () => {
+      const runId = await startHeld('a1.repetition.cpu.1');
+
+      const r = await cli(['rm', runId, '--purge', '--target', 'aws']);
+
+      expect(r.code).toBe(2);
+      expect(r.stderr).toBe(
+        `error: run ${runId} is still RUNNING_WORKLOADS: only a run that has ended can be removed (stop it first with \`fleetbench stop ${runId} --target aws\`, then remove it)\n`,
+      );
+      expect((await aws.db.catalog.get(runId))?.state).toBe('RUNNING_WORKLOADS');
+    });
+
+    it('with --older-than purges the runs that ended longer ago and leaves a run the stack is running', async () => {
+      // Prepare
+      const ran = await cli(['run', await writePlan(), '--target', 'aws', '--json']);
+      const { runId: ended } = JSON.parse(ran.stdout) as { runId: string };
+      // The second run's steps have the first run's command ids: wait for its own.
+      aws.stepsSent.clear();
+      const running = await startHeld('a1.repetition.cpu.1');
+
+      // Act
+      const none = await cli(['rm', '--older-than', '1d', '--purge', '--target', 'aws']);
+      // The CLI takes longer than a millisecond to start: by then the first run ended longer ago than that.
+      const old = await cli(['rm', '--older-than', '1ms', '--purge', '--target', 'aws', '--json']);
+
+      // Assess
+      expect(none.stdout).toBe('No run ended more than 1d ago; nothing removed.\n');
+      expect(old.code).toBe(0);
+      expect(JSON.parse(old.stdout)).toEqual([
+        expect.objectContaining({ runId: ended, state: 'FINISHED', purged: true }),
+      ]);
+      expect(await aws.db.catalog.get(ended)).toBeUndefined();
+      expect(await aws.db.journal.getRun(ended)).toBeUndefined();
+      expect((await aws.db.catalog.get(running))?.state).toBe('RUNNING_WORKLOADS');
+    });
+  });
+
   describe('Command: stop', () => {
     it('puts Stop Requested on the bus; the stack cancels, tears down, and --wait sees the run end ABORTED', async () => {
       const runId = await startHeld('a1.repetition.cpu.1');

@@ -8,6 +8,7 @@ import {
   hostKept,
   hostTerminated,
   runFinished,
+  runRemoved,
   runStarted,
   runStateChanged,
   runStopRequested,
@@ -93,6 +94,7 @@ const builders: [string, () => CloudEvent][] = [
       }),
   ],
   [EVENT_TYPES.hostKept, () => hostKept({ ...base, host: { id: 'i-1', name: 'host-1' }, attempt: 1 })],
+  [EVENT_TYPES.runRemoved, () => runRemoved({ ...base, purged: true, by: 'cli:alice', state: 'FINISHED' })],
 ];
 
 describe('Function: event builders', () => {

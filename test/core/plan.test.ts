@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { PlanValidationError } from '../../lib/core/errors.js';
 import {
-  canonicalJson,
   type Plan,
   type PluginRegistry,
   parsePlan,
@@ -531,18 +530,6 @@ describe('Function: validatePlanObject', () => {
   });
 });
 
-describe('Function: canonicalJson', () => {
-  it.each([
-    [{ b: 1, a: 2 }, '{"a":2,"b":1}'],
-    [{ z: [{ y: 1, x: 2 }], a: null }, '{"a":null,"z":[{"x":2,"y":1}]}'],
-    [{ a: undefined, b: 'x' }, '{"b":"x"}'],
-    [[3, 1, 2], '[3,1,2]'],
-    ['text', '"text"'],
-  ])('serialises %j as %s', (value, expected) => {
-    expect(canonicalJson(value)).toBe(expected);
-  });
-});
-
 describe('Function: planHash', () => {
   it('does not depend on key order', () => {
     const plan = parsePlan(MINIMAL, 'plan.yaml', registry);
@@ -568,5 +555,189 @@ describe('Function: repetitionsOf', () => {
     if (!workload) throw new Error('fixture has a workload');
     const own = workloadReps === undefined ? workload : { ...workload, repetitions: workloadReps };
     expect(repetitionsOf({ ...plan, repetitions: planReps }, own)).toBe(expected);
+  });
+});
+
+describe('Function: parsePlan, matrix and warmup', () => {
+  const sweepPlugins = [
+    ...plugins,
+    fakePlugin(
+      'pair',
+      z
+        .strictObject({
+          low: z.number().int().default(1),
+          high: z.number().int().default(10),
+          label: z.string(),
+        })
+        .superRefine((options, ctx) => {
+          if (options.low > options.high)
+            ctx.addIssue({ code: 'custom', message: 'low must not exceed high' });
+        }),
+    ),
+  ];
+  const sweepRegistry: PluginRegistry = {
+    get: (name) => sweepPlugins.find((plugin) => plugin.name === name),
+    names: () => sweepPlugins.map((plugin) => plugin.name),
+  };
+  const SWEEP = `name: demo
+hosts: { local: 2 }
+workloads:
+  - name: pair
+    plugin: pair
+    options: { label: x }
+    matrix:
+      low: [1, 5]
+      high: [4, 8]
+`;
+
+  function sweepError(text: string): PlanValidationError {
+    try {
+      parsePlan(text, 'plan.yaml', sweepRegistry);
+    } catch (error) {
+      if (error instanceof PlanValidationError) return error;
+      throw error;
+    }
+    throw new Error('expected the plan to be rejected');
+  }
+
+  it('keeps the options and the matrix as written, and a warmup where it was set', () => {
+    // Act
+    const plan = parsePlan(
+      `${SWEEP.replace('high: [4, 8]', 'high: [8, 9]')}    warmup: 2\nwarmup: 1\n`,
+      'plan.yaml',
+      sweepRegistry,
+    );
+
+    // Assess
+    expect(plan.warmup).toBe(1);
+    expect(plan.workloads[0]).toStrictEqual({
+      name: 'pair',
+      plugin: 'pair',
+      options: { label: 'x' },
+      matrix: { low: [1, 5], high: [8, 9] },
+      setup: [],
+      teardown: [],
+      warmup: 2,
+    });
+    expect(validatePlanObject(JSON.parse(JSON.stringify(plan)), 'snapshot', sweepRegistry)).toStrictEqual(
+      plan,
+    );
+  });
+
+  it.each([
+    [
+      'a value that cannot name a variant',
+      SWEEP.replace('low: [1, 5]', 'low: [1, "a b"]'),
+      'workloads[0].matrix.low[1]: "a b" cannot name a variant',
+      '8:16',
+      /at most 32 letters, digits/,
+    ],
+    [
+      'a value that is not a scalar',
+      SWEEP.replace('low: [1, 5]', 'low: [1, [2]]'),
+      'workloads[0].matrix.low[1]: expected a string, a number or true/false, got a list',
+      '8:16',
+      /e\.g\. matrix: \{ bs: \[4k, 64k\] \}/,
+    ],
+    [
+      'a value listed twice, told apart by case only',
+      SWEEP.replace('options: { label: x }', 'options: {}').replace('low: [1, 5]', 'label: [fast, FAST]'),
+      'workloads[0].matrix.label: duplicate value "FAST" (first at line 8)',
+      '8:21',
+      /variant names are unique \(case-insensitive\)/,
+    ],
+    [
+      'an empty matrix',
+      `${SWEEP.slice(0, SWEEP.indexOf('    matrix:'))}    matrix: {}\n`,
+      'workloads[0].matrix: must have at least one parameter',
+      '7:13',
+      /e\.g\. matrix/,
+    ],
+    [
+      'a parameter without values',
+      SWEEP.replace('low: [1, 5]', 'low: []'),
+      'workloads[0].matrix.low: must have at least 1 item',
+      '8:12',
+      /docs\/plan\.md/,
+    ],
+    [
+      'a parameter the plugin does not know',
+      SWEEP.replace('low: [1, 5]', 'lwo: [1, 5]'),
+      'workloads[0].matrix.lwo: "lwo" is not an option of plugin "pair"',
+      '8:7',
+      /did you mean "low"\?/,
+    ],
+    [
+      'a parameter also set in options',
+      SWEEP.replace('options: { label: x }', 'options: { label: x, low: 2 }').replace('[4, 8]', '[8, 9]'),
+      'workloads[0].matrix.low: "low" is set in options too',
+      '8:7',
+      /remove low from options/,
+    ],
+    [
+      'a value the plugin refuses, at that value',
+      SWEEP.replace('low: [1, 5]', 'low: [1, 2.5]'),
+      'workloads[0].matrix.low[1]: expected a whole number, got 2.5',
+      '8:16',
+      /docs\/plan\.md/,
+    ],
+    [
+      'a combination the plugin refuses, naming the variant',
+      SWEEP,
+      'workloads[0].options: low must not exceed high (in variant pair[high=4,low=5])',
+      '6:14',
+      /docs\/plan\.md/,
+    ],
+    [
+      'an option every variant lacks, once',
+      SWEEP.replace('options: { label: x }', 'options: {}'),
+      'workloads[0].options.label: is required',
+      '6:14',
+      /docs\/plan\.md/,
+    ],
+    [
+      'a matrix of more than 1000 variants',
+      SWEEP.replace('low: [1, 5]', `low: [${Array.from({ length: 501 }, (_, i) => i).join(', ')}]`),
+      'workloads[0].matrix: expands into 1002 variants, more than 1000',
+      '8:7',
+      /sweep fewer values/,
+    ],
+    [
+      'a negative warmup',
+      `${SWEEP.replace('[4, 8]', '[8, 9]')}warmup: -1\n`,
+      'warmup: must be at least 0',
+      '10:9',
+      /docs\/plan\.md/,
+    ],
+    [
+      'warm-ups that push the repetitions past what sort keys hold',
+      `${SWEEP.replace('high: [4, 8]', 'high: [8, 9]')}    repetitions: 9000\n    warmup: 1000\n`,
+      'workloads[0].warmup: warm-ups and repetitions make 10000 repetitions, more than 9999',
+      '11:13',
+      /fewer warm-ups or repetitions/,
+    ],
+  ])('rejects %s', (_case, text, message, position, hint) => {
+    // Act
+    const error = sweepError(text);
+
+    // Assess
+    expect(error.message).toBe(message);
+    expect(error.where).toBe(`plan.yaml:${position}`);
+    expect(error.hint).toMatch(hint);
+    expect(error.exitCode).toBe(2);
+  });
+
+  it('reports the problems of every variant at once, each at the matrix value that causes it', () => {
+    // Act
+    const error = sweepError(
+      SWEEP.replace('low: [1, 5]', 'low: [0.5, 1, 1.5]').replace('high: [4, 8]', 'high: [20, x]'),
+    );
+
+    // Assess
+    expect(error.issues.map((i) => `${i.where} ${i.message}`)).toEqual([
+      'plan.yaml:8:13 workloads[0].matrix.low[0]: expected a whole number, got 0.5',
+      'plan.yaml:8:21 workloads[0].matrix.low[2]: expected a whole number, got 1.5',
+      'plan.yaml:9:18 workloads[0].matrix.high[1]: expected a number, got "x"',
+    ]);
   });
 });

@@ -6,8 +6,8 @@
  * - every teardown that started ran to completion afterwards;
  * - no process of the run is left;
  * - the journal and the events agree (one task.completed event for each completed task's final attempt).
- * The seed is printed; replay a failure with FLEETBENCH_CHAOS_SEED=<seed>. `npm run bench:chaos` runs 40 trials
- * (FLEETBENCH_CHAOS_TRIALS).
+ * The seed is printed; replay a failure with FLEETBENCH_CHAOS_SEED=<seed>. The full `npm run bench` (figure 7)
+ * and `npm run bench:chaos` run 40 trials (FLEETBENCH_CHAOS_TRIALS).
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';

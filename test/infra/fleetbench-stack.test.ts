@@ -5,11 +5,11 @@
  * bucket, host role and state machine). What each construct builds is tested on a minimal stack in the
  * test file named after it.
  */
-import { type App, Validations } from 'aws-cdk-lib';
+import { type App, Duration, Validations } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { CONFIG_ENV } from '../../lib/adapters/aws/config.js';
+import { CONFIG_ENV, OPTIONAL_CONFIG_ENV } from '../../lib/adapters/aws/config.js';
 import { STACK_OUTPUT_KEYS } from '../../lib/adapters/aws/stack-outputs.js';
 import { FleetbenchStack } from '../../lib/infra/fleetbench-stack.js';
 import { DEFINITION_SUBSTITUTIONS } from '../../lib/infra/run-workflow.js';
@@ -26,7 +26,8 @@ let template: Template;
 
 beforeAll(() => {
   app = testApp();
-  stack = new FleetbenchStack(app, 'Fleetbench', { env: TEST_ENV });
+  // With a retention: everything the stack can grant is checked by cdk-nag (the default grants a subset).
+  stack = new FleetbenchStack(app, 'Fleetbench', { env: TEST_ENV, runRetention: Duration.days(30) });
   // As bin/app.ts does: a finding fails the synth below.
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   template = Template.fromStack(stack);
@@ -49,6 +50,21 @@ describe('FleetbenchStack', () => {
 
       expect(annotations.findError('*', Match.anyValue())).toEqual([]);
       expect(annotations.findWarning('*', Match.anyValue())).toEqual([]);
+    });
+  });
+
+  it('hands its runRetention to the reconciler and to the outputs’ lifecycle', () => {
+    const reconcile = template.toJSON().Resources[
+      logicalIdOf(stack, stack.functions.reconcile.functionArn)
+    ] as Resource;
+
+    expect(
+      (reconcile.Properties.Environment as { Variables: Record<string, unknown> }).Variables[
+        OPTIONAL_CONFIG_ENV.runRetention
+      ],
+    ).toBe('2592000');
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      LifecycleConfiguration: { Rules: [Match.objectLike({ Prefix: 'runs/', ExpirationInDays: 30 })] },
     });
   });
 

@@ -25,6 +25,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Duration } from 'aws-cdk-lib';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { sendStopRequest } from '../../lib/adapters/aws/stop-request.js';
 import { BUS, FakeAws, fleet, REGION, type SentCommand } from '../lambdas/fake-aws.js';
@@ -40,7 +41,14 @@ import {
 } from '../support/iam/stack-policies.js';
 
 const STDOUT = JSON.stringify({ ops_per_s: 1234.5 });
-const answer = (command: SentCommand) => (command.phase === 'repetition' ? { stdout: `${STDOUT}\n` } : {});
+/** A log too long for SSM to return: the host's copy of it is copied to S3 (the hosts' uploads). */
+const LONG_LOG = 'warming up the caches of this host\n'.repeat(1_000);
+const answer = (command: SentCommand, instanceId: string) =>
+  command.phase !== 'repetition'
+    ? {}
+    : command.commandId === 'a1.repetition.cpu.2' && instanceId === fleet(1)[0]?.id
+      ? { stdout: `${LONG_LOG}${STDOUT}\n` }
+      : { stdout: `${STDOUT}\n` };
 const workload = { name: 'cpu', plugin: 'shell', options: { command: 'my-bench --json' } };
 const plan = (extra: Record<string, unknown> = {}) => ({
   name: 'cpu',
@@ -56,12 +64,16 @@ let stack: ResolvedStack;
 const verdicts: Verdict[] = [];
 
 beforeAll(() => {
-  stack = synthesizeResolvedStack();
+  // With a retention, so that the reconciler's purge (granted only then) is rehearsed too.
+  stack = synthesizeResolvedStack({ runRetention: Duration.days(30) });
 });
 
 /** Runs a scenario on a fresh fake account; its requests join the file's recording. */
-async function scenario(work: (aws: FakeAws) => Promise<void>): Promise<void> {
-  const aws = await FakeAws.start({ instances: fleet(3) });
+async function scenario(
+  work: (aws: FakeAws) => Promise<void>,
+  options: { readonly runRetentionSeconds?: number } = {},
+): Promise<void> {
+  const aws = await FakeAws.start({ instances: fleet(3), ...options });
   aws.behaviour = answer;
   try {
     await work(aws);
@@ -91,13 +103,30 @@ async function denials(): Promise<string[]> {
 }
 
 describe('IAM rehearsal: every request the workflows make is allowed by the synthesized policies', () => {
-  it('lockstep with global and workload setups and teardowns, then the reconciler', async () => {
+  it('lockstep with global and workload setups and teardowns, a long output copied to S3, then the reconciler', async () => {
     await scenario(async (aws) => {
       const arn = aws.startExecution({ plan: plan() }, 'lockstep');
       await aws.execution(arn).done;
       expect(aws.execution(arn).status).toBe('SUCCEEDED');
       await aws.runReconciler();
     });
+
+    expect(await denials()).toEqual([]);
+  });
+
+  it('the reconciler purging, past the retention, a run that ended', async () => {
+    await scenario(
+      async (aws) => {
+        const arn = aws.startExecution({ plan: plan() }, 'retained');
+        await aws.execution(arn).done;
+        const runId = await runIdOf(aws);
+        // A retention of a millisecond: the run ended longer ago than that by the time the reconciler runs.
+        const result = (await aws.runReconciler()) as { purgedRuns: string[] };
+        expect(result.purgedRuns).toEqual([runId]);
+        expect(await aws.db.journal.getRun(runId)).toBeUndefined();
+      },
+      { runRetentionSeconds: 0.001 },
+    );
 
     expect(await denials()).toEqual([]);
   });
@@ -114,7 +143,7 @@ describe('IAM rehearsal: every request the workflows make is allowed by the synt
 
   it('a graceful stop during a repetition then a resume, and a forced stop', async () => {
     await scenario(async (aws) => {
-      aws.behaviour = (c) => (c.commandId === 'a1.repetition.cpu.2' ? { hold: true } : answer(c));
+      aws.behaviour = (c, i) => (c.commandId === 'a1.repetition.cpu.2' ? { hold: true } : answer(c, i));
       const arn = aws.startExecution({ plan: plan() }, 'graceful');
       const runId = await runIdOf(aws);
       await aws.until(() => aws.stepsSent.has('a1.repetition.cpu.2'), 'repetition 2 to be sent');
@@ -130,7 +159,7 @@ describe('IAM rehearsal: every request the workflows make is allowed by the synt
       expect(aws.execution(resumed).status).toBe('SUCCEEDED');
     });
     await scenario(async (aws) => {
-      aws.behaviour = (c) => (c.commandId === 'a1.repetition.cpu.1' ? { hold: true } : answer(c));
+      aws.behaviour = (c, i) => (c.commandId === 'a1.repetition.cpu.1' ? { hold: true } : answer(c, i));
       const arn = aws.startExecution({ plan: plan() }, 'forced');
       const runId = await runIdOf(aws);
       await aws.until(() => aws.stepsSent.has('a1.repetition.cpu.1'), 'repetition 1 to be sent');
@@ -149,25 +178,48 @@ describe('IAM rehearsal: every request the workflows make is allowed by the synt
     expect(await denials()).toEqual([]);
   });
 
-  it('the CLI user of docs/cli-user-policy.json: run, show, status, runs, events, stop', async () => {
+  it('the CLI user of docs/cli-user-policy.json: run, show (a task’s outputs too), status, runs, events, stop, rm, rm --purge, rm --older-than', async () => {
     await scenario((aws) =>
       withCli(aws, async (cli, planPath) => {
         const ran = await cli(['run', planPath, '--json']);
         expect(ran.code).toBe(0);
         const runId = (JSON.parse(ran.stdout) as { runId: string }).runId;
-        for (const args of [['show', runId], ['status', runId], ['runs'], ['events', runId]])
+        for (const args of [
+          ['show', runId],
+          ['show', runId, '--output', 'perf-002::cpu::1'],
+          ['show', runId, '--output', 'perf-001::cpu::2'],
+          ['status', runId],
+          ['runs'],
+          ['events', runId],
+        ])
           expect((await cli(args)).code).toBe(0);
       }),
     );
     await scenario((aws) =>
       withCli(aws, async (cli, planPath) => {
-        aws.behaviour = (c) => (c.commandId === 'a1.repetition.cpu.1' ? { hold: true } : answer(c));
+        aws.behaviour = (c, i) => (c.commandId === 'a1.repetition.cpu.1' ? { hold: true } : answer(c, i));
         const detached = await cli(['run', planPath, '--detach']);
         expect(detached.code).toBe(0);
         await aws.until(() => aws.stepsSent.has('a1.repetition.cpu.1'), 'repetition 1 to be sent');
         const stopped = await cli(['stop', await runIdOf(aws), '--wait']);
         expect(stopped.stderr).toBe('');
         expect(stopped.code).toBe(0);
+      }),
+    );
+    await scenario((aws) =>
+      withCli(aws, async (cli, planPath) => {
+        const ran = await cli(['run', planPath, '--json']);
+        const runId = (JSON.parse(ran.stdout) as { runId: string }).runId;
+        // Removed, then purged of what the removal kept: every request of both paths.
+        expect((await cli(['rm', runId])).code).toBe(0);
+        const purged = await cli(['rm', runId, '--purge']);
+        expect(purged.stderr).toBe('');
+        expect(purged.code).toBe(0);
+        // And a run selected by its age: the catalog's index read by cutoff.
+        expect((await cli(['run', planPath])).code).toBe(0);
+        const aged = await cli(['rm', '--older-than', '1ms', '--purge']);
+        expect(aged.stderr).toBe('');
+        expect(aged.stdout).toMatch(/^Purged run /);
       }),
     );
 

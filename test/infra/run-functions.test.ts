@@ -1,6 +1,7 @@
+import { Duration } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { CONFIG_ENV } from '../../lib/adapters/aws/config.js';
+import { CONFIG_ENV, OPTIONAL_CONFIG_ENV } from '../../lib/adapters/aws/config.js';
 import { EventsConstruct } from '../../lib/infra/events-construct.js';
 import { HostAccess } from '../../lib/infra/host-access.js';
 import { OutputBucket } from '../../lib/infra/output-bucket.js';
@@ -17,11 +18,19 @@ import {
 import { allowedUnused, TABLE_ITEM_ACTIONS } from '../support/iam/allow-list.js';
 import { rehearsedActions } from '../support/iam/rehearsed-actions.js';
 
-/** The functions and what they need: tables, the bus, the output bucket, the host role and profile. */
+/**
+ * The functions and what they need: tables, the bus, the output bucket, the host role and profile. The
+ * stack sets a retention, as the IAM rehearsal's does, so every grant is there to compare with what the
+ * rehearsal recorded; `withoutRetention` is the default stack's.
+ */
 let template: Template;
 let functionIds: Record<FunctionKey, string>;
+let withoutRetention: { template: Template; functionIds: Record<FunctionKey, string> };
 
-beforeAll(() => {
+function functionsStack(runRetention?: Duration): {
+  template: Template;
+  functionIds: Record<FunctionKey, string>;
+} {
   const stack = minimalStack();
   const tables = new RunTables(stack, 'Tables');
   const outputs = new OutputBucket(stack, 'Outputs');
@@ -34,11 +43,19 @@ beforeAll(() => {
     instanceProfileArn: hostAccess.instanceProfile.instanceProfileArn,
     hostRoleArn: hostAccess.role.roleArn,
     stateMachineName: 'Fleetbench-run',
+    ...(runRetention ? { runRetention } : {}),
   });
-  functionIds = Object.fromEntries(
-    Object.entries(functions.all).map(([key, fn]) => [key, logicalIdOf(stack, fn.functionArn)]),
-  ) as Record<FunctionKey, string>;
-  template = Template.fromStack(stack);
+  return {
+    functionIds: Object.fromEntries(
+      Object.entries(functions.all).map(([key, fn]) => [key, logicalIdOf(stack, fn.functionArn)]),
+    ) as Record<FunctionKey, string>,
+    template: Template.fromStack(stack),
+  };
+}
+
+beforeAll(() => {
+  ({ template, functionIds } = functionsStack(Duration.days(30)));
+  withoutRetention = functionsStack();
 });
 
 const KEYS = Object.keys(FUNCTIONS) as FunctionKey[];
@@ -81,30 +98,32 @@ describe('RunFunctions', () => {
     expect(granted).toEqual(rehearsedGrants(key));
   });
 
-  it('lets only run-command send commands: the RunShellScript document, and instances tagged fleetbench=true', () => {
+  it('lets run-command send steps, and on-invocation-status and the reconciler copy outputs, only with the RunShellScript document to instances tagged fleetbench=true', () => {
     const send = (key: FunctionKey) => withAction(key, 'ssm:SendCommand');
+    const senders: FunctionKey[] = ['runCommand', 'onInvocationStatus', 'reconcile'];
 
-    expect(send('runCommand')).toEqual([
-      expect.objectContaining({
-        Resource: {
-          'Fn::Join': [
-            '',
-            [
-              expect.stringMatching(/^arn:/),
-              { Ref: 'AWS::Partition' },
-              ':ssm:us-east-1::document/AWS-RunShellScript',
+    for (const key of senders)
+      expect(send(key)).toEqual([
+        expect.objectContaining({
+          Resource: {
+            'Fn::Join': [
+              '',
+              [
+                expect.stringMatching(/^arn:/),
+                { Ref: 'AWS::Partition' },
+                ':ssm:us-east-1::document/AWS-RunShellScript',
+              ],
             ],
-          ],
-        },
-      }),
-      expect.objectContaining({
-        Resource: {
-          'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':ec2:us-east-1:123456789012:instance/*']],
-        },
-        Condition: { StringEquals: { 'ssm:resourceTag/fleetbench': 'true' } },
-      }),
-    ]);
-    for (const other of KEYS.filter((key) => key !== 'runCommand')) expect(send(other)).toEqual([]);
+          },
+        }),
+        expect.objectContaining({
+          Resource: {
+            'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':ec2:us-east-1:123456789012:instance/*']],
+          },
+          Condition: { StringEquals: { 'ssm:resourceTag/fleetbench': 'true' } },
+        }),
+      ]);
+    for (const other of KEYS.filter((key) => !senders.includes(key))) expect(send(other)).toEqual([]);
   });
 
   it('scopes SendTask* to the run state machine and its Distributed Map children, and Stop/DescribeExecution to its executions', () => {
@@ -233,5 +252,51 @@ describe('RunFunctions (ephemeral hosts)', () => {
   it('gives plan-run the time to wait for launched hosts', () => {
     const fn = template.toJSON().Resources[functionIds.planRun] as Resource;
     expect(fn.Properties.Timeout).toBe(900);
+  });
+});
+
+describe('RunFunctions (runRetention)', () => {
+  const deletes = (t: Template, ids: Record<FunctionKey, string>, key: FunctionKey) =>
+    functionStatements(t, ids[key]).filter((st) =>
+      actions(st).some((a) => a === 'dynamodb:DeleteItem' || a === 's3:DeleteObject'),
+    );
+  const retentionOf = (t: Template, ids: Record<FunctionKey, string>, key: FunctionKey) =>
+    (
+      (t.toJSON().Resources[ids[key]] as Resource).Properties.Environment as {
+        Variables: Record<string, string>;
+      }
+    ).Variables[OPTIONAL_CONFIG_ENV.runRetention];
+
+  it('lets only the reconciler delete: items of the two tables and objects under runs/', () => {
+    expect(deletes(template, functionIds, 'reconcile')).toEqual([
+      expect.objectContaining({
+        Action: 'dynamodb:DeleteItem',
+        Resource: [
+          { 'Fn::GetAtt': [expect.stringMatching(/^TablesJournal/), 'Arn'] },
+          { 'Fn::GetAtt': [expect.stringMatching(/^TablesCatalog/), 'Arn'] },
+        ],
+      }),
+      expect.objectContaining({
+        Action: 's3:DeleteObject',
+        Resource: {
+          'Fn::Join': ['', [{ 'Fn::GetAtt': [expect.stringMatching(/^OutputsBucket/), 'Arn'] }, '/runs/*']],
+        },
+      }),
+    ]);
+    for (const other of KEYS.filter((key) => key !== 'reconcile'))
+      expect(deletes(template, functionIds, other)).toEqual([]);
+  });
+
+  it('tells the reconciler the retention in seconds, and no other function', () => {
+    expect(retentionOf(template, functionIds, 'reconcile')).toBe('2592000');
+    for (const other of KEYS.filter((key) => key !== 'reconcile'))
+      expect(retentionOf(template, functionIds, other)).toBeUndefined();
+  });
+
+  it('without a retention, grants no function a delete and sets no retention', () => {
+    for (const key of KEYS) {
+      expect(deletes(withoutRetention.template, withoutRetention.functionIds, key)).toEqual([]);
+      expect(retentionOf(withoutRetention.template, withoutRetention.functionIds, key)).toBeUndefined();
+    }
   });
 });

@@ -5,14 +5,19 @@
  * repositories over dynalite) on SDK clients mocked with aws-sdk-client-mock. The mocks play the services:
  *
  * - SSM: SendCommand starts invocations on a simulated fleet; once the run-command invocation has returned,
- *   each instance's result is written to S3 and announced by an "EC2 Command Invocation Status-change
- *   Notification" event handed to on-invocation-status, which reads it back with ListCommandInvocations and
- *   GetObject. CancelCommand cancels held invocations and announces them Cancelled.
+ *   each instance's result is announced by an "EC2 Command Invocation Status-change Notification" event
+ *   handed to on-invocation-status, which reads it back with GetCommandInvocation (its output as SSM returns
+ *   it: the first 24,000 characters of stdout, 8,000 of stderr). Like the script ssm-kept-output.ts builds, a
+ *   host keeps a copy of an output that long; a command sent with an output bucket (the copy of
+ *   ssm-output-spill.ts) runs at once, uploading the host's copy to S3 (GetObject reads it).
+ *   CancelCommand cancels held invocations and announces them Cancelled.
  * - Step Functions: a waiting Task state gets a unique token (the interpreter's `$$.Task.Token` is static);
  *   SendTaskSuccess/SendTaskFailure settle it; StartExecution/DescribeExecution/StopExecution/
  *   GetExecutionHistory drive whole executions.
  * - EventBridge: PutEvents routes `Stop Requested` to stop-run (asynchronously, as a rule target would) and
  *   copies run CloudEvents into the run-event log group, which FilterLogEvents reads.
+ * - S3: the objects the fleet uploaded, read with GetObject, listed with ListObjectsV2 (pages of 2) and
+ *   deleted with DeleteObjects (`rm --purge`).
  * - CloudFormation: DescribeStacks gives the stack's outputs, naming the dynalite tables.
  *
  * Nothing here reaches AWS: every client a test (or the CLI under test) creates is mocked, except DynamoDB,
@@ -23,7 +28,7 @@ import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-clo
 import { CloudWatchLogsClient, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { DescribeInstancesCommand, EC2Client, type Instance } from '@aws-sdk/client-ec2';
 import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
-import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectsCommand, GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import {
   DescribeExecutionCommand,
   GetExecutionHistoryCommand,
@@ -37,6 +42,7 @@ import {
   CancelCommandCommand,
   type CommandInvocation,
   DescribeInstanceInformationCommand,
+  GetCommandInvocationCommand,
   ListCommandInvocationsCommand,
   ListCommandsCommand,
   SendCommandCommand,
@@ -57,6 +63,8 @@ import { createStopRunHandler } from '../../lambdas/stop-run.js';
 import { createAwsDeps } from '../../lib/adapters/aws/aws-deps.js';
 import type { AwsConfig } from '../../lib/adapters/aws/config.js';
 import { SfnExecutions } from '../../lib/adapters/aws/sfn-executions.js';
+import { SsmInvocationReader } from '../../lib/adapters/aws/ssm-invocation-reader.js';
+import { KEEP_FROM_BYTES, keptOutputDir, SSM_INLINE_LIMITS } from '../../lib/adapters/aws/ssm-kept-output.js';
 import { SsmStatusEvents } from '../../lib/adapters/aws/ssm-status-event.js';
 import { STACK_OUTPUT_KEYS, type StackOutputs } from '../../lib/adapters/aws/stack-outputs.js';
 import { loadRunDefinition, taskFunctions } from '../../lib/adapters/local/workflow-definition.js';
@@ -104,6 +112,8 @@ type Invocation = {
   responseCode: number;
   startedAt: Date;
   finishedAt?: Date;
+  stdout?: string;
+  stderr?: string;
 };
 
 /** How an instance answers a command: its output, its exit code, or not at all yet (`hold`). */
@@ -178,8 +188,10 @@ export class FakeAws {
 
   /** Every SendCommand, in order. */
   readonly sent: SentCommand[] = [];
-  /** Objects the fleet uploaded (`<bucket>/<key>` → body). */
+  /** Objects the fleet uploaded (`<bucket>/<key>` → body): the outputs copied to S3. */
   readonly objects = new Map<string, string>();
+  /** The copies hosts keep of outputs too long for SSM to return, by `<instance id> <host directory>`. */
+  readonly keptOnHosts = new Map<string, { stdout: string; stderr: string }>();
   /** Errors thrown by handlers invoked asynchronously (status events, stop requests): a test expects none. */
   readonly asyncErrors: unknown[] = [];
   /** Lines logged through the use cases' Logger port. */
@@ -204,6 +216,7 @@ export class FakeAws {
   private constructor(
     readonly db: TestDynalite,
     instances: readonly FakeInstance[],
+    runRetentionSeconds: number | undefined,
   ) {
     this.#instances = new Map(instances.map((i) => [i.id, i]));
     const clock: Clock = {
@@ -219,6 +232,7 @@ export class FakeAws {
       stateMachineArn: STATE_MACHINE_ARN,
       instanceProfileArn: `arn:aws:iam::${ACCOUNT}:instance-profile/fleetbench-hosts`,
       region: REGION,
+      ...(runRetentionSeconds === undefined ? {} : { runRetentionSeconds }),
     };
     const base = { region: REGION, credentials: CREDENTIALS };
     const clients = {
@@ -231,11 +245,12 @@ export class FakeAws {
       cloudformation: new CloudFormationClient(base),
     };
     const retry = { sleep: async () => {}, random: () => 0 };
+    const invocations = new SsmInvocationReader({ ssm: clients.ssm, retry });
     this.runtime = {
       config,
       clients,
-      deps: createAwsDeps({ config, clients }, { logger: this.log, clock, retry }),
-      statusEvents: new SsmStatusEvents({ ssm: clients.ssm, retry }),
+      deps: createAwsDeps({ config, clients }, { logger: this.log, clock, retry, invocations }),
+      statusEvents: new SsmStatusEvents({ ssm: clients.ssm, retry, invocations }),
       executions: new SfnExecutions({ sfn: clients.sfn, stateMachineArn: STATE_MACHINE_ARN, retry }),
     };
     this.handlers = createHandlers(() => this.runtime);
@@ -263,11 +278,15 @@ export class FakeAws {
     );
   }
 
-  static async start(options: { readonly instances: readonly FakeInstance[] }): Promise<FakeAws> {
+  /** `runRetentionSeconds`: the reconciler's configured retention (the stack's `runRetention`). */
+  static async start(options: {
+    readonly instances: readonly FakeInstance[];
+    readonly runRetentionSeconds?: number;
+  }): Promise<FakeAws> {
     // The handlers' Powertools logger writes JSON lines to stdout; keep the test output readable.
     for (const level of ['info', 'warn', 'error'] as const)
       vi.spyOn(logger, level).mockImplementation(() => {});
-    return new FakeAws(await startTestDynalite(), options.instances);
+    return new FakeAws(await startTestDynalite(), options.instances, options.runRetentionSeconds);
   }
 
   /** The stack outputs DescribeStacks returns. */
@@ -486,22 +505,51 @@ export class FakeAws {
     }
   }
 
-  /** An invocation ends: its output goes to S3, then SSM announces it. */
+  /**
+   * An invocation ends: SSM holds its output (a host keeps a copy of a long one, as the script makes it),
+   * or, for a command with an output bucket, uploads it; then SSM announces it.
+   */
   #finish(command: SentCommand, instanceId: string, invocation: Invocation, answer: Answer): void {
     const exitCode = answer.exitCode ?? 0;
     invocation.status = exitCode === 0 ? 'Success' : 'Failed';
     invocation.responseCode = exitCode;
     invocation.finishedAt = new Date();
-    const prefix = `${BUCKET}/${outputKey(command, instanceId)}`;
-    for (const [stream, body] of [
-      ['stdout', answer.stdout],
-      ['stderr', answer.stderr],
-    ] as const) {
-      if (!body) continue;
-      this.objects.set(`${prefix}/${stream}`, body);
-      this.#recordHostUpload(`${prefix}/${stream}`);
+    invocation.stdout = answer.stdout ?? '';
+    invocation.stderr = answer.stderr ?? '';
+    const long =
+      Buffer.byteLength(invocation.stdout) >= KEEP_FROM_BYTES.stdout ||
+      Buffer.byteLength(invocation.stderr) >= KEEP_FROM_BYTES.stderr;
+    if (long && !command.input.OutputS3BucketName) {
+      const dir = keptOutputDir(command.runId, command.commandId);
+      this.keptOnHosts.set(`${instanceId} ${dir}`, { stdout: invocation.stdout, stderr: invocation.stderr });
+    }
+    if (command.input.OutputS3BucketName) {
+      const prefix = `${command.input.OutputS3BucketName}/${outputKey(command, instanceId)}`;
+      for (const [stream, body] of [
+        ['stdout', invocation.stdout],
+        ['stderr', invocation.stderr],
+      ] as const) {
+        if (!body) continue;
+        this.objects.set(`${prefix}/${stream}`, body);
+        this.#recordHostUpload(`${prefix}/${stream}`);
+      }
     }
     this.#announce(command, instanceId, invocation.status);
+  }
+
+  /** A copy command (ssm-output-spill.ts): the host prints the copy it kept, at once; none fails it. */
+  #runCopy(command: SentCommand): void {
+    command.started = true;
+    const [, runId = '', commandId = ''] = (command.input.Comment ?? '').split(' ');
+    for (const [instanceId, invocation] of command.invocations) {
+      const kept = this.keptOnHosts.get(`${instanceId} ${keptOutputDir(runId, commandId)}`);
+      this.#finish(
+        command,
+        instanceId,
+        invocation,
+        kept ? { stdout: kept.stdout, stderr: kept.stderr } : { exitCode: 3, stderr: 'no kept output' },
+      );
+    }
   }
 
   /**
@@ -586,6 +634,27 @@ export class FakeAws {
         ...(suffix ? { ContentRange: `bytes ${start}-${body.length - 1}/${body.length}` } : {}),
       };
     });
+    this.s3
+      .on(ListObjectsV2Command)
+      .callsFake((input: { Bucket: string; Prefix?: string; MaxKeys?: number }) => {
+        const keys = [...this.objects.keys()]
+          .filter((k) => k.startsWith(`${input.Bucket}/${input.Prefix ?? ''}`))
+          .map((k) => k.slice(input.Bucket.length + 1))
+          .sort();
+        // Pages of 2, to exercise the callers' paging.
+        const page = keys.slice(0, Math.min(input.MaxKeys ?? 1000, 2));
+        return {
+          Contents: page.map((Key) => ({ Key })),
+          IsTruncated: keys.length > page.length,
+          KeyCount: page.length,
+        };
+      });
+    this.s3
+      .on(DeleteObjectsCommand)
+      .callsFake((input: { Bucket: string; Delete: { Objects: { Key: string }[] } }) => {
+        for (const { Key } of input.Delete.Objects) this.objects.delete(`${input.Bucket}/${Key}`);
+        return { Errors: [] };
+      });
     this.cloudformation.on(DescribeStacksCommand).callsFake((input: { StackName?: string }) => {
       if (input.StackName !== STACK_NAME)
         throw awsServiceError('ValidationError', `Stack with id ${input.StackName} does not exist`);
@@ -612,7 +681,7 @@ export class FakeAws {
       const [, runId = '', commandId = ''] = (input.Comment ?? '').split(' ');
       const ssmCommandId = randomUUID();
       const now = new Date();
-      this.sent.push({
+      const sent: SentCommand = {
         ssmCommandId,
         input,
         runId,
@@ -625,7 +694,9 @@ export class FakeAws {
           ]),
         ),
         started: false,
-      });
+      };
+      this.sent.push(sent);
+      if (input.OutputS3BucketName) this.#runCopy(sent);
       return {
         Command: { CommandId: ssmCommandId, Comment: input.Comment, InstanceIds: ids, Status: 'Pending' },
       };
@@ -638,6 +709,14 @@ export class FakeAws {
           ([id]) => !input.InstanceId || id === input.InstanceId,
         );
         return { CommandInvocations: invocations.map(([id, inv]) => invocationOf(command, id, inv)) };
+      });
+    this.ssm
+      .on(GetCommandInvocationCommand)
+      .callsFake((input: { CommandId?: string; InstanceId?: string }) => {
+        const command = this.#command(input.CommandId);
+        const invocation = command.invocations.get(input.InstanceId ?? '');
+        if (!invocation) throw awsServiceError('InvocationDoesNotExist');
+        return getCommandInvocationOf(command, input.InstanceId ?? '', invocation);
       });
     this.ssm.on(ListCommandsCommand).callsFake((input: { CommandId?: string }) => {
       const command = this.#command(input.CommandId);
@@ -915,11 +994,37 @@ function outputKey(command: SentCommand, instanceId: string): string {
   return `${command.input.OutputS3KeyPrefix}/${command.ssmCommandId}/${instanceId}/awsrunShellScript/0.awsrunShellScript`;
 }
 
-/** ListCommandInvocations (Details=true) for one invocation, with path-style output URLs as SSM gives them. */
+/** Path-style output URLs as SSM gives them, for an ended invocation of a command with an output bucket. */
+function outputUrls(command: SentCommand, instanceId: string, invocation: Invocation) {
+  const bucket = command.input.OutputS3BucketName;
+  if (!bucket || invocation.status === 'InProgress') return {};
+  const url = `https://s3.${REGION}.amazonaws.com/${bucket}/${outputKey(command, instanceId)}`;
+  return { StandardOutputUrl: `${url}/stdout`, StandardErrorUrl: `${url}/stderr` };
+}
+
+/** GetCommandInvocation: the output itself, as far as SSM returns it. */
+function getCommandInvocationOf(command: SentCommand, instanceId: string, invocation: Invocation) {
+  return {
+    CommandId: command.ssmCommandId,
+    InstanceId: instanceId,
+    Comment: command.input.Comment,
+    DocumentName: 'AWS-RunShellScript',
+    PluginName: 'aws:runShellScript',
+    ResponseCode: invocation.responseCode,
+    ExecutionStartDateTime: invocation.startedAt.toISOString(),
+    ExecutionEndDateTime: invocation.finishedAt?.toISOString() ?? '',
+    Status: invocation.status,
+    StatusDetails: invocation.status,
+    StandardOutputContent: (invocation.stdout ?? '').slice(0, SSM_INLINE_LIMITS.stdout),
+    StandardErrorContent: (invocation.stderr ?? '').slice(0, SSM_INLINE_LIMITS.stderr),
+    ...outputUrls(command, instanceId, invocation),
+  };
+}
+
+/** ListCommandInvocations (Details=true) for one invocation. */
 function invocationOf(command: SentCommand, instanceId: string, invocation: Invocation): CommandInvocation {
-  const url = `https://s3.${REGION}.amazonaws.com/${BUCKET}/${outputKey(command, instanceId)}`;
-  const ended = invocation.status !== 'InProgress';
-  const urls = ended ? { StandardOutputUrl: `${url}/stdout`, StandardErrorUrl: `${url}/stderr` } : {};
+  const urls = outputUrls(command, instanceId, invocation);
+  const bucket = command.input.OutputS3BucketName;
   return {
     CommandId: command.ssmCommandId,
     InstanceId: instanceId,
@@ -937,8 +1042,12 @@ function invocationOf(command: SentCommand, instanceId: string, invocation: Invo
         ResponseCode: invocation.responseCode,
         ResponseStartDateTime: invocation.startedAt,
         ...(invocation.finishedAt ? { ResponseFinishDateTime: invocation.finishedAt } : {}),
-        OutputS3BucketName: BUCKET,
-        OutputS3KeyPrefix: `${command.input.OutputS3KeyPrefix}/${command.ssmCommandId}/${instanceId}/awsrunShellScript`,
+        ...(bucket
+          ? {
+              OutputS3BucketName: bucket,
+              OutputS3KeyPrefix: `${command.input.OutputS3KeyPrefix}/${command.ssmCommandId}/${instanceId}/awsrunShellScript`,
+            }
+          : {}),
         ...urls,
       },
     ],

@@ -6,9 +6,10 @@ import { createReconcileHandler } from '../../lambdas/reconcile.js';
 import { createRunCommandHandler } from '../../lambdas/run-command.js';
 import { lambda, logger } from '../../lambdas/runtime.js';
 import { createStopRunHandler } from '../../lambdas/stop-run.js';
+import type { AwsClients, AwsConfig } from '../../lib/adapters/aws/config.js';
 import type { SfnExecutions } from '../../lib/adapters/aws/sfn-executions.js';
 import type { SsmStatusEvents } from '../../lib/adapters/aws/ssm-status-event.js';
-import { pollStaleCommands } from '../../lib/app/reconcile.js';
+import { pollStaleCommands } from '../../lib/app/poll-stale-commands.js';
 import { UsageError } from '../../lib/core/errors.js';
 import type { Plan } from '../../lib/core/plan.js';
 import type { CatalogEntry, CommandRecord, InvocationResult, RunMeta } from '../../lib/core/run.js';
@@ -186,7 +187,7 @@ describe('Handler: on-invocation-status', () => {
     });
   });
 
-  it("hands a fleetbench command's result to the use case", async () => {
+  it("hands a fleetbench command's result to the use case, with the ids the journal has for the SSM command", async () => {
     const result: InvocationResult = {
       runId: RUN,
       commandId: 'a1.setup.cpu',
@@ -201,6 +202,13 @@ describe('Handler: on-invocation-status', () => {
 
     await expect(handler(event)).resolves.toEqual({ outcomes: ['ignored'] });
 
+    expect(statusEvents.invocationResult).toHaveBeenCalledWith(
+      expect.objectContaining({ detail: event.detail }),
+      {
+        runId: RUN,
+        commandId: 'a1.setup.cpu',
+      },
+    );
     expect(getCommandSpec).toHaveBeenCalledWith(RUN, 'a1.setup.cpu');
   });
 
@@ -311,7 +319,9 @@ describe('Handler: reconcile', () => {
     });
     const executions = { isDriverAlive: vi.fn(async () => false) } as unknown as SfnExecutions;
 
-    const out = await createReconcileHandler(() => ({ deps, executions }))();
+    // No retention configured: the handler never reaches for the clients.
+    const runtime = { config: {} as AwsConfig, clients: {} as AwsClients, deps, executions };
+    const out = await createReconcileHandler(() => runtime)();
 
     expect(out.failedRuns.map((f) => f.runId)).toEqual([open.runId]);
     expect(updateState).toHaveBeenCalledWith(

@@ -55,7 +55,7 @@ function cloudEvents(fake: FakeAws): CloudEvent[] {
 }
 
 describe('Workflow: run.asl.json over the aws handlers', () => {
-  it('runs a plan on 120 instances to FINISHED: 3 SendCommand per step, metrics parsed from the S3 outputs', async () => {
+  it('runs a plan on 120 instances to FINISHED: 3 SendCommand per step, metrics parsed from the outputs SSM returns', async () => {
     // Prepare
     aws = await FakeAws.start({ instances: fleet(120) });
     aws.behaviour = realOutput;
@@ -88,7 +88,8 @@ describe('Workflow: run.asl.json over the aws handlers', () => {
     expect(entry?.hosts).toHaveLength(120);
     expect(entry?.hosts[0]).toBe('perf-001');
 
-    // The journal: every task completed with the metrics of its S3 stdout; the audit trail; the commands.
+    // The journal: every task completed with the metrics of its stdout, kept in the journal; the audit
+    // trail; the commands.
     const tasks = await aws.db.journal.listTasks(runId);
     expect(tasks).toHaveLength(240);
     for (const task of tasks) {
@@ -99,11 +100,12 @@ describe('Workflow: run.asl.json over the aws handlers', () => {
         expect.objectContaining({ name: 'bogo_ops_per_s_cpu', value: 1097.061734 }),
       ]);
       expect(task.outputRef).toMatch(
-        new RegExp(
-          `^s3://${BUCKET}/runs/${runId}/outputs/a1\\.repetition\\.cpu\\.${task.rep}/[0-9a-f-]{36}/i-[0-9a-f]{17}/awsrunShellScript/0\\.awsrunShellScript/stdout$`,
-        ),
+        new RegExp(`^journal:${runId}/a1\\.repetition\\.cpu\\.${task.rep}/i-[0-9a-f]{17}/stdout$`),
       );
+      expect(await aws.runtime.deps.outputs.read(task.outputRef ?? '')).toBe(STRESS_NG_STDOUT);
     }
+    // Nothing went to S3: every output was short enough for SSM to return it.
+    expect(aws.objects.size).toBe(0);
     expect((await aws.db.journal.listStates(runId)).map((s) => s.to)).toEqual([
       'INIT',
       'RUNNING_GLOBAL_SETUP',
@@ -127,7 +129,7 @@ describe('Workflow: run.asl.json over the aws handlers', () => {
       );
     }
 
-    // SSM: one command per 50 instances and step, output to S3, per-host seeds in the script.
+    // SSM: one command per 50 instances and step, no output bucket, per-host seeds in the script.
     const sends = aws.ssm.commandCalls(SendCommandCommand).map((c) => c.args[0].input);
     expect(sends).toHaveLength(12);
     const byStep = new Map<string, typeof sends>();
@@ -142,10 +144,10 @@ describe('Workflow: run.asl.json over the aws handlers', () => {
       expect(batches.map((b) => b.InstanceIds?.length)).toEqual([50, 50, 20]);
       expect(new Set(batches.flatMap((b) => b.InstanceIds)).size).toBe(120);
       for (const b of batches) {
+        expect(b.OutputS3BucketName).toBeUndefined();
+        expect(b.Parameters?.commands?.[0]).toContain(`${runId}.${commandId}`);
         expect(b).toMatchObject({
           DocumentName: 'AWS-RunShellScript',
-          OutputS3BucketName: BUCKET,
-          OutputS3KeyPrefix: `runs/${runId}/outputs/${commandId}`,
           CloudWatchOutputConfig: { CloudWatchOutputEnabled: false },
           MaxConcurrency: '100%',
           Parameters: { executionTimeout: ['3600'] },
@@ -182,6 +184,67 @@ describe('Workflow: run.asl.json over the aws handlers', () => {
     expect(events.find((e) => e.type === 'dev.fleetbench.run.finished')?.data).toMatchObject({
       state: 'FINISHED',
     });
+  });
+
+  it('copies an output too long for SSM to S3 and parses the whole of it; short ones stay in the journal', async () => {
+    // Prepare: host 1 logs 38,000 characters before its metrics line, past what SSM returns itself.
+    aws = await FakeAws.start({ instances: fleet(2) });
+    const fake = aws;
+    const log = 'progress: still warming up the caches\n'.repeat(1_000);
+    const METRICS = '{"ops": 12.5}\n';
+    fake.behaviour = (command, instanceId) =>
+      command.phase !== 'repetition'
+        ? { stdout: 'set up\n' }
+        : instanceId === fleet(2)[0]?.id
+          ? { stdout: `${log}${METRICS}`, stderr: 'warning: governor is powersave\n' }
+          : { stdout: METRICS };
+    const plan = {
+      name: 'cpu',
+      hosts: { tags: { team: 'perf' } },
+      repetitions: 1,
+      setup: ['dnf install -y stress-ng'],
+      workloads: [{ name: 'cpu', plugin: 'shell', options: { command: 'my-bench --json' } }],
+    };
+
+    // Act
+    const arn = fake.startExecution({ plan }, 'cpu-long');
+    await fake.execution(arn).done;
+    await fake.idle();
+
+    // Assess: both tasks completed with the metrics at the end of their output.
+    expect(fake.asyncErrors).toEqual([]);
+    const runId = (await fake.db.catalog.list())[0]?.runId ?? '';
+    const [long, short] = await fake.db.journal.listTasks(runId);
+    for (const task of [long, short]) {
+      expect(task).toMatchObject({ status: 'COMPLETED' });
+      expect(task?.metrics).toEqual([{ name: 'ops', value: 12.5, unit: '' }]);
+    }
+    // The long one was copied from its host by a one-host command with the output bucket, read from S3.
+    const copies = fake.ssm
+      .commandCalls(SendCommandCommand)
+      .map((c) => c.args[0].input)
+      .filter((i) => i.OutputS3BucketName !== undefined);
+    expect(copies).toHaveLength(1);
+    expect(copies[0]).toMatchObject({
+      InstanceIds: [fleet(2)[0]?.id],
+      OutputS3BucketName: BUCKET,
+      OutputS3KeyPrefix: `runs/${runId}/outputs/a1.repetition.cpu.1`,
+      Comment: `fleetbench-output ${runId} a1.repetition.cpu.1`,
+    });
+    expect(long?.outputRef).toMatch(
+      new RegExp(`^s3://${BUCKET}/runs/${runId}/outputs/a1\\.repetition\\.cpu\\.1/`),
+    );
+    expect(await fake.runtime.deps.outputs.read(long?.outputRef ?? '')).toBe(`${log}${METRICS}`);
+    expect(await fake.runtime.deps.outputs.read((long?.outputRef ?? '').replace(/stdout$/, 'stderr'))).toBe(
+      'warning: governor is powersave\n',
+    );
+    // The short one and the setup's outputs are in the journal, the setup's named by its host's outcome.
+    expect(short?.outputRef).toBe(`journal:${runId}/a1.repetition.cpu.1/${fleet(2)[1]?.id}/stdout`);
+    const setup = await fake.db.journal.getCommand(runId, 'a1.globalSetup');
+    for (const outcome of Object.values(setup?.outcomes ?? {}))
+      expect(await fake.runtime.deps.outputs.read(outcome.outputRef ?? '')).toBe('set up\n');
+    // The copy's own status event was dropped as a command the journal does not know.
+    expect(fake.log.lines).not.toContainEqual(expect.objectContaining({ level: 'error' }));
   });
 
   it('stops gracefully during a repetition: cancels that command only, fails its token, still tears down, ends ABORTED', async () => {

@@ -88,7 +88,10 @@ describe('npm run smoke:aws', () => {
 
     expect(out.code).toBe(2);
     expect(out.stdout).toBe('');
-    expect(out.stderr.split('\n').filter(Boolean)).toHaveLength(1);
+    // Every problem at once, one line each with its place
+    const lines = out.stderr.split('\n').filter(Boolean);
+    expect(lines).toHaveLength(3);
+    for (const line of lines) expect(line).toMatch(new RegExp(`^error: ${bad}:[23]:\\d+: `));
     expect(out.stderr).toMatch(new RegExp(`^error: ${bad}:2:`));
   });
 

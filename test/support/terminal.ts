@@ -22,7 +22,14 @@ export async function inTerminal(
 ): Promise<TerminalResult> {
   const columns = options.columns ?? 80;
   // Colour is the test's to choose: none of the test runner's own settings leak in.
-  const { FORCE_COLOR: _force, NO_COLOR: _no, ...inherited } = process.env;
+  // CI too: Node gives a terminal two colours when CI is set (tty.getColorDepth), as fleetbench does.
+  const {
+    FORCE_COLOR: _force,
+    NO_COLOR: _no,
+    CI: _ci,
+    NODE_DISABLE_COLORS: _disable,
+    ...inherited
+  } = process.env;
   const child = spawn('script', ['-qec', `stty cols ${columns} rows 40; ${commandLine}`, '/dev/null'], {
     cwd: options.cwd,
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -4,6 +4,7 @@
  */
 import type { Clock, Deps, Logger } from '../../core/ports.js';
 import { DynamoCatalogRepo } from '../dynamodb/catalog-repo.js';
+import { JournalOutputs } from '../dynamodb/journal-outputs.js';
 import { DynamoJournalRepo } from '../dynamodb/journal-repo.js';
 import { systemClock } from '../system-clock.js';
 import type { LoadedConfig } from './config.js';
@@ -13,6 +14,9 @@ import type { RetryOverrides } from './retry.js';
 import { S3OutputStore } from './s3-output-store.js';
 import { SfnTaskCallbacks } from './sfn-task-callbacks.js';
 import { SsmCommandRunner } from './ssm-command-runner.js';
+import { SsmInvocationReader } from './ssm-invocation-reader.js';
+import { SsmOutputSpill } from './ssm-output-spill.js';
+import { SsmOutputStore } from './ssm-output-store.js';
 
 /**
  * @example
@@ -21,16 +25,29 @@ import { SsmCommandRunner } from './ssm-command-runner.js';
  */
 export function createAwsDeps(
   { config, clients }: LoadedConfig,
-  options: { readonly logger: Logger; readonly clock?: Clock; readonly retry?: RetryOverrides },
+  options: {
+    readonly logger: Logger;
+    readonly clock?: Clock;
+    readonly retry?: RetryOverrides;
+    /** Shared with the status-event translator, so a host's answer reads its invocation once. */
+    readonly invocations?: SsmInvocationReader;
+  },
 ): Deps {
   const { logger } = options;
   const clock = options.clock ?? systemClock;
   const retry = options.retry ?? { sleep: (ms: number) => clock.sleep(ms) };
+  const invocations = options.invocations ?? new SsmInvocationReader({ ssm: clients.ssm, retry });
   return {
     journal: new DynamoJournalRepo({ client: clients.dynamo, tableName: config.journalTable }),
     catalog: new DynamoCatalogRepo({ client: clients.dynamo, tableName: config.catalogTable, clock }),
-    runner: new SsmCommandRunner({ ssm: clients.ssm, outputBucket: config.outputBucket, retry }),
-    outputs: new S3OutputStore({ s3: clients.s3 }),
+    runner: new SsmCommandRunner({ ssm: clients.ssm, retry }),
+    outputs: new SsmOutputStore({
+      s3: new S3OutputStore({ s3: clients.s3 }),
+      journal: new JournalOutputs({ client: clients.dynamo, tableName: config.journalTable }),
+      invocations,
+      spill: new SsmOutputSpill({ ssm: clients.ssm, outputBucket: config.outputBucket, invocations, retry }),
+      logger,
+    }),
     hosts: new Ec2HostProvider({
       ec2: clients.ec2,
       ssm: clients.ssm,

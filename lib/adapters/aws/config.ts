@@ -30,6 +30,8 @@ export const CONFIG_ENV = {
 export const OPTIONAL_CONFIG_ENV = {
   /** How long provisioned hosts get to be running with their SSM agent Online ("10m", "900", …). */
   provisionTimeout: 'FLEETBENCH_PROVISION_TIMEOUT',
+  /** How long after they ended runs are purged by the reconciler ("30d"); unset, runs are kept. */
+  runRetention: 'FLEETBENCH_RUN_RETENTION',
 } as const;
 
 export type AwsConfig = { readonly [K in keyof typeof CONFIG_ENV]: string } & {
@@ -37,6 +39,8 @@ export type AwsConfig = { readonly [K in keyof typeof CONFIG_ENV]: string } & {
   readonly region?: string;
   /** From FLEETBENCH_PROVISION_TIMEOUT; the host provider's default (10 minutes) when absent. */
   readonly provisionTimeoutSeconds?: number;
+  /** From FLEETBENCH_RUN_RETENTION (the stack's `runRetention`, set on the reconciler only). */
+  readonly runRetentionSeconds?: number;
 };
 
 /** The SDK clients, created once and shared by every adapter. */
@@ -71,19 +75,30 @@ export function readAwsConfig(env: NodeJS.ProcessEnv): AwsConfig {
   }
   const region = env.AWS_REGION?.trim();
   const provisionTimeout = env[OPTIONAL_CONFIG_ENV.provisionTimeout]?.trim();
+  const runRetention = env[OPTIONAL_CONFIG_ENV.runRetention]?.trim();
   return {
     ...(values as { [K in keyof typeof CONFIG_ENV]: string }),
     ...(region ? { region } : {}),
-    ...(provisionTimeout ? { provisionTimeoutSeconds: readDuration(provisionTimeout) } : {}),
+    ...(provisionTimeout
+      ? {
+          provisionTimeoutSeconds: readDuration(
+            provisionTimeout,
+            OPTIONAL_CONFIG_ENV.provisionTimeout,
+            '15m',
+          ),
+        }
+      : {}),
+    ...(runRetention
+      ? { runRetentionSeconds: readDuration(runRetention, OPTIONAL_CONFIG_ENV.runRetention, '30d') }
+      : {}),
   };
 }
 
-function readDuration(value: string): number {
-  const variable = OPTIONAL_CONFIG_ENV.provisionTimeout;
+function readDuration(value: string, variable: string, example: string): number {
   try {
     return parseDuration(value, variable);
   } catch (error) {
-    throw new EngineError((error as Error).message, { hint: `e.g. ${variable}=15m`, cause: error });
+    throw new EngineError((error as Error).message, { hint: `e.g. ${variable}=${example}`, cause: error });
   }
 }
 

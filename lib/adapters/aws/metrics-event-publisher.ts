@@ -59,7 +59,8 @@ export class MetricsEventPublisher implements EventPublisher {
             data.durationMs,
           );
         }
-        if (completed && Array.isArray(data.metrics)) {
+        // A warm-up's values are not results (docs/plan.md, "warmup"): they stay out of the workload metrics.
+        if (completed && data.warmup !== true && Array.isArray(data.metrics)) {
           for (const m of data.metrics as { name?: unknown; value?: unknown }[]) {
             if (typeof m.name !== 'string' || typeof m.value !== 'number') continue;
             this.#emit(

@@ -1,7 +1,8 @@
 /**
- * CommandRunner on SSM Run Command: one `AWS-RunShellScript` command per batch of ≤ 50 instances, full
- * output to S3 (CloudWatch output off), results reported asynchronously by SSM's status events (see
- * ssm-status-event.ts) or by `poll` for the reconciler.
+ * CommandRunner on SSM Run Command: one `AWS-RunShellScript` command per batch of ≤ 50 instances, results
+ * reported asynchronously by SSM's status events (see ssm-status-event.ts) or by `poll` for the reconciler.
+ * No output bucket (and no CloudWatch output): SSM returns each invocation's output itself, and the script
+ * keeps a copy on the host of an output too long for that (ssm-kept-output.ts), copied to S3 only then.
  *
  * A command carries one script for every host of the batch, yet each host needs its own environment
  * (FLEETBENCH_SEED differs per task): the script starts with a `case` on `$AWS_SSM_INSTANCE_ID` (set by the
@@ -28,7 +29,8 @@ import {
   retryPolicy,
   withRetry,
 } from './retry.js';
-import { commandComment, listInvocations, outputKeyPrefix, toInvocationResult } from './ssm-invocations.js';
+import { commandComment, listInvocations, toInvocationResult } from './ssm-invocations.js';
+import { keepingOutput } from './ssm-kept-output.js';
 
 /** SendCommand and CancelCommand take at most 50 instance ids. */
 export const SSM_BATCH_SIZE = 50;
@@ -41,24 +43,20 @@ const UNKNOWN_INSTANCE_EXIT = 97;
 
 export type SsmCommandRunnerOptions = {
   readonly ssm: SSMClient;
-  /** Bucket receiving every command's stdout/stderr under `runs/<runId>/outputs/<commandId>/`. */
-  readonly outputBucket: string;
   readonly retry?: RetryOverrides;
 };
 
 /**
  * @example
- * const runner = new SsmCommandRunner({ ssm: clients.ssm, outputBucket: config.outputBucket });
+ * const runner = new SsmCommandRunner({ ssm: clients.ssm });
  * const { providerIds } = await runner.send(request); // one SSM CommandId per 50 hosts
  */
 export class SsmCommandRunner implements CommandRunner {
   readonly #ssm: SSMClient;
-  readonly #bucket: string;
   readonly #retry: RetryPolicy;
 
   constructor(options: SsmCommandRunnerOptions) {
     this.#ssm = options.ssm;
-    this.#bucket = options.outputBucket;
     this.#retry = retryPolicy(options.retry);
   }
 
@@ -72,7 +70,7 @@ export class SsmCommandRunner implements CommandRunner {
     try {
       for (const batch of chunk(request.hosts, SSM_BATCH_SIZE)) {
         const out = await withRetry(
-          () => this.#ssm.send(new SendCommandCommand(sendCommandInput(request, batch, this.#bucket))),
+          () => this.#ssm.send(new SendCommandCommand(sendCommandInput(request, batch))),
           isThrottling,
           this.#retry,
         );
@@ -151,11 +149,7 @@ export class SsmCommandRunner implements CommandRunner {
 }
 
 /** The SendCommand request of one batch. Exported for tests and for `fleetbench show --debug`. */
-export function sendCommandInput(
-  request: CommandRequest,
-  batch: readonly Host[],
-  bucket: string,
-): SendCommandCommandInput {
+export function sendCommandInput(request: CommandRequest, batch: readonly Host[]): SendCommandCommandInput {
   const concurrency = request.maxConcurrency;
   // SSM counts whole seconds; a sub-second plan timeout (500ms) still gets one.
   const execution = Math.max(1, Math.ceil(request.timeoutSeconds));
@@ -177,15 +171,14 @@ export function sendCommandInput(
     // Every host runs unless the plan limits it: the failure policy, not SSM, decides what a failure means.
     MaxConcurrency: concurrency ? String(concurrency) : '100%',
     MaxErrors: request.maxErrors !== undefined ? String(request.maxErrors) : '100%',
-    OutputS3BucketName: bucket,
-    OutputS3KeyPrefix: outputKeyPrefix(request.runId, request.commandId),
     CloudWatchOutputConfig: { CloudWatchOutputEnabled: false },
   };
 }
 
 /**
  * The one script every host of a batch runs: its own exports (selected by instance id), the common
- * exports, then the step's script.
+ * exports, then the step's script, keeping a copy of an output too long for SSM to return
+ * (ssm-kept-output.ts).
  * @example
  * hostScript({ ...request, env: { A: '1' }, hostEnv: { 'i-1': { FLEETBENCH_SEED: '7' } }, script: 'run' }, [{ id: 'i-1', name: 'h1' }]);
  * // case "$AWS_SSM_INSTANCE_ID" in
@@ -195,10 +188,10 @@ export function sendCommandInput(
  * // *) … exit 97 ;;
  * // esac
  * // export A='1'
- * // run
+ * // __fb_keep='/var/tmp/fleetbench-outputs/…' … ( run ) … exit $__fb_rc
  */
 export function hostScript(
-  request: Pick<CommandRequest, 'env' | 'hostEnv' | 'script'>,
+  request: Pick<CommandRequest, 'runId' | 'commandId' | 'env' | 'hostEnv' | 'script'>,
   batch: readonly Host[],
 ): string {
   const lines: string[] = [];
@@ -215,6 +208,6 @@ export function hostScript(
   }
   const common = envExports(request.env);
   if (common) lines.push(common);
-  lines.push(request.script);
+  lines.push(keepingOutput(request.runId, request.commandId, request.script));
   return lines.join('\n');
 }

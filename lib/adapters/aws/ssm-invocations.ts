@@ -1,41 +1,38 @@
 /**
  * Reading SSM Run Command invocations back as fleetbench InvocationResults. Shared by the command
  * runner's `poll` (the reconciler) and the status-event translator (on-invocation-status): how a
- * command is recognised as fleetbench's (its Comment, else its S3 output prefix), how SSM statuses map
- * to ours, and where the full output lives (`s3://…`; never GetCommandInvocation's 24,000-char preview).
+ * command tells it is fleetbench's (its Comment; the journal's `PROVIDER#` items are what the handlers
+ * trust), how SSM statuses map to ours, and where the output is: with SSM (`ssm:` refs, what
+ * GetCommandInvocation returns, ssm-invocation-reader.ts) or, for a command sent with an output bucket, in
+ * S3 (`s3://…`).
  */
-import {
-  type CommandInvocation,
-  ListCommandInvocationsCommand,
-  ListCommandsCommand,
-  type SSMClient,
-} from '@aws-sdk/client-ssm';
+import { type CommandInvocation, ListCommandInvocationsCommand, type SSMClient } from '@aws-sdk/client-ssm';
 import {
   type InvocationResult,
   type InvocationStatus,
   TERMINAL_INVOCATION_STATUSES,
 } from '../../core/run.js';
 import { isThrottling, named, type RetryPolicy, withRetry } from './retry.js';
+import { type InvocationOutput, ssmOutputRef } from './ssm-invocation-reader.js';
 
 /** SSM's limit on a command's Comment. */
 export const MAX_COMMENT_LENGTH = 100;
 const COMMENT_PREFIX = 'fleetbench';
-/** Stands for a command id that did not fit in the Comment; the S3 output prefix carries it then. */
+/** Stands for a command id that did not fit in the Comment (the journal's `PROVIDER#` item has it). */
 const ELIDED = '*';
 
-/** Where a command's output goes in the output bucket; it also identifies the command. */
+/** Where a command's output copied to S3 goes in the output bucket (ssm-output-spill.ts). */
 export function outputKeyPrefix(runId: string, commandId: string): string {
   return `runs/${runId}/outputs/${commandId}`;
 }
 
-const OUTPUT_PREFIX = /(?:^|\/)runs\/([^/]+)\/outputs\/([^/]+)(?:\/|$)/;
-
-/** The fleetbench ids of a command, as its Comment or its output prefix tell them. */
+/** The fleetbench ids of a command, as its Comment or the journal tell them. */
 export type CommandIds = { readonly runId: string; readonly commandId: string };
 
 /**
  * `fleetbench <runId> <commandId>`, or `fleetbench <runId> *` when that would pass SSM's 100 characters
- * (a long workload name); the output prefix `runs/<runId>/outputs/<commandId>` always holds both ids.
+ * (a long workload name): for people reading the Run Command console; the journal maps the SSM command
+ * id to the ids (`PROVIDER#`).
  * @example
  * commandComment('cpu-20250102-030405-i000', 'a1.repetition.cpu.3'); // 'fleetbench cpu-20250102-030405-i000 a1.repetition.cpu.3'
  */
@@ -53,12 +50,6 @@ export function parseCommandComment(comment: string | undefined): CommandIds | '
   const match = /^fleetbench (\S+) (\S+)$/.exec(comment ?? '');
   if (!match?.[1] || !match[2]) return comment?.startsWith(`${COMMENT_PREFIX} `) ? 'elided' : undefined;
   return match[2] === ELIDED ? 'elided' : { runId: match[1], commandId: match[2] };
-}
-
-/** The ids in an output key prefix (or any key or URL under it). */
-export function parseOutputPrefix(keyOrUrl: string | undefined): CommandIds | undefined {
-  const match = OUTPUT_PREFIX.exec(keyOrUrl ?? '');
-  return match?.[1] && match[2] ? { runId: match[1], commandId: match[2] } : undefined;
 }
 
 /**
@@ -141,55 +132,96 @@ const DELIVERY_ERRORS: Partial<Record<InvocationStatus, string>> = {
 };
 
 /**
- * One invocation as an InvocationResult (Details=true gives the plugin's exit code, times and output URLs).
- * `fallbackStatus` is used when SSM has not caught up with the event that announced a terminal status.
+ * One invocation listed by ListCommandInvocations (Details=true gives the plugin's exit code and times) as
+ * an InvocationResult; its output is with SSM (`ssm:` refs), or in S3 when SSM reports output URLs.
  */
 export function toInvocationResult(
   invocation: CommandInvocation,
   ids: CommandIds,
-  fallbackStatus?: InvocationStatus,
 ): InvocationResult | undefined {
   const hostId = invocation.InstanceId;
-  const mapped = invocationStatus(invocation.Status, invocation.StatusDetails);
-  const status = isTerminal(mapped) ? mapped : (fallbackStatus ?? mapped);
-  if (!hostId || !status) return undefined;
+  const status = invocationStatus(invocation.Status, invocation.StatusDetails);
+  if (!hostId || !status || !invocation.CommandId) return undefined;
   const plugin = invocation.CommandPlugins?.[0];
   const exitCode = plugin?.ResponseCode;
-  const stdoutRef = s3RefFromUrl(plugin?.StandardOutputUrl ?? invocation.StandardOutputUrl);
-  const stderrRef = s3RefFromUrl(plugin?.StandardErrorUrl ?? invocation.StandardErrorUrl);
+  return result(ids, hostId, status, {
+    ...(exitCode !== undefined && exitCode >= 0 ? { exitCode } : {}),
+    ...(plugin?.ResponseStartDateTime ? { startedAt: plugin.ResponseStartDateTime.toISOString() } : {}),
+    ...(plugin?.ResponseFinishDateTime ? { finishedAt: plugin.ResponseFinishDateTime.toISOString() } : {}),
+    ...outputRefs(
+      invocation.CommandId,
+      hostId,
+      s3RefFromUrl(plugin?.StandardOutputUrl ?? invocation.StandardOutputUrl),
+      s3RefFromUrl(plugin?.StandardErrorUrl ?? invocation.StandardErrorUrl),
+    ),
+  });
+}
+
+/**
+ * One invocation as GetCommandInvocation gives it (ssm-invocation-reader.ts) as an InvocationResult.
+ * `fallbackStatus` is used when SSM has not caught up with the event that announced a terminal status.
+ */
+export function fromInvocationOutput(
+  invocation: InvocationOutput,
+  ids: CommandIds,
+  fallbackStatus?: InvocationStatus,
+): InvocationResult | undefined {
+  const status = isTerminal(invocation.status) ? invocation.status : (fallbackStatus ?? invocation.status);
+  if (!status) return undefined;
+  return result(ids, invocation.instanceId, status, {
+    ...(invocation.exitCode !== undefined ? { exitCode: invocation.exitCode } : {}),
+    ...(invocation.startedAt ? { startedAt: invocation.startedAt } : {}),
+    ...(invocation.finishedAt ? { finishedAt: invocation.finishedAt } : {}),
+    ...outputRefs(invocation.commandId, invocation.instanceId, invocation.stdoutRef, invocation.stderrRef),
+  });
+}
+
+type ResultDetails = Pick<
+  InvocationResult,
+  'exitCode' | 'startedAt' | 'finishedAt' | 'stdoutRef' | 'stderrRef'
+>;
+
+function result(
+  ids: CommandIds,
+  hostId: string,
+  status: InvocationStatus,
+  details: ResultDetails,
+): InvocationResult {
   const error = DELIVERY_ERRORS[status];
   return {
     runId: ids.runId,
     commandId: ids.commandId,
     hostId,
     status,
-    ...(exitCode !== undefined && exitCode >= 0 ? { exitCode } : {}),
-    ...(plugin?.ResponseStartDateTime ? { startedAt: plugin.ResponseStartDateTime.toISOString() } : {}),
-    ...(plugin?.ResponseFinishDateTime ? { finishedAt: plugin.ResponseFinishDateTime.toISOString() } : {}),
-    ...(stdoutRef ? { stdoutRef } : {}),
-    ...(stderrRef ? { stderrRef } : {}),
+    ...details,
     ...(error ? { error } : {}),
   };
 }
 
-/** Errors SSM returns while a just-sent command is not visible yet. */
-const isNotVisibleYet = named('InvocationDoesNotExist', 'InvalidCommandId');
-const isRetryable = (error: unknown) => isThrottling(error) || isNotVisibleYet(error);
-
-/** Raised (and retried) when ListCommandInvocations has nothing for an invocation that must exist. */
-class InvocationNotVisible extends Error {
-  override readonly name = 'InvocationDoesNotExist';
+/** S3 refs when SSM uploaded the output, else refs to the output SSM holds itself. */
+function outputRefs(
+  ssmCommandId: string,
+  instanceId: string,
+  s3Stdout: string | undefined,
+  s3Stderr: string | undefined,
+): Pick<InvocationResult, 'stdoutRef' | 'stderrRef'> {
+  if (s3Stdout || s3Stderr)
+    return { ...(s3Stdout ? { stdoutRef: s3Stdout } : {}), ...(s3Stderr ? { stderrRef: s3Stderr } : {}) };
+  return {
+    stdoutRef: ssmOutputRef(ssmCommandId, instanceId, 'stdout'),
+    stderrRef: ssmOutputRef(ssmCommandId, instanceId, 'stderr'),
+  };
 }
 
-/**
- * Every invocation of an SSM command (all pages), with plugin details. With `instanceId`, the one
- * invocation on that instance; an empty answer right after sending is retried as InvocationDoesNotExist.
- */
+/** Errors SSM returns while a just-sent command is not visible yet. */
+const isRetryable = (error: unknown) =>
+  isThrottling(error) || named('InvocationDoesNotExist', 'InvalidCommandId')(error);
+
+/** Every invocation of an SSM command (all pages), with plugin details. */
 export async function listInvocations(
   ssm: SSMClient,
   commandId: string,
   policy: RetryPolicy,
-  instanceId?: string,
 ): Promise<CommandInvocation[]> {
   return withRetry(
     async () => {
@@ -199,7 +231,6 @@ export async function listInvocations(
         const page = await ssm.send(
           new ListCommandInvocationsCommand({
             CommandId: commandId,
-            ...(instanceId ? { InstanceId: instanceId } : {}),
             Details: true,
             ...(nextToken ? { NextToken: nextToken } : {}),
           }),
@@ -207,26 +238,9 @@ export async function listInvocations(
         invocations.push(...(page.CommandInvocations ?? []));
         nextToken = page.NextToken;
       } while (nextToken);
-      if (instanceId && invocations.length === 0) {
-        throw new InvocationNotVisible(`no invocation of ${commandId} on ${instanceId} yet`);
-      }
       return invocations;
     },
     isRetryable,
     policy,
   );
-}
-
-/** The ids of a command whose Comment was elided, from the output prefix it was sent with. */
-export async function commandIdsFromPrefix(
-  ssm: SSMClient,
-  commandId: string,
-  policy: RetryPolicy,
-): Promise<CommandIds | undefined> {
-  const out = await withRetry(
-    () => ssm.send(new ListCommandsCommand({ CommandId: commandId })),
-    isRetryable,
-    policy,
-  );
-  return parseOutputPrefix(out.Commands?.[0]?.OutputS3KeyPrefix);
 }

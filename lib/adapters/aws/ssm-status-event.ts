@@ -1,25 +1,24 @@
 /**
  * SSM's EventBridge status events as fleetbench InvocationResults. The events say which command, which
- * instance and which status, but not whose command it is nor its exit code: for a terminal status the
- * translator asks ListCommandInvocations (Details=true) for the Comment (→ runId, commandId), the
- * ResponseCode, the times and the S3 output URLs. Events of commands that are not fleetbench's give
- * `undefined`, so the handler can ignore them with a log line.
+ * instance and which status, but not whose command it is nor its exit code: the handler finds the command
+ * in the journal (`PROVIDER#`), and for a terminal status the translator asks GetCommandInvocation for the
+ * exit code, the times and the output (ssm-invocation-reader.ts, which keeps it for the output store).
  *
  * "EC2 Command Status-change Notification" (one per command) is the safety net for lost per-instance
- * events: when the command ends, every invocation is read back and reported (duplicates are harmless).
+ * events: when the command ends, every invocation is listed (ListCommandInvocations) and reported
+ * (duplicates are harmless); the output of the ones applied is read when they are kept.
  */
-import type { CommandInvocation, SSMClient } from '@aws-sdk/client-ssm';
+import type { SSMClient } from '@aws-sdk/client-ssm';
 import { z } from 'zod';
 import type { InvocationResult, InvocationStatus } from '../../core/run.js';
 import { backoffMs, type RetryOverrides, type RetryPolicy, retryPolicy } from './retry.js';
+import { type InvocationOutput, SsmInvocationReader } from './ssm-invocation-reader.js';
 import {
   type CommandIds,
-  commandIdsFromPrefix,
+  fromInvocationOutput,
   invocationStatus,
   isTerminal,
   listInvocations,
-  parseCommandComment,
-  parseOutputPrefix,
   toInvocationResult,
 } from './ssm-invocations.js';
 
@@ -66,62 +65,51 @@ export function isTerminalEvent(event: SsmStatusEvent): boolean {
 
 /**
  * @example
- * const translator = new SsmStatusEvents({ ssm: clients.ssm });
- * const result = await translator.invocationResult(event); // undefined: not a fleetbench command
+ * const translator = new SsmStatusEvents({ ssm: clients.ssm, invocations });
+ * const result = await translator.invocationResult(event, { runId, commandId }); // undefined: not an end
  */
 export class SsmStatusEvents {
   readonly #ssm: SSMClient;
   readonly #retry: RetryPolicy;
+  readonly #invocations: SsmInvocationReader;
 
-  constructor(options: { readonly ssm: SSMClient; readonly retry?: RetryOverrides }) {
+  /** `invocations` is shared with the output store, so a host's answer reads its invocation once. */
+  constructor(options: {
+    readonly ssm: SSMClient;
+    readonly retry?: RetryOverrides;
+    readonly invocations?: SsmInvocationReader;
+  }) {
     this.#ssm = options.ssm;
     this.#retry = retryPolicy(options.retry);
+    this.#invocations = options.invocations ?? new SsmInvocationReader(options);
   }
 
-  /** One instance's result; undefined when the command is not fleetbench's or the status is not an end. */
-  async invocationResult(event: SsmInvocationEvent): Promise<InvocationResult | undefined> {
+  /** One instance's result of the command `ids` names; undefined when the status is not an end. */
+  async invocationResult(event: SsmInvocationEvent, ids: CommandIds): Promise<InvocationResult | undefined> {
     const status = eventStatus(event);
     if (!isTerminal(status)) return undefined;
     const invocation = await this.#settled(event.detail['command-id'], event.detail['instance-id']);
-    const ids = await this.#ids(invocation);
-    return ids ? toInvocationResult(invocation, ids, status) : undefined;
+    return fromInvocationOutput(invocation, ids, status);
   }
 
-  /** Every instance's result of an ended command; undefined when the command is not fleetbench's. */
-  async commandResults(event: SsmCommandEvent): Promise<InvocationResult[] | undefined> {
+  /** Every instance's result of an ended command `ids` names; undefined when the status is not an end. */
+  async commandResults(event: SsmCommandEvent, ids: CommandIds): Promise<InvocationResult[] | undefined> {
     if (!isTerminalEvent(event)) return undefined;
     const invocations = await listInvocations(this.#ssm, event.detail['command-id'], this.#retry);
-    const first = invocations[0];
-    const ids = first ? await this.#ids(first) : undefined;
-    if (!ids) return undefined;
     return invocations
       .map((i) => toInvocationResult(i, ids))
       .filter((r): r is InvocationResult => r !== undefined);
   }
 
   /**
-   * The invocation as SSM lists it once it shows the end the event announced; ListCommandInvocations is
-   * eventually consistent, so right after the event it may still say InProgress (then the event's status wins).
+   * The invocation once SSM shows the end the event announced; GetCommandInvocation is eventually
+   * consistent, so right after the event it may still say InProgress (then the event's status wins).
    */
-  async #settled(commandId: string, instanceId: string): Promise<CommandInvocation> {
+  async #settled(commandId: string, instanceId: string): Promise<InvocationOutput> {
     for (let attempt = 0; ; attempt += 1) {
-      const [invocation] = await listInvocations(this.#ssm, commandId, this.#retry, instanceId);
-      if (!invocation) throw new Error(`no invocation of ${commandId} on ${instanceId}`);
-      const settled = isTerminal(invocationStatus(invocation.Status, invocation.StatusDetails));
-      if (settled || attempt + 1 >= this.#retry.attempts) return invocation;
+      const invocation = await this.#invocations.get(commandId, instanceId);
+      if (isTerminal(invocation.status) || attempt + 1 >= this.#retry.attempts) return invocation;
       await this.#retry.sleep(backoffMs(attempt, this.#retry));
     }
-  }
-
-  async #ids(invocation: CommandInvocation): Promise<CommandIds | undefined> {
-    const parsed = parseCommandComment(invocation.Comment);
-    if (parsed !== 'elided') return parsed;
-    const plugin = invocation.CommandPlugins?.[0];
-    return (
-      parseOutputPrefix(plugin?.StandardOutputUrl ?? invocation.StandardOutputUrl) ??
-      (invocation.CommandId
-        ? await commandIdsFromPrefix(this.#ssm, invocation.CommandId, this.#retry)
-        : undefined)
-    );
   }
 }

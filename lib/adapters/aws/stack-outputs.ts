@@ -10,9 +10,9 @@ import {
 import { EngineError } from '../../core/errors.js';
 import type { AwsConfig } from './config.js';
 import { errorName } from './retry.js';
+import { DEFAULT_STACK_NAME } from './stack-name.js';
 
-/** The stack name `cdk deploy` uses unless told otherwise (`-c stackName=…`). */
-export const DEFAULT_STACK_NAME = 'Fleetbench';
+export { DEFAULT_STACK_NAME };
 
 /** CfnOutput id of each value. */
 export const STACK_OUTPUT_KEYS = {

@@ -13,7 +13,7 @@ import {
   QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { type ControllerState, transition } from '../../core/controller-state.js';
+import { type ControllerState, TERMINAL_STATES, transition } from '../../core/controller-state.js';
 import { ConflictError, RunNotFoundError } from '../../core/errors.js';
 import type { CatalogRepo, Clock } from '../../core/ports.js';
 import type { CatalogEntry, StopRequest } from '../../core/run.js';
@@ -74,28 +74,11 @@ export class DynamoCatalogRepo implements CatalogRepo {
   }
 
   async list(options: { limit?: number } = {}): Promise<CatalogEntry[]> {
-    const limit = options.limit ?? DEFAULT_LIST_LIMIT;
-    const entries: CatalogEntry[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    // A page may stop short of Limit (1 MB per page), so keep reading until we have `limit` runs.
-    while (entries.length < limit) {
-      const out = await this.#client.send(
-        new QueryCommand({
-          TableName: this.#table,
-          IndexName: INDEX.indexName,
-          KeyConditionExpression: '#gsi1pk = :run',
-          ExpressionAttributeNames: { '#gsi1pk': INDEX.partitionKey },
-          ExpressionAttributeValues: { ':run': INDEX.partitionValue },
-          ScanIndexForward: false,
-          Limit: limit - entries.length,
-          ...(startKey === undefined ? {} : { ExclusiveStartKey: startKey }),
-        }),
-      );
-      for (const item of out.Items ?? []) entries.push(toEntry(item));
-      startKey = out.LastEvaluatedKey;
-      if (startKey === undefined) break;
-    }
-    return entries;
+    return this.#queryIndex({
+      condition: '#gsi1pk = :run',
+      newestFirst: true,
+      limit: options.limit ?? DEFAULT_LIST_LIMIT,
+    });
   }
 
   async updateState(
@@ -227,6 +210,71 @@ export class DynamoCatalogRepo implements CatalogRepo {
 
   async delete(runId: string): Promise<void> {
     await this.#client.send(new DeleteCommand({ TableName: this.#table, Key: { runId } }));
+  }
+
+  async deleteEnded(runId: string): Promise<void> {
+    const values = Object.fromEntries(TERMINAL_STATES.map((state, i) => [`:ended${i}`, state]));
+    try {
+      await this.#client.send(
+        new DeleteCommand({
+          TableName: this.#table,
+          Key: { runId },
+          // The discard rule as a condition: a run resumed since it was read (back to INIT) stays.
+          ConditionExpression: `#state IN (${Object.keys(values).join(', ')})`,
+          ExpressionAttributeNames: { '#state': 'state' },
+          ExpressionAttributeValues: values,
+        }),
+      );
+    } catch (err) {
+      if (!isConditionFailure(err)) throw err;
+      const current = await this.#require(runId, err);
+      throw new ConflictError(`run ${runId} is ${current.state} again: it was not removed`, {
+        hint: 'another process resumed the run; stop it first with `fleetbench stop`',
+        cause: err,
+      });
+    }
+  }
+
+  async listCreatedBefore(cutoff: string, options: { limit?: number } = {}): Promise<CatalogEntry[]> {
+    return this.#queryIndex({
+      condition: '#gsi1pk = :run AND #createdAt < :cutoff',
+      names: { '#createdAt': INDEX.sortKey },
+      values: { ':cutoff': cutoff },
+      newestFirst: false,
+      limit: options.limit ?? Number.POSITIVE_INFINITY,
+    });
+  }
+
+  /** Runs from the index by creation time, up to `limit` of them (Infinity: all). */
+  async #queryIndex(query: {
+    readonly condition: string;
+    readonly names?: Record<string, string>;
+    readonly values?: Record<string, unknown>;
+    readonly newestFirst: boolean;
+    readonly limit: number;
+  }): Promise<CatalogEntry[]> {
+    const { limit } = query;
+    const entries: CatalogEntry[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    // A page may stop short of Limit (1 MB per page), so keep reading until we have `limit` runs.
+    while (entries.length < limit) {
+      const out = await this.#client.send(
+        new QueryCommand({
+          TableName: this.#table,
+          IndexName: INDEX.indexName,
+          KeyConditionExpression: query.condition,
+          ExpressionAttributeNames: { '#gsi1pk': INDEX.partitionKey, ...query.names },
+          ExpressionAttributeValues: { ':run': INDEX.partitionValue, ...query.values },
+          ScanIndexForward: !query.newestFirst,
+          ...(Number.isFinite(limit) ? { Limit: limit - entries.length } : {}),
+          ...(startKey === undefined ? {} : { ExclusiveStartKey: startKey }),
+        }),
+      );
+      for (const item of out.Items ?? []) entries.push(toEntry(item));
+      startKey = out.LastEvaluatedKey;
+      if (startKey === undefined) break;
+    }
+    return entries;
   }
 
   /** An update of an existing run's attributes; a missing run is RunNotFoundError. */

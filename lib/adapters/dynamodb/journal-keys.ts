@@ -1,7 +1,8 @@
 /**
  * The journal's key schema, in one place: one partition per run, `pk = RUN#<runId>`, and
  * `sk = META | TASK#<workload>#<rep:04>#<host> | CMD#<commandId> | CMDH#<commandId>#<part:04> |
- * CMDO#<commandId>#<hostId> | STATE#<iso-ts>#<seq:06> | HOST#<instanceId>`, and outside the runs' partitions
+ * CMDO#<commandId>#<hostId> | OUT#<commandId>#<hostId> | STATE#<iso-ts>#<seq:06> | HOST#<instanceId>`, and
+ * outside the runs' partitions
  * `pk = PROVIDER#<providerId>, sk = PROVIDER`, where a runner's command id (SSM CommandId) points to its run
  * and command. Sort keys are chosen so one
  * `begins_with` Query returns what a caller asks for in order (a workload's repetitions, a command's parts).
@@ -51,6 +52,9 @@ export const commandOutcomesPrefix = (commandId: string): string => `CMDO#${comm
 /** `sk` of one host's outcome on a command. */
 export const commandOutcomeKey = (commandId: string, hostId: string): string =>
   `${commandOutcomesPrefix(commandId)}${hostId}`;
+
+/** `sk` of one host's output on a command, kept in the journal when the runner returned it whole (SSM). */
+export const outputSortKey = (commandId: string, hostId: string): string => `OUT#${commandId}#${hostId}`;
 
 /** `sk` of a controller state record: sorted by time, then by sequence within the same millisecond. */
 export const stateSortKey = (record: { readonly at: string; readonly seq: number }): string =>

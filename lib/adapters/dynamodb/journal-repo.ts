@@ -24,6 +24,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import {
+  DeleteCommand,
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
@@ -215,6 +216,7 @@ export class DynamoJournalRepo implements JournalRepo {
         host: task.host,
         workload: task.workload,
         rep: task.rep,
+        ...(task.warmup ? { warmup: true } : {}),
         seed: task.seed,
         status: 'RUNNING',
         attempts: task.attempts + 1,
@@ -693,6 +695,39 @@ export class DynamoJournalRepo implements JournalRepo {
 
   async listHostRecords(runId: string): Promise<HostRecord[]> {
     return this.#queryPrefix<HostRecord>(runId, SortKeyPrefix.host);
+  }
+
+  async deleteRun(runId: string): Promise<number> {
+    const pk = runPartitionKey(runId);
+    const keys: { sk: string; providerIds?: readonly string[] }[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const out = await this.#client.send(
+        new QueryCommand({
+          TableName: this.#table,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': pk },
+          // Keys only, and the runner ids a command item points to (their PROVIDER# items go too).
+          ProjectionExpression: 'sk, providerIds',
+          ConsistentRead: true,
+          ...(startKey === undefined ? {} : { ExclusiveStartKey: startKey }),
+        }),
+      );
+      for (const item of out.Items ?? []) keys.push(item as (typeof keys)[number]);
+      startKey = out.LastEvaluatedKey;
+    } while (startKey !== undefined);
+    const remove = (key: Item) => this.#client.send(new DeleteCommand({ TableName: this.#table, Key: key }));
+    // First what lets a late status event find the run, then the partition, META last: a purge cut short
+    // (a crash, throttling) still finds the run and is finished by the next one.
+    const providers = keys.flatMap((k) => [...(k.providerIds ?? [])]);
+    await mapLimit(providers, UPDATE_CONCURRENCY, (id) =>
+      remove({ pk: providerPartitionKey(id), sk: PROVIDER_SORT_KEY }),
+    );
+    const items = keys.filter((k) => k.sk !== META_SORT_KEY);
+    await mapLimit(items, UPDATE_CONCURRENCY, (k) => remove({ pk, sk: k.sk }));
+    const hadMeta = items.length < keys.length;
+    if (hadMeta) await remove({ pk, sk: META_SORT_KEY });
+    return providers.length + keys.length;
   }
 
   /**

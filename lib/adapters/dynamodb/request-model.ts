@@ -188,6 +188,13 @@ export function dynamoRequests(
         : perHost
           ? "GetItem TASK# (the host's)"
           : 'Query TASK# of the repetition';
+    // Each host's output, as SSM returned it, is kept in the journal (a copied one is in S3 instead).
+    add(
+      'on-invocation-status',
+      'journal PutItem OUT# (the output SSM returned)',
+      { w: H * (1 - COST_ASSUMPTIONS.copiedOutputShare) * writeUnits(b.keptOutput) },
+      H * (1 - COST_ASSUMPTIONS.copiedOutputShare),
+    );
     for (let i = 0; i < H; i += 1) {
       if (step.phase === 'repetition') {
         add('on-invocation-status', 'journal UpdateItem TASK# result', { w: writeUnits(b.taskCompleted) });

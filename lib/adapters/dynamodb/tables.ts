@@ -118,6 +118,8 @@ async function ensureTable(
   timeoutMs: number,
 ): Promise<void> {
   let table = await describe(client, tableName);
+  // Every local command opens the database: a table already there and ACTIVE needs no second look.
+  if (table !== undefined && isActive(table)) return;
   if (table === undefined) {
     try {
       await client.send(new CreateTableCommand({ ...schema, TableName: tableName }));
@@ -127,7 +129,8 @@ async function ensureTable(
     }
   }
   const deadline = Date.now() + timeoutMs;
-  for (let delayMs = 20; ; delayMs = Math.min(delayMs * 2, 2_000)) {
+  // The embedded database activates a table within a few milliseconds: the first waits are short.
+  for (let delayMs = 2; ; delayMs = Math.min(delayMs * 2, 2_000)) {
     table = await describe(client, tableName);
     if (table !== undefined && isActive(table)) return;
     if (Date.now() + delayMs > deadline) {

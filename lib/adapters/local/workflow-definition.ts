@@ -1,11 +1,10 @@
 /**
  * Loads `statemachines/run.asl.json`, the single workflow definition of both targets, and lists its Task
- * states so the local engine can bind each one to the use case its Lambda would run.
+ * states so the local engine can bind each one to the use case its Lambda would run. The definition is
+ * imported as a module rather than read by a path relative to this file, so the compiled CLI (dist/, one
+ * directory of chunks) carries it as the sources have it.
  */
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-
-export const RUN_ASL_PATH = fileURLToPath(new URL('../../../statemachines/run.asl.json', import.meta.url));
+import runDefinition from '../../../statemachines/run.asl.json' with { type: 'json' };
 
 type State = {
   Type: string;
@@ -15,8 +14,9 @@ type State = {
 };
 export type AslDefinition = { StartAt: string; States: Record<string, State> };
 
-export function loadRunDefinition(path = RUN_ASL_PATH): AslDefinition {
-  return JSON.parse(readFileSync(path, 'utf8')) as AslDefinition;
+/** A copy of run.asl.json's definition, the caller's to change. */
+export function loadRunDefinition(): AslDefinition {
+  return structuredClone(runDefinition) as AslDefinition;
 }
 
 /** Task state name → the `${...FunctionArn}` placeholder it invokes, at every nesting level. */

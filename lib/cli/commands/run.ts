@@ -1,18 +1,16 @@
 /**
  * `fleetbench run <plan>` and `fleetbench resume <runId>`: an execution in the foreground — in the embedded
  * engine, or with `--target aws` as an execution of the deployed stack, followed from here (or not, with
- * `--detach`).
+ * `--detach`). What reads and checks a plan (the schema, zod, yaml) is imported when the command runs, not for `--help`.
  */
 import type { Command } from 'commander';
 import { UsageError } from '../../core/errors.js';
-import { assertHistoryBudget } from '../../core/projection/history-budget.js';
 import { runnableStatuses } from '../../core/task-state.js';
 import { assertAwsHosts, executeAwsRun } from '../aws-run.js';
 import { addTargetOptions, type TargetOptions, targetOf, withBackend } from '../backend.js';
 import { runIdArgument } from '../context.js';
 import { executeRun } from '../execute-run.js';
 import type { Io } from '../io.js';
-import { readPlanFile } from '../plan-file.js';
 
 const DETACH_HELP = 'with --target aws: print the run id and return; the run goes on in the stack';
 
@@ -55,6 +53,10 @@ export function registerRunCommand(program: Command, io: Io): void {
         const target = targetOf(io, opts);
         if (target === 'local') refuseLocalDetach(opts.detach);
         if (opts.runId !== undefined) runIdArgument(opts.runId);
+        const [{ readPlanFile }, { assertHistoryBudget }] = await Promise.all([
+          import('../plan-file.js'),
+          import('../../core/projection/history-budget.js'),
+        ]);
         const plan = await readPlanFile(planPath, io.cwd);
         // A plan that cannot fit one Step Functions execution is refused before anything starts (as validate does).
         assertHistoryBudget(plan, planPath);

@@ -1,23 +1,10 @@
 /**
  * `fleetbench validate <plan>`: a dry run — the plan's errors, or what it would run, how long it may take,
- * the Step Functions history it would record and what it would cost on aws. A plan whose history would
- * not fit one execution is refused here, before anything runs.
+ * the Step Functions history it would record and what it would cost on aws (validate-plan.ts, imported
+ * when the command runs: the plan schema and the projections are not loaded for `--help`).
  */
 import type { Command } from 'commander';
-import { dynamoRequests } from '../../adapters/dynamodb/request-model.js';
-import { formatDuration } from '../../core/duration.js';
-import { estimatePlan } from '../../core/estimate.js';
-import { projectCost } from '../../core/projection/cost.js';
-import {
-  assertHistoryBudget,
-  HISTORY_EVENT_BUDGET,
-  HISTORY_EVENT_LIMIT,
-} from '../../core/projection/history-budget.js';
-import { projectRunHistory } from '../../core/projection/history-projection.js';
-import { AWS_PRICES } from '../../core/projection/prices.js';
-import { runShape } from '../../core/projection/run-shape.js';
 import type { Io } from '../io.js';
-import { readPlanFile } from '../plan-file.js';
 
 export function registerValidateCommand(program: Command, io: Io): void {
   program
@@ -28,64 +15,7 @@ export function registerValidateCommand(program: Command, io: Io): void {
     .argument('<plan>', 'plan file (YAML or JSON)')
     .option('--json', 'print the estimate as JSON')
     .action(async (planPath: string, opts: { json?: boolean }) => {
-      const plan = await readPlanFile(planPath, io.cwd);
-      assertHistoryBudget(plan, planPath);
-      const estimate = estimatePlan(plan);
-      const history = projectRunHistory(plan);
-      const shape = runShape(plan);
-      const cost =
-        shape.hosts === undefined
-          ? undefined
-          : projectCost({ ...shape, hosts: shape.hosts }, dynamoRequests, plan.strategy);
-      if (opts.json) {
-        const projection = {
-          history: {
-            strategy: history.strategy,
-            executions: history.executions ?? null,
-            historyEvents: history.largest.historyEvents,
-            parentHistoryEvents: history.parent.historyEvents,
-            childHistoryEvents: history.child?.historyEvents ?? null,
-            stateTransitions: history.total.stateTransitions,
-            limit: HISTORY_EVENT_LIMIT,
-            budget: HISTORY_EVENT_BUDGET,
-          },
-          cost:
-            cost === undefined
-              ? null
-              : {
-                  usd: cost.totalUsd,
-                  usdPerThousandHostTasks: cost.usdPerThousandHostTasks,
-                  region: AWS_PRICES.region,
-                  pricesReadOn: AWS_PRICES.readOn,
-                  lines: cost.lines.map((l) => ({ service: l.service, quantity: l.quantity, usd: l.usd })),
-                  excluded: cost.excluded,
-                },
-        };
-        io.out(`${JSON.stringify({ valid: true, name: plan.name, ...estimate, projection }, null, 2)}\n`);
-        return;
-      }
-      const count = (n: number) => n.toLocaleString('en-US');
-      io.out(
-        `Plan "${plan.name}" is valid.\n` +
-          `  ${estimate.workloads} workload(s), ${estimate.hosts} host(s), ${estimate.tasks} task(s)\n` +
-          `  estimated duration: ~${formatDuration(estimate.seconds)} (${plan.strategy}, ${plan.concurrency ?? 'all'} host(s) at once)\n` +
-          `  projected Step Functions history: ${perExecution(history, count)}, ${count(history.total.stateTransitions)} state transitions in all (limit ${count(HISTORY_EVENT_LIMIT)} events per execution, fleetbench allows ${count(HISTORY_EVENT_BUDGET)})\n` +
-          (cost === undefined
-            ? '  projected AWS cost: depends on how many hosts the tags select\n'
-            : `  projected AWS cost: ${usd(cost.totalUsd)} per run, ${usd(cost.usdPerThousandHostTasks)} per 1,000 host-tasks (${AWS_PRICES.region} list prices of ${AWS_PRICES.readOn}; EC2 time excluded)\n`),
-      );
+      const { validatePlan } = await import('../validate-plan.js');
+      await validatePlan(io, planPath, opts);
     });
-}
-
-/** Events per execution: the one execution of lockstep; free's parent and its largest child (one per host). */
-function perExecution(history: ReturnType<typeof projectRunHistory>, count: (n: number) => string): string {
-  if (history.child === undefined) return `${count(history.parent.historyEvents)} events in 1 execution`;
-  const children = history.executions === undefined ? 'one per host' : count(history.executions - 1);
-  return `${count(history.parent.historyEvents)} events in the run's execution, ${count(history.child.historyEvents)} in each host's (${children} child executions)`;
-}
-
-/** Dollars with enough digits to show cents and fractions of a cent. */
-function usd(value: number): string {
-  if (value >= 1) return `$${value.toFixed(2)}`;
-  return `$${value.toPrecision(2)}`;
 }

@@ -13,7 +13,7 @@
  */
 import type { MetricReport, RunReport } from '../../core/report/run-report.js';
 import { hostColour } from './host-palette.js';
-import { formatP, formatPercent, formatValue, summaryCells } from './numbers.js';
+import { formatP, formatPercent, formatValue, summaryCells, warmupNote } from './numbers.js';
 import { outlierSummary } from './outlier-summary.js';
 import { allZero, barChart, escapeHtml, scatterChart, zeroChart } from './svg-charts.js';
 
@@ -207,7 +207,7 @@ export function renderHtml(report: RunReport): string {
     ['state', run.state],
     [
       'tasks',
-      `${c.completed} completed, ${c.failed} failed, ${c.cancelled} cancelled, ${c.skipped} skipped, ${c.pending} pending, ${c.running} running`,
+      `${c.completed} completed, ${c.failed} failed, ${c.cancelled} cancelled, ${c.skipped} skipped, ${c.pending} pending, ${c.running} running${warmupNote(run.warmupTasks)}`,
     ],
     ['hosts', run.hosts.join(', ')],
     ['created', run.createdAt],

@@ -4,7 +4,7 @@
  * request comment, or as plain text in a terminal.
  */
 import type { MetricReport, RunReport } from '../../core/report/run-report.js';
-import { formatP, formatPercent, formatValue, summaryCells } from './numbers.js';
+import { formatP, formatPercent, formatValue, summaryCells, warmupNote } from './numbers.js';
 import { outlierSummary } from './outlier-summary.js';
 
 /**
@@ -66,7 +66,7 @@ export function renderMarkdown(report: RunReport): string {
   out.push(
     `- **run** ${mdCell(run.runId)}`,
     `- **state** ${run.state}`,
-    `- **tasks** ${c.completed} completed, ${c.failed} failed, ${c.cancelled} cancelled, ${c.skipped} skipped, ${c.pending} pending, ${c.running} running`,
+    `- **tasks** ${c.completed} completed, ${c.failed} failed, ${c.cancelled} cancelled, ${c.skipped} skipped, ${c.pending} pending, ${c.running} running${warmupNote(run.warmupTasks)}`,
     `- **hosts** ${run.hosts.map(mdCell).join(', ')}`,
     `- **created** ${run.createdAt}, **finished** ${run.finishedAt ?? '-'}`,
     `- **outlier rule** a host mean more than ${report.deviationPercent}% from the median of the host means and significantly different from it (alpha ${report.outlierRule.alpha}, at least ${report.outlierRule.minRepetitions} repetitions and ${report.outlierRule.minHosts} hosts)`,

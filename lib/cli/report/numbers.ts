@@ -1,8 +1,9 @@
 /**
  * How the report formats numbers for people (Markdown, HTML and its charts, the compare table): metric
  * values with SI prefixes (`16.78 MB`, `4.013 M ops/s`), percentages signed with one decimal, missing values
- * as "-". CSV and JSON keep full precision instead. The prefixes and an axis's tick precision are
- * d3-format's (`format('s')`, `formatPrefix`, `precisionFixed`), the library d3's own axes use.
+ * as "-", and the note on warm-up tasks beside the task counts. CSV and JSON keep full precision instead.
+ * The prefixes and an axis's tick precision are d3-format's (`format('s')`, `formatPrefix`,
+ * `precisionFixed`), the library d3's own axes use.
  *
  * A prefix joins a base unit without a space (`MB`, `kHz`, `ms`); before any other unit it stands alone
  * (`4.0 M ops/s`), so it never reads as part of a unit word. A unit that already has a scale (`ms`, `MiB/s`,
@@ -189,4 +190,13 @@ export function formatP(p: number | null | undefined): string {
   if (p === null || p === undefined || Number.isNaN(p)) return '-';
   if (p === 0) return '0';
   return p < 1e-4 ? p.toExponential(1) : p.toFixed(4);
+}
+
+/**
+ * The warm-ups among a run's tasks, said where the tasks are counted: the statistics below leave them out.
+ * @example
+ * warmupNote(6); // ' (6 of them warm-ups, left out of the statistics)'
+ */
+export function warmupNote(warmupTasks: number | undefined): string {
+  return warmupTasks ? ` (${warmupTasks} of them warm-ups, left out of the statistics)` : '';
 }

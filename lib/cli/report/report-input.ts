@@ -20,13 +20,21 @@ export function reportInputOf(view: RunView): ReportInput {
       hosts: view.hosts,
       workloads: view.workloads,
       counts: view.counts,
+      ...warmups(view),
     },
     tasks: view.tasks.map((t) => ({
       host: t.host,
       workload: t.workload,
       rep: t.rep,
       status: t.status,
+      warmup: t.warmup,
       metrics: Object.entries(t.metrics).map(([name, m]) => ({ name, value: m.value, unit: m.unit })),
     })),
   };
+}
+
+/** How many warm-up tasks the run has, when it has any (the field stays out of reports of runs without). */
+function warmups(view: RunView): { warmupTasks?: number } {
+  const count = view.tasks.filter((t) => t.warmup).length;
+  return count > 0 ? { warmupTasks: count } : {};
 }

@@ -18,8 +18,13 @@ export const COST_ASSUMPTIONS = {
     /** One SendCommand per batch of 50 hosts. */
     runCommandPerBatch: 60,
     runCommandPerHost: 0.05,
-    /** 2 S3 GETs + 3 DynamoDB writes + PutEvents (META and the command spec are cached). */
+    /**
+     * GetCommandInvocation + 3 DynamoDB writes + the output's PutItem + PutEvents (META and the command spec
+     * are cached). Kept at what it was assumed with 2 S3 GETs in place of the PutItem.
+     */
     onInvocationStatus: 150,
+    /** Copying an output SSM cut to S3: a one-host SendCommand and its wait (`cat` of a file). */
+    outputCopy: 3_000,
     /** The per-command event: ListCommandInvocations and one command read. */
     onCommandStatus: 80,
     finalizeRunBase: 300,
@@ -33,10 +38,17 @@ export const COST_ASSUMPTIONS = {
    * they never change), so the reads of large items grow with containers, not with hosts.
    */
   statusContainers: 10,
-  /** SSM uploads stdout and stderr of every invocation to the output bucket. */
-  s3PutsPerInvocation: 2,
-  /** on-invocation-status reads stdout and stderr of every successful repetition. */
-  s3GetsPerRepetitionResult: 2,
+  /**
+   * The share of invocations whose output SSM may have cut (≥ 22,000 bytes of stdout or 7,000 of stderr,
+   * lib/adapters/aws/ssm-kept-output.ts): those are copied to S3 (2 PUTs, by the agent) and read back from it
+   * (2 GETs); every other output is read from the invocation and kept in the journal (one OUT# item). 0 on
+   * the happy path: a benchmark's report is a few hundred bytes to a few KB.
+   */
+  copiedOutputShare: 0,
+  /** What the agent uploads for a copied output: stdout and stderr. */
+  s3PutsPerCopiedOutput: 2,
+  /** What on-invocation-status reads of a copied output: stdout and stderr. */
+  s3GetsPerCopiedOutput: 2,
   /** START/END/REPORT lines, one Powertools line and one EMF blob per invocation. */
   logBytesPerInvocation: 1_200,
   /** The state machine logs level ALL with execution data (lib/infra/run-workflow.ts). */
@@ -74,6 +86,11 @@ export const COST_ASSUMPTIONS = {
     /** A COMPLETED task with outputRef (an S3 URL) and two metrics. */
     taskCompleted: 500,
     stateRecord: 190,
+    /**
+     * A kept output `OUT#<command id>#<instance id>`: keys and ~300 bytes of stdout and stderr (a shell
+     * plugin's JSON line, stress-ng's brief metrics). Assumed: outputs are the plan's; 1 write unit to 1 KB.
+     */
+    keptOutput: 400,
   },
 } as const;
 

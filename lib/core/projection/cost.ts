@@ -83,7 +83,9 @@ export function projectUsage(
     'on-invocation-status': sum(sent, (c) => c.hosts + c.batches),
     'finalize-run': 1,
   };
+  const copies = sum(sent, (c) => c.hosts) * a.copiedOutputShare;
   const ms =
+    copies * a.lambdaMs.outputCopy +
     a.lambdaMs.planRunBase +
     a.lambdaMs.planRunPerTask * hostTasks +
     sum(commands, () => a.lambdaMs.runCommandBase) +
@@ -106,9 +108,10 @@ export function projectUsage(
       requests: dynamo.reduce((n, r) => n + r.calls, 0),
     },
     putEventsEntries,
-    ssmInvocations: sum(sent, (c) => c.hosts),
-    s3Puts: sum(sent, (c) => c.hosts * a.s3PutsPerInvocation),
-    s3Gets: hostTasks * a.s3GetsPerRepetitionResult,
+    // A copied output is one more SSM invocation (free), its two uploads, and its two reads.
+    ssmInvocations: sum(sent, (c) => c.hosts) + copies,
+    s3Puts: copies * a.s3PutsPerCopiedOutput,
+    s3Gets: copies * a.s3GetsPerCopiedOutput,
     logBytes:
       invocationCount * a.logBytesPerInvocation + history.total.historyEvents * a.logBytesPerHistoryEvent,
     xrayTraces: Math.ceil(invocationCount * a.xraySampledFraction) + 1,
@@ -165,8 +168,8 @@ export function projectCost(
     line('DynamoDB writes', usage.dynamo.writeUnits, 'dynamoWrite'),
     line('DynamoDB reads', usage.dynamo.readUnits, 'dynamoRead'),
     line('EventBridge PutEvents entries', usage.putEventsEntries, 'eventBridgeEvent'),
-    line('S3 PUT (SSM output upload)', usage.s3Puts, 's3Put'),
-    line('S3 GET (outputs parsed)', usage.s3Gets, 's3Get'),
+    line('S3 PUT (outputs too long for SSM, copied)', usage.s3Puts, 's3Put'),
+    line('S3 GET (copied outputs parsed)', usage.s3Gets, 's3Get'),
     line('CloudWatch Logs ingestion', usage.logBytes / 1024 ** 3, 'logsGb'),
     line('X-Ray traces', usage.xrayTraces, 'xrayTrace'),
     line('SSM Run Command invocations', usage.ssmInvocations, 'ssmRunCommand'),

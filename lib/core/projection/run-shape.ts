@@ -3,7 +3,8 @@
  * commands, and the run-command steps the workflow takes through them.
  */
 import { hostCount } from '../estimate.js';
-import { type Plan, repetitionsOf } from '../plan.js';
+import type { Plan } from '../plan.js';
+import { planWorkloads } from '../workload-variants.js';
 
 /** What the projections need of a plan: how many hosts, repetitions, and setup/teardown commands. */
 export type RunShape = {
@@ -20,8 +21,9 @@ export function runShape(plan: Plan): RunShape {
     hosts: hosts > 0 ? hosts : undefined,
     globalSetup: plan.setup.length,
     globalTeardown: plan.teardown.length,
-    workloads: plan.workloads.map((w) => ({
-      reps: repetitionsOf(plan, w),
+    // Each variant of a matrix is a workload of the run, and warm-ups are repetitions like the others.
+    workloads: planWorkloads(plan).map((w) => ({
+      reps: w.warmup + w.repetitions,
       setup: w.setup.length,
       teardown: w.teardown.length,
     })),

@@ -1,7 +1,9 @@
 /**
  * What the statistics are computed from: every metric value of a run's COMPLETED tasks, grouped by
  * workload × metric × unit, each value tagged with its host and repetition. FAILED, CANCELLED and other
- * tasks contribute nothing: their metrics (if any) describe a run that did not finish its work.
+ * tasks contribute nothing: their metrics (if any) describe a run that did not finish its work. Nor do
+ * warm-up repetitions: they exist to bring caches and clocks to a steady state, so their values are not
+ * results. Every report format, `compare` and the exported report.json take their series from here.
  *
  * The unit is part of the key: a shell script that reports `elapsed` in ms in one run and in s in the
  * next produces two series, never a mean of milliseconds and seconds. Series come out in a fixed order
@@ -24,6 +26,8 @@ export type ReportRun = {
   /** In plan order. */
   readonly workloads: readonly string[];
   readonly counts: TaskCounts;
+  /** Tasks of warm-up repetitions (counted in `counts`, left out of every series); absent means none. */
+  readonly warmupTasks?: number;
 };
 
 /** One task as the report needs it. */
@@ -32,6 +36,8 @@ export type ReportTask = {
   readonly workload: string;
   readonly rep: number;
   readonly status: TaskStatus;
+  /** A warm-up repetition: left out of every series. */
+  readonly warmup?: boolean;
   readonly metrics: readonly Metric[];
 };
 
@@ -72,7 +78,7 @@ const byText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 export function collectSeries(input: ReportInput): Series[] {
   const byKey = new Map<string, { workload: string; metric: string; unit: string; samples: Sample[] }>();
   for (const task of input.tasks) {
-    if (task.status !== 'COMPLETED') continue;
+    if (task.status !== 'COMPLETED' || task.warmup === true) continue;
     for (const m of task.metrics) {
       if (!Number.isFinite(m.value)) continue;
       const id = { workload: task.workload, metric: m.name, unit: m.unit };

@@ -4,7 +4,7 @@
  * byte-identical and `report --format json` is stable across versions that only add fields.
  * Non-finite numbers (an infinite t statistic) become null, as JSON has no Infinity.
  */
-import { canonicalJson } from '../plan.js';
+import { canonicalJson } from '../canonical-json.js';
 
 /**
  * @example

@@ -1,7 +1,12 @@
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { CONFIG_ENV, loadConfig, readAwsConfig } from '../../../lib/adapters/aws/config.js';
+import {
+  CONFIG_ENV,
+  loadConfig,
+  OPTIONAL_CONFIG_ENV,
+  readAwsConfig,
+} from '../../../lib/adapters/aws/config.js';
 import {
   configFromOutputs,
   readStackOutputs,
@@ -34,6 +39,22 @@ describe('Function: loadConfig', () => {
       region: 'us-east-1',
     });
     await expect(clients.ssm.config.region()).resolves.toBe('us-east-1');
+  });
+
+  it.each([
+    ['30d', 2_592_000],
+    ['2592000', 2_592_000],
+  ])('reads the run retention %s as seconds', (value, seconds) => {
+    expect(readAwsConfig({ ...env, [OPTIONAL_CONFIG_ENV.runRetention]: value }).runRetentionSeconds).toBe(
+      seconds,
+    );
+  });
+
+  it('names a run retention it cannot read, with an example', () => {
+    const reading = () => readAwsConfig({ ...env, [OPTIONAL_CONFIG_ENV.runRetention]: 'a month' });
+
+    expect(reading).toThrow(EngineError);
+    expect(reading).toThrow('FLEETBENCH_RUN_RETENTION: invalid duration "a month"');
   });
 
   it.each(Object.values(CONFIG_ENV))('names the missing variable %s', (variable) => {

@@ -112,6 +112,11 @@ describe('Function: finalizeRun', () => {
       async (runId: string) => {
         for (const to of ['RUNNING_GLOBAL_SETUP', 'RUNNING_WORKLOADS', 'RUNNING_GLOBAL_TEARDOWN'] as const)
           await changeState(deps, runId, { to, reason: 'test' });
+        // Every task ran: a run that left tasks PENDING would end FAILED
+        const tasks = await deps.journal.listTasks(runId);
+        await deps.journal.markRunning(runId, tasks, 'test', clock.now().toISOString());
+        for (const task of tasks)
+          await deps.journal.recordTaskResult(runId, { ...task, status: 'COMPLETED', commandId: 'test' });
         return finalizeRun(deps, { runId });
       },
     ],

@@ -82,4 +82,23 @@ describe('Class: MetricsEventPublisher', () => {
       { dimensions: { state: 'FINISHED' }, metadata: { runId: 'r' }, name: 'RunsFinished', value: 1 },
     ]);
   });
+
+  it('counts a warm-up task but keeps its values out of the workload metrics', async () => {
+    // Prepare
+    const { metrics, emitted } = recorder();
+    const warmup = event(EVENT_TYPES.taskCompleted, {
+      runId: 'r',
+      workload: 'disk[bs=4k]',
+      warmup: true,
+      durationMs: 900,
+      metrics: [{ name: 'read_iops', value: 99_999, unit: 'ops/s' }],
+    });
+
+    // Act
+    await new MetricsEventPublisher({ publish: async () => {} }, metrics).publish([warmup]);
+
+    // Assess
+    expect(emitted.map((e) => e.name)).toEqual(['TasksCompleted', 'TaskDuration']);
+    expect(emitted[0]?.dimensions).toEqual({ workload: 'disk[bs=4k]' });
+  });
 });

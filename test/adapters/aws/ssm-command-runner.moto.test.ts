@@ -1,8 +1,9 @@
 /**
  * Contract of SSM Run Command and the S3 outputs with SSM and S3 as moto 5.2.1 plays them: the real
- * SsmCommandRunner sends its real SendCommand requests (batches of 50) through the real SDK client, the
- * command ids are read back from what SSM kept (ListCommands), and the real S3OutputStore reads the output
- * objects where SSM writes them.
+ * SsmCommandRunner sends its real SendCommand requests (batches of 50, no output bucket) through the real
+ * SDK client, the command ids are read back from what SSM kept (ListCommands), the real SsmInvocationReader
+ * reads an invocation with GetCommandInvocation, the real SsmOutputSpill sends its copy command with the
+ * output bucket, and the real S3OutputStore reads the output objects where SSM writes them.
  *
  * What moto lacks, and where it is covered instead (ssm-command-runner.test.ts, ssm-status-event.test.ts,
  * ec2-host-provider.test.ts, with aws-sdk-client-mock) — the last describe fails when a moto upgrade brings
@@ -10,8 +11,8 @@
  * - ListCommandInvocations (`poll`, the reconciler, and the status-event translator's details);
  * - CancelCommand (`cancel`, stop);
  * - DescribeInstanceInformation (the SSM agent check).
- * moto runs no command either: no invocation ever runs, so no output is written by SSM here; the objects are
- * put at the keys SSM uses (`<prefix>/<commandId>/<instanceId>/awsrunShellScript/0.awsrunShellScript/stdout`).
+ * moto runs no command either: its invocations are Success at once with an empty output, so no output is
+ * written by SSM here; the objects are put at the keys SSM uses (`<prefix>/<commandId>/<instanceId>/awsrunShellScript/0.awsrunShellScript/stdout`).
  * moto's ListCommands also lists every instance of the region as a command's InstanceIds when it was sent
  * without Targets, so which hosts a batch targets is read from the requests sent, not from moto.
  */
@@ -24,15 +25,15 @@ import {
   ListCommandsCommand,
 } from '@aws-sdk/client-ssm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { retryPolicy } from '../../../lib/adapters/aws/retry.js';
 import { S3OutputStore } from '../../../lib/adapters/aws/s3-output-store.js';
 import { hostScript, SsmCommandRunner } from '../../../lib/adapters/aws/ssm-command-runner.js';
+import { SsmInvocationReader } from '../../../lib/adapters/aws/ssm-invocation-reader.js';
 import {
-  commandIdsFromPrefix,
   outputKeyPrefix,
   parseCommandComment,
   s3RefFromUrl,
 } from '../../../lib/adapters/aws/ssm-invocations.js';
+import { SsmOutputSpill } from '../../../lib/adapters/aws/ssm-output-spill.js';
 import type { CommandRequest } from '../../../lib/core/ports.js';
 import type { Host } from '../../../lib/core/run.js';
 import { type MotoServer, recordRequests, startMotoServer } from '../../support/moto-server.js';
@@ -81,7 +82,7 @@ describe('Class: SsmCommandRunner on moto', () => {
   describe('Method: send', () => {
     it('sends 120 hosts as 3 commands of 50, 50 and 20, each with the script for its own batch', async () => {
       const sent = recordRequests(moto.clients.ssm);
-      const runner = new SsmCommandRunner({ ssm: moto.clients.ssm, outputBucket: BUCKET, retry: noWait() });
+      const runner = new SsmCommandRunner({ ssm: moto.clients.ssm, retry: noWait() });
 
       const { providerIds } = await runner.send(request());
 
@@ -96,8 +97,7 @@ describe('Class: SsmCommandRunner on moto', () => {
         expect(kept.Commands?.[0]).toMatchObject({
           DocumentName: 'AWS-RunShellScript',
           Comment: `fleetbench ${RUN} a1.repetition.cpu.3`,
-          OutputS3BucketName: BUCKET,
-          OutputS3KeyPrefix: outputKeyPrefix(RUN, 'a1.repetition.cpu.3'),
+          OutputS3BucketName: '',
           Parameters: { commands: [hostScript(request(), batch)], executionTimeout: ['600'] },
           MaxConcurrency: '100%',
           MaxErrors: '100%',
@@ -105,8 +105,8 @@ describe('Class: SsmCommandRunner on moto', () => {
       }
     });
 
-    it('gets the run and command ids back from what SSM kept: the Comment, else the output prefix', async () => {
-      const runner = new SsmCommandRunner({ ssm: moto.clients.ssm, outputBucket: BUCKET, retry: noWait() });
+    it('keeps the run and command ids in the Comment, elided when too long', async () => {
+      const runner = new SsmCommandRunner({ ssm: moto.clients.ssm, retry: noWait() });
       const longId = `a1.repetition.${'w'.repeat(60)}.1`;
 
       const [short] = (await runner.send(request({ hosts: hosts.slice(0, 2) }))).providerIds;
@@ -120,11 +120,63 @@ describe('Class: SsmCommandRunner on moto', () => {
         commandId: 'a1.repetition.cpu.3',
       });
       expect(parseCommandComment(await comment(long))).toBe('elided');
-      expect(await commandIdsFromPrefix(moto.clients.ssm, long ?? '', retryPolicy(noWait()))).toEqual({
-        runId: RUN,
-        commandId: longId,
-      });
     });
+  });
+});
+
+describe('Class: SsmInvocationReader on moto', () => {
+  it('reads an invocation with GetCommandInvocation: status, exit code, times and the output SSM holds', async () => {
+    const runner = new SsmCommandRunner({ ssm: moto.clients.ssm, retry: noWait() });
+    const [providerId] = (await runner.send(request({ hosts: hosts.slice(0, 1) }))).providerIds;
+
+    const invocation = await new SsmInvocationReader({ ssm: moto.clients.ssm, retry: noWait() }).get(
+      providerId ?? '',
+      hosts[0]?.id ?? '',
+    );
+
+    expect(invocation).toMatchObject({
+      commandId: providerId,
+      instanceId: hosts[0]?.id,
+      status: 'Success',
+      exitCode: 0,
+      comment: `fleetbench ${RUN} a1.repetition.cpu.3`,
+      stdout: '',
+      stderr: '',
+    });
+    expect(Date.parse(invocation.startedAt ?? '')).not.toBeNaN();
+    expect(invocation.stdoutRef).toBeUndefined();
+  });
+});
+
+describe('Class: SsmOutputSpill on moto', () => {
+  it('sends the copy of a kept output as a one-host command with the output bucket and prefix', async () => {
+    const sent = recordRequests(moto.clients.ssm);
+    const spill = new SsmOutputSpill({
+      ssm: moto.clients.ssm,
+      outputBucket: BUCKET,
+      invocations: new SsmInvocationReader({ ssm: moto.clients.ssm, retry: noWait() }),
+      retry: noWait(),
+    });
+    const host = hosts[0]?.id ?? '';
+
+    const refs = await spill.copyToS3({ runId: RUN, commandId: 'a1.repetition.cpu.3', hostId: host });
+
+    const [send] = sent.filter((r) => r.command === 'SendCommandCommand');
+    const kept = await moto.clients.ssm.send(
+      new ListCommandsCommand({ CommandId: refs?.stdoutRef.split('/')[7] }),
+    );
+    expect(kept.Commands?.[0]).toMatchObject({
+      DocumentName: 'AWS-RunShellScript',
+      OutputS3BucketName: BUCKET,
+      OutputS3KeyPrefix: outputKeyPrefix(RUN, 'a1.repetition.cpu.3'),
+    });
+    expect(send?.input.InstanceIds).toEqual([host]);
+    // moto reports no output URL: the refs follow SSM's layout under the prefix.
+    expect(refs?.stdoutRef).toMatch(
+      new RegExp(
+        `^s3://${BUCKET}/runs/${RUN}/outputs/a1\\.repetition\\.cpu\\.3/[0-9a-f-]{36}/${host}/awsrunShellScript/0\\.awsrunShellScript/stdout$`,
+      ),
+    );
   });
 });
 

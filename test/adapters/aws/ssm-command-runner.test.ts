@@ -42,11 +42,7 @@ function request(overrides: Partial<CommandRequest> = {}): CommandRequest {
 }
 
 function runner(retry = noWait()) {
-  return new SsmCommandRunner({
-    ssm: new SSMClient({ region: 'us-east-1' }),
-    outputBucket: 'outputs-bucket',
-    retry,
-  });
+  return new SsmCommandRunner({ ssm: new SSMClient({ region: 'us-east-1' }), retry });
 }
 
 beforeEach(() => {
@@ -71,7 +67,7 @@ describe('Class: SsmCommandRunner', () => {
       expect(providerIds).toEqual(['ssm-1', 'ssm-2', 'ssm-3']);
     });
 
-    it('sends AWS-RunShellScript with the correlation comment, S3 output and timeouts from the request', async () => {
+    it('sends AWS-RunShellScript with the correlation comment, no output bucket, and timeouts from the request', async () => {
       ssm.on(SendCommandCommand).resolves({ Command: { CommandId: 'ssm-1' } });
 
       await runner().send(request({ maxConcurrency: 2, maxErrors: 1 }));
@@ -80,8 +76,6 @@ describe('Class: SsmCommandRunner', () => {
       expect(input).toMatchObject({
         DocumentName: 'AWS-RunShellScript',
         Comment: 'fleetbench cpu-20250102-030405-i000 a1.repetition.cpu.3',
-        OutputS3BucketName: 'outputs-bucket',
-        OutputS3KeyPrefix: 'runs/cpu-20250102-030405-i000/outputs/a1.repetition.cpu.3',
         CloudWatchOutputConfig: { CloudWatchOutputEnabled: false },
         MaxConcurrency: '2',
         MaxErrors: '1',
@@ -89,10 +83,13 @@ describe('Class: SsmCommandRunner', () => {
         TimeoutSeconds: 1200,
       });
       expect(input?.Parameters?.executionTimeout).toEqual(['600']);
+      // SSM returns the output itself; only an output too long for that is copied to S3 later.
+      expect(input?.OutputS3BucketName).toBeUndefined();
+      expect(input?.OutputS3KeyPrefix).toBeUndefined();
     });
 
     it('lets every host run when the plan sets no concurrency or error limit', () => {
-      const input = sendCommandInput(request(), hosts(3), 'b');
+      const input = sendCommandInput(request(), hosts(3));
       expect(input).toMatchObject({ MaxConcurrency: '100%', MaxErrors: '100%', TimeoutSeconds: 600 });
     });
 
@@ -126,7 +123,7 @@ describe('Class: SsmCommandRunner', () => {
     });
 
     it('rounds a sub-second timeout up to the whole second SSM counts', () => {
-      const input = sendCommandInput(request({ timeoutSeconds: 0.5 }), hosts(1), 'b');
+      const input = sendCommandInput(request({ timeoutSeconds: 0.5 }), hosts(1));
       expect(input.Parameters?.executionTimeout).toEqual(['1']);
       expect(input.TimeoutSeconds).toBe(30);
     });
@@ -156,6 +153,8 @@ describe('Class: SsmCommandRunner', () => {
       const tricky = `it's $(rm -rf /) "quoted" \`x\``;
       const script = hostScript(
         {
+          runId: 'r',
+          commandId: 'a1.repetition.cpu.1',
           env: { MODE: tricky },
           hostEnv: { 'i-1': { FLEETBENCH_SEED: "o'clock" } },
           script: 'printf "%s|%s" "$MODE" "$FLEETBENCH_SEED"',
@@ -215,11 +214,12 @@ describe('Class: SsmCommandRunner', () => {
   });
 
   describe('Method: poll', () => {
-    it("maps every invocation of the command's hosts to an InvocationResult", async () => {
+    it("maps every invocation of the command's hosts to an InvocationResult, its output held by SSM or in S3", async () => {
       const [a, b] = hosts(2) as [Host, Host];
       ssm.on(ListCommandInvocationsCommand).resolves({
         CommandInvocations: [
           {
+            CommandId: 'ssm-1',
             InstanceId: a.id,
             Status: 'Success',
             CommandPlugins: [
@@ -230,8 +230,8 @@ describe('Class: SsmCommandRunner', () => {
               },
             ],
           },
-          { InstanceId: b.id, Status: 'InProgress' },
-          { InstanceId: 'i-not-in-the-command', Status: 'Success' },
+          { CommandId: 'ssm-1', InstanceId: b.id, Status: 'InProgress' },
+          { CommandId: 'ssm-1', InstanceId: 'i-not-in-the-command', Status: 'Success' },
         ],
       });
       const command: CommandRecord = {
@@ -261,7 +261,14 @@ describe('Class: SsmCommandRunner', () => {
           stdoutRef:
             's3://outputs-bucket/runs/r/outputs/c/ssm-1/i-a/awsrunShellScript/0.awsrunShellScript/stdout',
         },
-        { runId: 'r', commandId: 'c', hostId: b.id, status: 'InProgress' },
+        {
+          runId: 'r',
+          commandId: 'c',
+          hostId: b.id,
+          status: 'InProgress',
+          stdoutRef: `ssm:ssm-1/${b.id}/stdout`,
+          stderrRef: `ssm:ssm-1/${b.id}/stderr`,
+        },
       ]);
       expect(ssm.commandCalls(ListCommandInvocationsCommand)[0]?.args[0].input).toMatchObject({
         CommandId: 'ssm-1',
@@ -280,7 +287,7 @@ describe('Function: commandComment', () => {
     });
   });
 
-  it('stays within 100 characters, eliding a long command id (the S3 prefix still carries it)', () => {
+  it('stays within 100 characters, eliding a long command id (the journal still maps the SSM id to it)', () => {
     const comment = commandComment(
       'a-very-long-plan-name-abc-20250102-030405-i000',
       `a1.repetition.${'w'.repeat(40)}.9999`,

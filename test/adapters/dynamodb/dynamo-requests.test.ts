@@ -3,12 +3,19 @@
  * pin them (the behaviour itself is tested against dynalite next to this file).
  */
 import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { BatchWriteCommand, DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchWriteCommand,
+  DeleteCommand,
+  DynamoDBDocumentClient,
+  GetCommand,
+  QueryCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { DynamoCatalogRepo } from '../../../lib/adapters/dynamodb/catalog-repo.js';
 import { DynamoJournalRepo } from '../../../lib/adapters/dynamodb/journal-repo.js';
-import { CommandNotFoundError, EngineError } from '../../../lib/core/errors.js';
+import { CommandNotFoundError, ConflictError, EngineError } from '../../../lib/core/errors.js';
 import type { TaskRecord } from '../../../lib/core/run.js';
 
 const ddb = mockClient(DynamoDBDocumentClient);
@@ -151,6 +158,40 @@ describe('Class: DynamoJournalRepo', () => {
   });
 });
 
+describe('Class: DynamoJournalRepo, Method: deleteRun', () => {
+  it('deletes the runner-id items, then the partition, META last', async () => {
+    // Prepare
+    ddb.on(QueryCommand).resolves({
+      Items: [
+        { sk: 'CMD#a1.setup', providerIds: ['ssm-1', 'ssm-2'] },
+        { sk: 'META' },
+        { sk: 'TASK#cpu#0001#h1' },
+      ],
+    });
+    ddb.on(DeleteCommand).resolves({});
+
+    // Act
+    const deleted = await journal.deleteRun('r1');
+
+    // Assess
+    expect(deleted).toBe(5);
+    expect(ddb.commandCalls(QueryCommand)[0]?.args[0].input).toStrictEqual({
+      TableName: 'journal',
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': 'RUN#r1' },
+      ProjectionExpression: 'sk, providerIds',
+      ConsistentRead: true,
+    });
+    expect(ddb.commandCalls(DeleteCommand).map((c) => c.args[0].input)).toStrictEqual([
+      { TableName: 'journal', Key: { pk: 'PROVIDER#ssm-1', sk: 'PROVIDER' } },
+      { TableName: 'journal', Key: { pk: 'PROVIDER#ssm-2', sk: 'PROVIDER' } },
+      { TableName: 'journal', Key: { pk: 'RUN#r1', sk: 'CMD#a1.setup' } },
+      { TableName: 'journal', Key: { pk: 'RUN#r1', sk: 'TASK#cpu#0001#h1' } },
+      { TableName: 'journal', Key: { pk: 'RUN#r1', sk: 'META' } },
+    ]);
+  });
+});
+
 describe('Class: DynamoCatalogRepo', () => {
   describe('Method: requestStop', () => {
     const request = { requestedAt: 't', requestedBy: 'alice', reason: 'r', force: false };
@@ -179,6 +220,61 @@ describe('Class: DynamoCatalogRepo', () => {
         Key: { runId: 'r1' },
         ConsistentRead: true,
       });
+    });
+  });
+
+  describe('Method: deleteEnded', () => {
+    it('deletes the entry only while its state is terminal', async () => {
+      ddb.on(DeleteCommand).resolves({});
+
+      await catalog.deleteEnded('r1');
+
+      expect(ddb.commandCalls(DeleteCommand)[0]?.args[0].input).toStrictEqual({
+        TableName: 'catalog',
+        Key: { runId: 'r1' },
+        ConditionExpression: '#state IN (:ended0, :ended1, :ended2, :ended3)',
+        ExpressionAttributeNames: { '#state': 'state' },
+        ExpressionAttributeValues: {
+          ':ended0': 'FINISHED',
+          ':ended1': 'FAILED',
+          ':ended2': 'ABORTED',
+          ':ended3': 'STOP_FAILED',
+        },
+      });
+    });
+
+    it('names the state of a run that is going on again as a ConflictError', async () => {
+      ddb.on(DeleteCommand).rejects(conditionFailed());
+      ddb.on(GetCommand).resolves({ Item: { runId: 'r1', state: 'INIT' } });
+
+      const deleting = catalog.deleteEnded('r1');
+
+      await expect(deleting).rejects.toBeInstanceOf(ConflictError);
+      await expect(deleting).rejects.toThrow('run r1 is INIT again: it was not removed');
+    });
+  });
+
+  describe('Method: listCreatedBefore', () => {
+    it('queries the byCreatedAt index oldest first, below the cutoff, across pages', async () => {
+      ddb
+        .on(QueryCommand)
+        .resolvesOnce({ Items: [{ runId: 'a', gsi1pk: 'RUN' }], LastEvaluatedKey: { runId: 'a' } })
+        .resolvesOnce({ Items: [{ runId: 'b', gsi1pk: 'RUN' }] });
+
+      const entries = await catalog.listCreatedBefore('2026-01-01T00:00:00.000Z');
+
+      expect(entries.map((e) => e.runId)).toStrictEqual(['a', 'b']);
+      expect(ddb.commandCalls(QueryCommand).map((c) => c.args[0].input)).toStrictEqual([
+        {
+          TableName: 'catalog',
+          IndexName: 'byCreatedAt',
+          KeyConditionExpression: '#gsi1pk = :run AND #createdAt < :cutoff',
+          ExpressionAttributeNames: { '#gsi1pk': 'gsi1pk', '#createdAt': 'createdAt' },
+          ExpressionAttributeValues: { ':run': 'RUN', ':cutoff': '2026-01-01T00:00:00.000Z' },
+          ScanIndexForward: true,
+        },
+        expect.objectContaining({ ExclusiveStartKey: { runId: 'a' } }),
+      ]);
     });
   });
 

@@ -296,6 +296,30 @@ describe('Class: DynamoJournalRepo', () => {
       }
     });
 
+    it('keeps the warm-up mark of the tasks it starts, through their result', async () => {
+      // Prepare
+      const runId = newRunId();
+      const warm = { ...task('cpu', 1, 'host-1'), warmup: true as const };
+      const measured = task('cpu', 2, 'host-1');
+      await db.journal.putTasks(runId, [warm, measured]);
+
+      // Act
+      await db.journal.markRunning(runId, [warm, measured], 'cmd-1', '2026-01-01T00:01:00.000Z');
+      await db.journal.recordTaskResult(runId, {
+        workload: 'cpu',
+        rep: 1,
+        host: 'host-1',
+        status: 'COMPLETED',
+        commandId: 'cmd-1',
+      });
+
+      // Assess
+      const [first, second] = await db.journal.listTasks(runId);
+      expect(first).toMatchObject({ rep: 1, warmup: true, status: 'COMPLETED' });
+      expect(second).toMatchObject({ rep: 2, status: 'RUNNING' });
+      expect(second).not.toHaveProperty('warmup');
+    });
+
     it('refuses to re-run a task the caller knows is COMPLETED, writing nothing', async () => {
       const runId = newRunId();
       const done = task('cpu', 1, 'host-1', { status: 'COMPLETED', attempts: 1 });

@@ -23,19 +23,20 @@ describe('Function: projectCost', () => {
       lambda: {
         invocations: { 'plan-run': 1, 'run-command': 5, 'on-invocation-status': 3, 'finalize-run': 1 },
       },
-      dynamo: { readUnits: 34, writeUnits: 33 },
+      dynamo: { readUnits: 34, writeUnits: 35 },
       putEventsEntries: 8,
       ssmInvocations: 2,
-      s3Puts: 4,
-      s3Gets: 4,
+      s3Puts: 0,
+      s3Gets: 0,
       logBytes: 78_000,
       xrayTraces: 2,
     });
     expect(cost.usage.lambda.gbSeconds).toBeCloseTo(0.94517, 5);
-    // 15 transitions, 10 requests, 0.94517 GB-s, 33 WRU (one PROVIDER# item), 34 RRU (3 PROVIDER# lookups, the
-    // current token on close), 8 events, 4 PUT, 4 GET, 78,000 log bytes, 2 traces
-    expect(cost.totalUsd).toBeCloseTo(0.0004904, 8);
-    expect(cost.usdPerThousandHostTasks).toBeCloseTo(0.245199, 6);
+    // 15 transitions, 10 requests, 0.94517 GB-s, 35 WRU (one PROVIDER# item, each host's OUT# output), 34 RRU
+    // (3 PROVIDER# lookups, the current token on close), 8 events, no S3 request (the outputs SSM returned
+    // are kept in the journal), 78,000 log bytes, 2 traces
+    expect(cost.totalUsd).toBeCloseTo(0.00047005, 8);
+    expect(cost.usdPerThousandHostTasks).toBeCloseTo(0.235024, 6);
     expect(cost.lines.find((l) => l.price === 'ssmRunCommand')?.usd).toBe(0);
     expect(AWS_PRICES.region).toBe('us-east-1');
   });

@@ -27,7 +27,7 @@ export const UNEXERCISED: Readonly<Partial<Record<Principal, Readonly<Record<str
   },
   'function:onInvocationStatus': {
     's3:ListBucket': 'telling a missing output (404) from a denied one (403)',
-    'ssm:ListCommands': 'a per-command status event recovering hosts that never reported',
+    'ssm:ListCommandInvocations': 'a per-command status event recovering hosts that never reported',
   },
   'function:stopRun': {
     'states:SendTaskFailure':
@@ -39,8 +39,9 @@ export const UNEXERCISED: Readonly<Partial<Record<Principal, Readonly<Record<str
   'function:reconcile': {
     'ec2:TerminateInstances': 'terminating orphaned ephemeral hosts of a provisioned run',
     'ssm:ListCommandInvocations': 'polling commands still SENT after 10 minutes (lost status events)',
-    'ssm:ListCommands': 'as above',
+    'ssm:GetCommandInvocation': 'reading the outputs of the commands it polls',
     's3:GetObject': 'reading the outputs of the commands it polls',
+    'ssm:SendCommand': 'copying to S3 an output too long for SSM to return, of a command it polls',
     's3:ListBucket': 'telling a missing output from a denied one when polling',
     'states:SendTaskSuccess': 'completing the tokens of the commands it polls',
     'states:SendTaskFailure': 'as above',

@@ -173,6 +173,13 @@ function requestsFor(service: string, operation: string, input: Input, world: Re
       if (operation === 'GetObject' || operation === 'HeadObject')
         return [{ action: 's3:GetObject', resource: `${bucket}/${str('Key')}`, context: {} }];
       if (operation === 'PutObject') return one(`${bucket}/${str('Key')}`);
+      // DeleteObjects is authorized as s3:DeleteObject on each key it names.
+      if (operation === 'DeleteObjects')
+        return ((input.Delete as { Objects?: { Key?: string }[] } | undefined)?.Objects ?? []).map((o) => ({
+          action: 's3:DeleteObject',
+          resource: `${bucket}/${o.Key ?? ''}`,
+          context: {},
+        }));
       if (operation === 'ListObjectsV2')
         return [{ action: 's3:ListBucket', resource: bucket, context: { 's3:prefix': str('Prefix') } }];
       break;

@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { Template } from 'aws-cdk-lib/assertions';
 import { CONFIG_ENV } from '../../../lib/adapters/aws/config.js';
 import { LOCAL_TABLES } from '../../../lib/adapters/local/embedded-dynalite.js';
-import { FleetbenchStack } from '../../../lib/infra/fleetbench-stack.js';
+import { FleetbenchStack, type FleetbenchStackProps } from '../../../lib/infra/fleetbench-stack.js';
 import { FUNCTIONS, type FunctionKey } from '../../../lib/infra/run-functions.js';
 import { testApp } from '../cdk/minimal-stack.js';
 import type { Principal } from './requests.js';
@@ -54,8 +54,11 @@ export type ResolvedStack = {
  * Synthesizes the stack (bundling and the built-in CloudFormation validation skipped, see
  * test/support/cdk/minimal-stack.ts) and resolves it. Slow (seconds): once per test file.
  */
-export function synthesizeResolvedStack(): ResolvedStack {
-  const stack = new FleetbenchStack(testApp(), STACK_NAME, { env: { account: ACCOUNT, region: REGION } });
+export function synthesizeResolvedStack(props: Omit<FleetbenchStackProps, 'env'> = {}): ResolvedStack {
+  const stack = new FleetbenchStack(testApp(), STACK_NAME, {
+    ...props,
+    env: { account: ACCOUNT, region: REGION },
+  });
   return resolveStack(Template.fromStack(stack).toJSON().Resources as Record<string, Resource>);
 }
 
@@ -237,7 +240,8 @@ export function cliUserPolicy(): PolicyDocument {
     .replaceAll('<JournalTableName>', LOCAL_TABLES.journal)
     .replaceAll('<CatalogTableName>', LOCAL_TABLES.catalog)
     .replaceAll('<EventBusName>', 'fleetbench')
-    .replaceAll('<EventLogGroupName>', `/aws/events/${STACK_NAME}/run-events`);
+    .replaceAll('<EventLogGroupName>', `/aws/events/${STACK_NAME}/run-events`)
+    .replaceAll('<OutputBucketName>', OUTPUT_BUCKET);
   return JSON.parse(text) as PolicyDocument;
 }
 

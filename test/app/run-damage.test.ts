@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { finalizeRun } from '../../lib/app/finalize-run.js';
 import { onInvocationStatus } from '../../lib/app/on-invocation-status.js';
-import { findRunDamage, type RunFiles } from '../../lib/app/rebuild-run.js';
 import { runCommand } from '../../lib/app/run-command.js';
+import { findRunDamage, type RunFiles } from '../../lib/app/run-damage.js';
 import type { CloudEvent } from '../../lib/core/cloudevents.js';
 import { startTestDynalite, type TestDynalite } from '../support/dynalite.js';
 import { HOSTS, type PlannedRun, plannedRun } from '../support/planned-run.js';

@@ -59,7 +59,10 @@ export function registerReportCommand(program: Command, io: Io): void {
         import('../report/render.js'),
       ]);
       const view = await withEngine(io, globalOptions(command), ({ deps }) => loadRunView(deps, runId));
-      const text = renderReport(buildRunReport(reportInputOf(view), { deviationPercent, alpha }), format);
+      const text = await renderReport(
+        buildRunReport(reportInputOf(view), { deviationPercent, alpha }),
+        format,
+      );
       if (opts.output === undefined) {
         io.out(text);
         return;

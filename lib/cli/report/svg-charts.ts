@@ -9,7 +9,7 @@
  * carries `data-host`, which the report's small script uses to highlight one host everywhere.
  *
  * Honest axes: a metric none of whose values is negative (a count, a throughput, a latency) has a natural
- * floor of 0 — its axes start at 0 and its error bars stop there (the cut end has no cap), so no bar
+ * floor of 0 — its axes never go below 0 and its error bars stop there (the cut end has no cap), so no bar
  * suggests a negative throughput that never happened. A metric whose every value is 0 gets one chart that
  * says so instead of two empty ones. Numbers carry SI prefixes (numbers.ts).
  *
@@ -22,9 +22,12 @@ import { hostColour, SMALL_FLEET_COLOURS } from './host-palette.js';
 import { axisLabels, formatShort, formatValue } from './numbers.js';
 
 const BASE_WIDTH = 480;
-const HEIGHT = 260;
-const MARGIN = { top: 20, right: 12, bottom: 60, left: 62 } as const;
-const PLOT_H = HEIGHT - MARGIN.top - MARGIN.bottom;
+const MARGIN = { top: 20, right: 12, left: 62 } as const;
+const PLOT_H = 180;
+/** Where the x axis is; the host labels hang below it. */
+const PLOT_BOTTOM = MARGIN.top + PLOT_H;
+/** A label character's width at the ticks' 10 px, a little more than system-ui's average. */
+const CHAR_W = 6;
 /** The height of the all-zero notice: a line of text, not a plot. */
 const ZERO_H = 72;
 /** Width a host gets in a large fleet's chart: the chart grows rather than its bars shrinking to slivers. */
@@ -114,7 +117,7 @@ function yAxis(
     );
   });
   // The x axis, where the floor is: the line error bars must not cross.
-  const base = fixed(MARGIN.top + PLOT_H);
+  const base = fixed(PLOT_BOTTOM);
   const axis = `<line class="axis" data-axis="x" x1="${MARGIN.left}" x2="${width - MARGIN.right}" y1="${base}" y2="${base}"/>`;
   const label = unit
     ? `<text class="axis-label" transform="translate(14 ${MARGIN.top + PLOT_H / 2}) rotate(-90)" text-anchor="middle">${escapeHtml(unit)}</text>`
@@ -128,12 +131,13 @@ function frame(
   title: string,
   body: string,
   width: number,
+  height: number,
 ): string {
   const id = `${metric.workload}/${metric.metric}`;
   // A chart wider than the base takes a row of its own in the report (html.ts, `.chart.wide`).
   const wide = width > BASE_WIDTH ? ' wide' : '';
   return (
-    `<svg class="chart${wide}" data-metric="${escapeHtml(id)}" data-chart="${kind}" viewBox="0 0 ${width} ${HEIGHT}" ` +
+    `<svg class="chart${wide}" data-metric="${escapeHtml(id)}" data-chart="${kind}" viewBox="0 0 ${width} ${height}" ` +
     `role="img" aria-label="${escapeHtml(`${title}: ${id}`)}"><title>${escapeHtml(`${title}: ${id}`)}</title>${body}</svg>`
   );
 }
@@ -144,13 +148,21 @@ function labelAngle(labels: readonly string[]): number {
   return labels.length > 6 || labels.some((l) => l.length > 10) ? -35 : 0;
 }
 
+/** The chart's height: the plot, and below it room for its longest label at its angle, so none is cut. */
+function chartHeight(labels: readonly string[], angle: number): number {
+  const longest = Math.min(LABEL_CHARS, Math.max(0, ...labels.map((l) => l.length))) * CHAR_W;
+  const rad = (Math.abs(angle) * Math.PI) / 180;
+  const depth = angle === 0 ? 10 : longest * Math.sin(rad) + 10 * Math.cos(rad);
+  return Math.ceil(PLOT_BOTTOM + 14 + depth + 8);
+}
+
 function xLabel(x: number, text: string, angle: number): string {
-  const y = MARGIN.top + PLOT_H + 14;
+  const y = PLOT_BOTTOM + 14;
   const cut = text.length > LABEL_CHARS ? `${text.slice(0, LABEL_CHARS - 1)}…` : text;
   const tip = cut === text ? '' : `<title>${escapeHtml(text)}</title>`;
   return angle === 0
-    ? `<text class="tick" x="${fixed(x)}" y="${y}" text-anchor="middle">${tip}${escapeHtml(cut)}</text>`
-    : `<text class="tick" x="${fixed(x)}" y="${y}" text-anchor="end" transform="rotate(${angle} ${fixed(x)} ${y})">${tip}${escapeHtml(cut)}</text>`;
+    ? `<text class="tick x-label" x="${fixed(x)}" y="${y}" text-anchor="middle">${tip}${escapeHtml(cut)}</text>`
+    : `<text class="tick x-label" x="${fixed(x)}" y="${y}" text-anchor="end" transform="rotate(${angle} ${fixed(x)} ${y})">${tip}${escapeHtml(cut)}</text>`;
 }
 
 /**
@@ -173,7 +185,7 @@ export function barChart(
   const tops = hosts.map((h) => h.mean + (h.stdev ?? 0));
   const bottoms = hosts.map((h) => clip(h.mean - (h.stdev ?? 0)));
   const scale = niceScale(Math.min(0, ...bottoms, clip(median - band)), Math.max(0, ...tops, median + band));
-  const y = (v: number) => MARGIN.top + PLOT_H - ((v - scale.min) / (scale.max - scale.min)) * PLOT_H;
+  const y = (v: number) => PLOT_BOTTOM - ((v - scale.min) / (scale.max - scale.min)) * PLOT_H;
   const slot = plotW / Math.max(1, hosts.length);
   const barW = Math.min(48, slot * 0.6);
   const angle = labelAngle(hosts.map((h) => h.host));
@@ -218,7 +230,11 @@ export function barChart(
         `<text class="median-label" x="${width - MARGIN.right}" y="${MARGIN.top - 6}" text-anchor="end">${escapeHtml(label)}</text>`,
     );
   }
-  return frame(metric, 'bars', 'Mean per host ± stdev', parts.join(''), width);
+  const height = chartHeight(
+    hosts.map((h) => h.host),
+    angle,
+  );
+  return frame(metric, 'bars', 'Mean per host ± stdev', parts.join(''), width, height);
 }
 
 /**
@@ -239,21 +255,16 @@ export function scatterChart(metric: MetricReport, hostOrder: readonly string[])
   const pad = (hi - lo) * 0.1;
   const floor = naturalFloor(metric);
   const scale = niceScale(floor === null ? lo - pad : Math.max(floor, lo - pad), hi + pad);
-  const y = (v: number) => MARGIN.top + PLOT_H - ((v - scale.min) / (scale.max - scale.min)) * PLOT_H;
+  const y = (v: number) => PLOT_BOTTOM - ((v - scale.min) / (scale.max - scale.min)) * PLOT_H;
   const columns = byHost ? hosts.length : reps.length;
   const slot = plotW / Math.max(1, columns);
   const repIndex = new Map(reps.map((r, i) => [r, i]));
   const parts: string[] = [yAxis(scale, y, metric.unit, width)];
-  if (byHost) {
-    const angle = labelAngle(hosts.map((h) => h.host));
-    hosts.forEach((h, i) => {
-      parts.push(xLabel(MARGIN.left + slot * (i + 0.5), h.host, angle));
-    });
-  } else {
-    reps.forEach((rep, i) => {
-      parts.push(xLabel(MARGIN.left + slot * (i + 0.5), `rep ${rep}`, reps.length > 12 ? -35 : 0));
-    });
-  }
+  const labels = byHost ? hosts.map((h) => h.host) : reps.map((rep) => `rep ${rep}`);
+  const angle = byHost ? labelAngle(labels) : reps.length > 12 ? -35 : 0;
+  labels.forEach((label, i) => {
+    parts.push(xLabel(MARGIN.left + slot * (i + 0.5), label, angle));
+  });
   // Within a column, points spread out so that equal values do not hide each other.
   const within = byHost ? reps.length : hosts.length;
   const spread = Math.min(slot * 0.6, 12 * within);
@@ -272,7 +283,7 @@ export function scatterChart(metric: MetricReport, hostOrder: readonly string[])
     }
   });
   const title = byHost ? 'Every repetition, one column per host' : 'Every repetition per host';
-  return frame(metric, 'scatter', title, parts.join(''), width);
+  return frame(metric, 'scatter', title, parts.join(''), width, chartHeight(labels, angle));
 }
 
 /**
@@ -282,7 +293,7 @@ export function scatterChart(metric: MetricReport, hostOrder: readonly string[])
  */
 export function zeroChart(metric: MetricReport): string {
   const f = metric.fleet;
-  const unit = metric.unit ? ` ${metric.unit}` : '';
+  const unit = metric.unit ? ` (${metric.unit})` : '';
   const text = `Every value is 0${unit}: ${f.n} repetition${f.n === 1 ? '' : 's'} on ${f.hosts} host${f.hosts === 1 ? '' : 's'}.`;
   const id = `${metric.workload}/${metric.metric}`;
   const plotW = BASE_WIDTH - MARGIN.left - MARGIN.right;

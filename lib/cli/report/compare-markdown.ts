@@ -81,9 +81,12 @@ export function renderComparisonMarkdown(comparison: Comparison, gate: Gate | nu
     out.push('No metrics in either run.', '');
     return out.join('\n');
   }
-  const counts = new Map<Verdict, number>();
-  for (const r of comparison.rows) counts.set(r.verdict, (counts.get(r.verdict) ?? 0) + 1);
-  out.push(`${[...counts].map(([verdict, n]) => `${n} ${verdict}`).join(', ')}.`, '');
+  // Counted in the tables' order: what moved first.
+  const counts = [...NOTABLE, 'no significant change' as const].flatMap((verdict) => {
+    const n = comparison.rows.filter((r) => r.verdict === verdict).length;
+    return n > 0 ? [`${n} ${verdict}`] : [];
+  });
+  out.push(`${counts.join(', ')}.`, '');
   const notable = NOTABLE.flatMap((v) => comparison.rows.filter((r) => r.verdict === v));
   const quiet = comparison.rows.filter((r) => !NOTABLE.includes(r.verdict));
   if (notable.length > 0) out.push(tableOf(notable, failing), '');

@@ -7,7 +7,7 @@
  *   test-artifacts/reports/report-3-hosts.html, report-3-hosts.png
  *   test-artifacts/reports/report-24-hosts.html, report-24-hosts.png
  *
- * (test-artifacts/ is not versioned; CI keeps it as the job's artifacts.)
+ * (test-artifacts/ is not versioned: a CI job keeps the directory as its artifacts to show them.)
  */
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';

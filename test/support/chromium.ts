@@ -16,7 +16,7 @@ import { DEFAULT_PATH, findOnPath } from '../../lib/cli/doctor-checks.js';
 const BROWSER_TIMEOUT_MS = 90_000;
 /**
  * Where the browser tests keep the reports they check and their screenshots, for people to look at
- * (test-artifacts/ is not versioned; CI keeps it as the job's artifacts).
+ * (test-artifacts/ is not versioned: a CI job keeps the directory as its artifacts to show them).
  */
 export const REPORT_ARTIFACTS = join(import.meta.dirname, '..', '..', 'test-artifacts', 'reports');
 /** The width the report is laid out at, a laptop's browser window. */

@@ -107,7 +107,7 @@ describe('CLI: --target aws', () => {
       expect(r.stdout).toContain(
         `Run ${runId} FINISHED: 6 completed, 0 failed, 0 skipped, 0 cancelled, 0 pending.`,
       );
-      expect(r.stdout).toMatch(/^cpu\s+6\s+0\s+0\s+\S+\s+ops_per_s=1235$/m);
+      expect(r.stdout).toMatch(/^cpu\s+6\s+0\s+0\s+\S+\s+ops_per_s=1\.235 k$/m);
       // The progress lines (no TTY: one per step), as a local run prints them.
       expect(r.stderr).toContain('globalSetup — 0/6 tasks');
       expect(r.stderr).toMatch(/cpu rep 2 — [36]\/6 tasks/);

@@ -12,9 +12,9 @@ import { awsLocation } from './backend.js';
 import type { DoctorCheck } from './doctor-check.js';
 import { DEFAULT_PATH, DOCTOR_TARGETS, installAllCommand, packageManagerOf } from './doctor-checks.js';
 import { checkJournal, repairJournal } from './doctor-journal.js';
-import { table } from './format.js';
 import { CliExit, type Io } from './io.js';
 import { readPlanFile } from './plan-file.js';
+import { table } from './table.js';
 
 export type DoctorOptions = {
   target: string;

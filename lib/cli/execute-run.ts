@@ -6,7 +6,6 @@ import { CliExit, type Io, StdoutClosedError, tryOut } from './io.js';
 import { INTERRUPTED_STATUS } from './process-exit.js';
 import { Progress, progressIntervalMs } from './progress.js';
 import { loadRunView, type RunView } from './run-view.js';
-import { printSummary } from './summary.js';
 
 export async function executeRun(
   io: Io,
@@ -66,7 +65,8 @@ export async function reportFinalRun(
 ): Promise<void> {
   const view = await loadRunView(repos, runId);
   if (options.json) io.out(`${JSON.stringify(view, null, 2)}\n`);
-  else printSummary(io, view);
+  // The summary's table measures text with string-width, loaded only when a run has ended.
+  else (await import('./summary.js')).printSummary(io, view);
   const code = options.interrupts.stoppedByCtrlC() ? INTERRUPTED_STATUS : exitCodeOf(view);
   if (code !== 0) throw new CliExit(code);
 }

@@ -1,20 +1,6 @@
 /**
- * Text formatting for people: aligned tables, durations, numbers. Scripts use `--json` instead.
+ * Text formatting for people: durations, numbers (aligned tables: table.ts). Scripts use `--json` instead.
  */
-
-const ANSI_SGR = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, 'g');
-
-/** Left-aligned columns separated by two spaces; ANSI colour codes do not count towards widths. */
-export function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
-  const visible = (s: string) => s.replace(ANSI_SGR, '').length;
-  const widths = header.map((h, i) => Math.max(visible(h), ...rows.map((r) => visible(r[i] ?? ''))));
-  const line = (cells: readonly string[]) =>
-    cells
-      .map((c, i) => (i === cells.length - 1 ? c : c + ' '.repeat((widths[i] ?? 0) - visible(c))))
-      .join('  ')
-      .trimEnd();
-  return `${[line(header), ...rows.map(line)].join('\n')}\n`;
-}
 
 export function formatMs(ms: number | undefined): string {
   if (ms === undefined) return '-';

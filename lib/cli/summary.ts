@@ -1,10 +1,13 @@
 /**
  * The end-of-run summary: one row per workload with task counts, mean duration and the mean of each metric
- * over completed tasks (warm-ups left out), then the verdict line and where to look next.
+ * over completed tasks (warm-ups left out; SI prefixes as in the reports), then the verdict line and where to
+ * look next.
  */
-import { formatMs, formatNumber, table } from './format.js';
+import { formatMs } from './format.js';
 import type { Io } from './io.js';
+import { formatValue } from './report/numbers.js';
 import type { RunView } from './run-view.js';
+import { table } from './table.js';
 
 export function printSummary(io: Io, view: RunView): void {
   const rows = view.workloads.map((w) => {
@@ -23,7 +26,7 @@ export function printSummary(io: Io, view: RunView): void {
         .map((t) => metricOf(t, name)?.value)
         .filter((v): v is number => v !== undefined);
       const unit = measured.map((t) => metricOf(t, name)).find((m) => m !== undefined)?.unit ?? '';
-      return `${name}=${formatNumber(values.reduce((a, b) => a + b, 0) / values.length)}${unit ? ` ${unit}` : ''}`;
+      return `${name}=${formatValue(values.reduce((a, b) => a + b, 0) / values.length, unit)}`;
     });
     return [
       w,

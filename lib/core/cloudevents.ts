@@ -2,7 +2,9 @@
  * CloudEvents 1.0 for everything a run does, one builder per event type, the same on both targets
  * (EventBridge on aws, events.jsonl locally). Ids are deterministic — sha256 over the type, the run and
  * what makes the occurrence unique — because delivery is at least once and a retried use case re-publishes:
- * consumers deduplicate on `id`, and the same fact always carries the same id.
+ * consumers deduplicate on `id`, and the same fact always carries the same id. The builders say what an
+ * event holds; the official SDK checks and serialises its envelope when it is published
+ * (cloudevent-envelope.ts).
  */
 import { createHash } from 'node:crypto';
 import type { ControllerState } from './controller-state.js';

@@ -1,142 +1,171 @@
 /**
- * The HTML report in a real browser: Debian's Chromium, headless, driven directly (no browser
- * automation package). `--dump-dom` gives the DOM after the inline script ran, `--enable-logging=stderr`
- * gives the page's console (Chromium logs it as `…:CONSOLE…`), `--screenshot` saves what a person
- * would see to test-artifacts/report.png. A missing Chromium fails the test with the install command:
- * .ci/run installs it.
+ * The HTML report in a real browser, at 3 and at 24 hosts: Debian's Chromium, headless (test/support/chromium.ts).
+ * Each fleet's run goes through the CLI, its report is laid out at 1280 px and measured (every chart drawn,
+ * error bars above the floor, labels inside their chart, one colour per host), and a screenshot of the
+ * whole report is kept for people to look at:
+ *
+ *   test-artifacts/reports/report-3-hosts.html, report-3-hosts.png
+ *   test-artifacts/reports/report-24-hosts.html, report-24-hosts.png
+ *
+ * (test-artifacts/ is not versioned: a CI job keeps the directory as its artifacts to show them.)
  */
-import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_PATH, findOnPath } from '../../lib/cli/doctor-checks.js';
 import { RENDERED_TITLE_SUFFIX } from '../../lib/cli/report/html.js';
+import type { RunReport } from '../../lib/core/report/run-report.js';
+import {
+  chromium,
+  chromiumPath,
+  consoleLines,
+  overlaps,
+  probeReport,
+  REPORT_ARTIFACTS,
+  type ReportProbe,
+  screenshotReport,
+} from '../support/chromium.js';
 import { CliHarness } from '../support/cli.js';
 import { runIdOf, syntheticPlan } from './synthetic-plan.js';
 
-const ARTIFACTS = join(import.meta.dirname, '..', '..', 'test-artifacts');
-const BROWSER_TIMEOUT_MS = 60_000;
+const ROOT = join(import.meta.dirname, '..', '..');
 
-async function chromiumPath(): Promise<string> {
-  const path = process.env.PATH ?? DEFAULT_PATH;
-  for (const name of ['chromium', 'chromium-browser']) {
-    const found = await findOnPath(name, path);
-    if (found) return found;
-  }
-  throw new Error(
-    'the HTML report test needs Chromium: sudo apt-get install -y chromium (CI: .ci/run installs it)',
-  );
-}
+type Fleet = {
+  readonly name: string;
+  readonly hosts: number;
+  /** The plan: a file of examples/, or a text. */
+  readonly plan: { file: string } | { text: string };
+};
 
-type BrowserResult = { code: number; stdout: string; stderr: string };
+const FLEETS: readonly Fleet[] = [
+  { name: '3-hosts', hosts: 3, plan: { text: syntheticPlan({ slowHost: 'host-3', zeroMetric: true }) } },
+  { name: '24-hosts', hosts: 24, plan: { file: join(ROOT, 'examples', 'fleet-24.yaml') } },
+];
 
-/** Runs headless Chromium on a local file with the flags that keep it offline and stateless. */
-function chromium(binary: string, file: string, mode: string[]): Promise<BrowserResult> {
-  const profile = mkdtempSync(join(tmpdir(), 'fleetbench-chromium-'));
-  const args = [
-    '--headless',
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-quic',
-    '--no-first-run',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-    `--user-data-dir=${profile}`,
-    '--enable-logging=stderr',
-    '--v=0',
-    ...mode,
-    `file://${file}`,
-  ];
-  return new Promise((resolve) => {
-    execFile(
-      binary,
-      args,
-      { timeout: BROWSER_TIMEOUT_MS, maxBuffer: 64 * 1024 * 1024 },
-      (error, stdout, stderr) => {
-        rmSync(profile, { recursive: true, force: true });
-        const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
-        resolve({ code, stdout, stderr });
-      },
-    );
-  });
-}
-
-/** What the page said on its console, and any uncaught error (Chromium logs both as CONSOLE lines). */
-function consoleLines(stderr: string): string[] {
-  return stderr.split('\n').filter((line) => /:CONSOLE[:(]|Uncaught/.test(line));
-}
-
-describe('HTML report in headless Chromium', () => {
+describe.each(FLEETS)('HTML report of $name in headless Chromium', (fleet) => {
   let browser: string;
   let cli: CliHarness;
   let reportPath: string;
-  let dom: BrowserResult;
+  let report: RunReport;
+  let probe: ReportProbe & { stderr: string; code: number };
 
   beforeAll(async () => {
+    // Prepare: the fleet's run, its report as HTML and JSON, and the report as Chromium lays it out.
     browser = await chromiumPath();
     cli = await CliHarness.create();
-    const run = await cli.run('run', await cli.writePlan('plan.yaml', syntheticPlan({ slowHost: 'host-3' })));
-    expect(run.code).toBe(0);
-    reportPath = join(cli.dir, 'report.html');
-    const report = await cli.run('report', runIdOf(run.stdout), '--format', 'html', '--output', reportPath);
-    expect(report.code).toBe(0);
-    mkdirSync(ARTIFACTS, { recursive: true });
-    writeFileSync(join(ARTIFACTS, 'report.html'), readFileSync(reportPath));
-    dom = await chromium(browser, reportPath, ['--dump-dom']);
-  }, 120_000);
+    const plan = 'file' in fleet.plan ? fleet.plan.file : await cli.writePlan('plan.yaml', fleet.plan.text);
+    const run = await cli.run('run', plan);
+    expect(run.code, run.stderr).toBe(0);
+    const runId = runIdOf(run.stdout);
+    reportPath = join(cli.dir, `report-${fleet.name}.html`);
+    expect((await cli.run('report', runId, '--format', 'html', '--output', reportPath)).code).toBe(0);
+    report = JSON.parse((await cli.run('report', runId, '--format', 'json')).stdout) as RunReport;
+    mkdirSync(REPORT_ARTIFACTS, { recursive: true });
+    copyFileSync(reportPath, join(REPORT_ARTIFACTS, `report-${fleet.name}.html`));
+    probe = await probeReport(browser, reportPath);
+  }, 180_000);
 
   afterAll(async () => cli?.dispose());
 
-  it('loads with no console message and no uncaught error', () => {
-    expect(dom.code).toBe(0);
-    expect(consoleLines(dom.stderr)).toEqual([]);
+  it('loads with no console message and no uncaught error, and its script confirms every chart', () => {
+    expect(probe.error).toBeNull();
+    expect(consoleLines(probe.stderr)).toEqual([]);
+    expect(probe.title.endsWith(RENDERED_TITLE_SUFFIX)).toBe(true);
+    expect(probe.renderedCharts).toBe(probe.expectedCharts);
+    expect(probe.charts).toHaveLength(probe.expectedCharts);
   });
 
-  it('runs the inline script, which confirms every chart is there', () => {
-    expect(dom.stdout).toMatch(
-      new RegExp(`<title>fleetbench report: synthetic \\(synthetic-[^)]+\\)${RENDERED_TITLE_SUFFIX}</title>`),
-    );
-    expect(dom.stdout).toContain('data-charts-rendered="4"');
+  it('draws two charts per metric, and for a metric whose every value is 0 one line that says so', () => {
+    for (const m of report.metrics) {
+      const kinds = probe.charts.filter((c) => c.metric === `${m.workload}/${m.metric}`).map((c) => c.kind);
+      const zero = m.fleet.min === 0 && m.fleet.max === 0;
+      expect(kinds, `${m.workload}/${m.metric}`).toEqual(zero ? ['zero'] : ['bars', 'scatter']);
+    }
+    const zeros = probe.charts.filter((c) => c.kind === 'zero');
+    expect(zeros.length).toBeGreaterThan(0);
+    for (const z of zeros)
+      expect(z.zeroText).toMatch(/^Every value is 0 \(count\): \d+ repetitions on \d+ hosts\.$/);
   });
 
-  it('draws a bar chart and a scatter for every metric, with the outlier host marked', () => {
-    const charts = [...dom.stdout.matchAll(/<svg [^>]*data-metric="([^"]+)" data-chart="([a-z]+)"/g)].map(
-      (m) => `${m[1]}:${m[2]}`,
-    );
-
-    expect(charts.sort()).toEqual([
-      'api/latency_ms:bars',
-      'api/latency_ms:scatter',
-      'api/requests_per_s:bars',
-      'api/requests_per_s:scatter',
-    ]);
-    expect(dom.stdout.match(/data-host="host-3" class="bar outlier"/g)).toHaveLength(2);
+  it('stops every error bar at the x axis: no metric here has a value below 0', () => {
+    expect(report.metrics.every((m) => m.fleet.min >= 0)).toBe(true);
+    const bars = probe.charts.filter((c) => c.kind === 'bars');
+    for (const chart of bars) {
+      for (const e of chart.errorbars) {
+        expect(e.bottom, `${chart.metric} ${e.host}`).toBeLessThanOrEqual((chart.axisY ?? 0) + 0.5);
+      }
+    }
+    expect(bars.flatMap((c) => c.errorbars).length).toBeGreaterThan(0);
   });
 
-  it('saves a screenshot of the report as a test artifact', async () => {
-    const png = join(ARTIFACTS, 'report.png');
+  it('keeps every host label inside its chart, and level labels apart', () => {
+    for (const chart of probe.charts) {
+      for (const label of chart.labels) {
+        expect(label.bottom, `${chart.metric} ${chart.kind} ${label.text}`).toBeLessThanOrEqual(
+          chart.box.bottom,
+        );
+        expect(label.left).toBeGreaterThanOrEqual(chart.box.left);
+      }
+      const level = chart.labels.filter((l) => l.bottom - l.top < 20);
+      level.slice(1).forEach((label, i) => {
+        const before = level[i];
+        if (before) expect(overlaps(before, label), `${chart.metric} ${label.text}`).toBe(false);
+      });
+    }
+  });
+
+  it(`gives each of the ${fleet.hosts} hosts its own colour in every bar chart`, () => {
+    for (const chart of probe.charts.filter((c) => c.kind === 'bars')) {
+      expect(chart.fills, chart.metric).toHaveLength(
+        report.metrics.find((m) => chart.metric === `${m.workload}/${m.metric}`)?.hosts.length ?? -1,
+      );
+    }
+  });
+
+  it('outlines exactly the outliers the report flags (host-3 in both metrics of the 3-host run)', () => {
+    const html = readFileSync(reportPath, 'utf8');
+
+    expect((html.match(/class="bar outlier"/g) ?? []).length).toBe(report.outliers.length);
+    if (fleet.hosts === 3) expect(report.outliers.map((o) => o.host)).toEqual(['host-3', 'host-3']);
+  });
+
+  it('lays the scatter out by repetition up to 8 hosts, and past 8 by host, one column each', () => {
+    const byHost = fleet.hosts > 8;
+    for (const chart of probe.charts.filter((c) => c.kind === 'scatter')) {
+      const metric = report.metrics.find((m) => chart.metric === `${m.workload}/${m.metric}`);
+      const reps = [...new Set(metric?.hosts.flatMap((h) => h.values.map((v) => `rep ${v.rep}`)))];
+      expect(chart.labels.map((l) => l.text)).toEqual(byHost ? metric?.hosts.map((h) => h.host) : reps);
+    }
+  });
+
+  it('saves a screenshot of the whole report', async () => {
+    // Act
+    const png = join(REPORT_ARTIFACTS, `report-${fleet.name}.png`);
     rmSync(png, { force: true });
+    const shot = await screenshotReport(browser, reportPath, png, probe.height);
 
-    const shot = await chromium(browser, reportPath, [
-      '--hide-scrollbars',
-      `--screenshot=${png}`,
-      '--window-size=1280,2000',
-    ]);
-
+    // Assess: a PNG of the report's size, not a blank page.
     expect(shot.code).toBe(0);
     expect(existsSync(png)).toBe(true);
-    expect(readFileSync(png).subarray(0, 8).toString('hex')).toBe('89504e470d0a1a0a');
-    expect(statSync(png).size).toBeGreaterThan(20_000);
+    const bytes = readFileSync(png);
+    expect(bytes.subarray(0, 8).toString('hex')).toBe('89504e470d0a1a0a');
+    expect(bytes.readUInt32BE(20)).toBe(Math.min(Math.max(probe.height, 600), 30_000));
+    expect(statSync(png).size).toBeGreaterThan(40_000);
   });
+});
 
+describe('The browser check', () => {
   it('would notice a page that throws (the console check is not blind)', async () => {
+    // Prepare
+    const browser = await chromiumPath();
+    const cli = await CliHarness.create();
     const broken = join(cli.dir, 'broken.html');
     writeFileSync(broken, '<!doctype html><title>x</title><script>notAFunction();</script>');
 
+    // Act
     const result = await chromium(browser, broken, ['--dump-dom']);
+    await cli.dispose();
 
+    // Assess
     expect(consoleLines(result.stderr).join('\n')).toContain(
       'Uncaught ReferenceError: notAFunction is not defined',
     );

@@ -20,6 +20,9 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
  */
 const RUN_ONLY =
   /^(?:aws-local-stepfunctions|zod|yaml|@aws-sdk\/client-(?!dynamodb$).*|aws-cdk-lib|constructs)$/;
+/** What only the commands that publish events, compute statistics or draw need. */
+const REPORTING =
+  /^(?:cloudevents|ajv|ajv-formats|json-bigint|bignumber\.js|@stdlib\/.*|csv-stringify|d3-.*)$/;
 /** What only the database needs: dynalite (LevelDB) and the DynamoDB SDK. */
 const DATABASE = /^(?:dynalite|classic-level|abstract-level|@aws-sdk\/.*|@smithy\/.*)$/;
 
@@ -86,6 +89,30 @@ describe('The compiled CLI', () => {
       expect(packages(read).filter((p) => RUN_ONLY.test(p))).toEqual([]);
     }
     expect(status.stdout).toContain('startup-1');
+  });
+
+  it('loads the CloudEvents SDK, the statistics, CSV and chart libraries only in the commands that use them', () => {
+    // Prepare: one finished run to read back.
+    const run = trace('--data-dir', dataDir, 'run', planPath, '--run-id', 'startup-2');
+
+    // Act
+    const help = trace('--help');
+    const status = trace('--data-dir', dataDir, 'status', 'startup-2');
+    const events = trace('--data-dir', dataDir, 'events', 'startup-2');
+    const md = trace('--data-dir', dataDir, 'report', 'startup-2');
+    const csv = trace('--data-dir', dataDir, 'report', 'startup-2', '--format', 'csv');
+
+    // Assess: a run publishes (the SDK), a report computes (stdlib) and formats what it writes.
+    const reporting = (r: CommandModules) => packages(r).filter((p) => REPORTING.test(p));
+    expect(run.code).toBe(0);
+    expect(packages(run)).toContain('cloudevents');
+    expect(reporting(help)).toEqual([]);
+    expect(reporting(status)).toEqual([]);
+    expect(reporting(events)).toEqual([]);
+    expect(packages(help)).not.toContain('string-width');
+    expect(reporting(md)).toEqual(expect.arrayContaining(['@stdlib/stats-ttest', 'd3-format']));
+    expect(reporting(md).filter((p) => /^(?:cloudevents|csv-stringify|d3-color)$/.test(p))).toEqual([]);
+    expect(reporting(csv)).toContain('csv-stringify');
   });
 
   it('says in one line how to build it when dist/ is missing', async () => {

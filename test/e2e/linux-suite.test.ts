@@ -3,7 +3,8 @@
  * sysbench, iperf3) on 3 local hosts × 2 repetitions: every metric docs/workloads.md documents must be
  * there, in its documented unit, positive (or ≥ 0 where the docs say it may be 0), for every host and
  * repetition — for iperf3, per role. Nothing is skipped: a missing tool fails the suite with the
- * command that installs it (.ci/run installs them).
+ * command that installs it (.ci/run installs them). Its HTML report is checked in headless Chromium and kept,
+ * with a screenshot, as test-artifacts/reports/linux-suite.html and linux-suite.png.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -12,6 +13,13 @@ import { DEFAULT_PATH, findOnPath, toolRequirements } from '../../lib/cli/doctor
 import type { RunView, TaskView } from '../../lib/cli/run-view.js';
 import { plugins } from '../../lib/core/plugins/index.js';
 import type { RunReport } from '../../lib/core/report/run-report.js';
+import {
+  chromiumPath,
+  consoleLines,
+  probeReport,
+  REPORT_ARTIFACTS,
+  screenshotReport,
+} from '../support/chromium.js';
 import { CliHarness } from '../support/cli.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -139,8 +147,8 @@ describe('examples/linux-suite.yaml, end to end with the real tools', () => {
     const json = await cli.run('report', view.runId, '--format', 'json');
     const report = JSON.parse(json.stdout) as RunReport;
     const html = await cli.run('report', view.runId, '--format', 'html');
-    mkdirSync(join(ROOT, 'test-artifacts'), { recursive: true });
-    writeFileSync(join(ROOT, 'test-artifacts', 'linux-suite-report.html'), html.stdout);
+    mkdirSync(REPORT_ARTIFACTS, { recursive: true });
+    writeFileSync(join(REPORT_ARTIFACTS, 'linux-suite.html'), html.stdout);
 
     const expectedSeries = Object.entries(DOCUMENTED).flatMap(([workload, of]) =>
       [...new Set(HOSTS.flatMap((h) => Object.keys(of(h))))].map((metric) => `${workload}/${metric}`),
@@ -154,6 +162,41 @@ describe('examples/linux-suite.yaml, end to end with the real tools', () => {
       ).toEqual(reporting);
       expect(m.fleet.n).toBe(reporting.length * REPS.length);
     }
-    expect((html.stdout.match(/<svg [^>]*data-metric=/g) ?? []).length).toBe(report.metrics.length * 2);
+    // Two charts a metric, one for a metric whose every value is 0 (retransmits, often).
+    const zero = report.metrics.filter((m) => m.fleet.min === 0 && m.fleet.max === 0).length;
+    expect((html.stdout.match(/<svg [^>]*data-metric=/g) ?? []).length).toBe(
+      report.metrics.length * 2 - zero,
+    );
+    // Two repetitions cannot tell a host's difference from its noise: the report says so, it flags nobody.
+    expect(report.outliers).toEqual([]);
+    expect(report.metrics.every((m) => m.outlierSkip !== null)).toBe(true);
+    expect(html.stdout).toContain('not checked: no host has 3 repetitions (at most 2)');
   });
+
+  it('has a report that Chromium draws whole: every chart, the table of contents, error bars above 0', async () => {
+    // Prepare
+    const browser = await chromiumPath();
+    const reportPath = join(cli.dir, 'linux-suite.html');
+    const r = await cli.run('report', view.runId, '--format', 'html', '--output', reportPath);
+    expect(r.code).toBe(0);
+
+    // Act
+    const probe = await probeReport(browser, reportPath);
+    const png = join(REPORT_ARTIFACTS, 'linux-suite.png');
+    const shot = await screenshotReport(browser, reportPath, png, probe.height);
+
+    // Assess
+    expect(probe.error).toBeNull();
+    expect(consoleLines(probe.stderr)).toEqual([]);
+    expect(probe.renderedCharts).toBe(probe.expectedCharts);
+    expect(probe.toc.length).toBeGreaterThan(Object.keys(DOCUMENTED).length);
+    expect(probe.toc.filter((link) => !link.found)).toEqual([]);
+    for (const chart of probe.charts.filter((c) => c.kind === 'bars')) {
+      for (const e of chart.errorbars)
+        expect(e.bottom, chart.metric).toBeLessThanOrEqual((chart.axisY ?? 0) + 0.5);
+      for (const label of chart.labels)
+        expect(label.bottom, chart.metric).toBeLessThanOrEqual(chart.box.bottom);
+    }
+    expect(shot.code).toBe(0);
+  }, 120_000);
 });

@@ -160,7 +160,7 @@ describe('A plan with a matrix and warm-ups', () => {
       '14 completed, 0 failed, 0 cancelled, 0 skipped, 0 pending, 0 running (2 of them warm-ups',
     );
     expect(csv).toContain('hash[sizeMiB=2]');
-    expect(html).toContain('<h2>hash[sizeMiB=1]</h2>');
+    expect(html).toMatch(/<h2 id="workload-\d+">hash\[sizeMiB=1\]<\/h2>/);
     expect(html).toContain('2 of them warm-ups, left out of the statistics');
     for (const text of [JSON.stringify(json), md, csv, html]) {
       expect(text).not.toMatch(/1000000|1\.000e\+6|1e\+6/);

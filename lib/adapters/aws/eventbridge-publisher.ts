@@ -10,6 +10,7 @@ import {
   PutEventsCommand,
   type PutEventsRequestEntry,
 } from '@aws-sdk/client-eventbridge';
+import { envelopeJson } from '../../core/cloudevent-envelope.js';
 import type { CloudEvent } from '../../core/cloudevents.js';
 import type { EventPublisher, Logger } from '../../core/ports.js';
 import {
@@ -26,13 +27,13 @@ export const EVENT_SOURCE = 'dev.fleetbench';
 /** PutEvents takes at most 10 entries. */
 export const PUT_EVENTS_BATCH = 10;
 
-/** The PutEvents entry of one CloudEvent. */
-export function toEntry(event: CloudEvent, eventBusName: string): PutEventsRequestEntry {
+/** The PutEvents entry of one CloudEvent, whose envelope (envelopeJson) is the Detail. */
+export function toEntry(event: CloudEvent, eventBusName: string, envelope: string): PutEventsRequestEntry {
   return {
     EventBusName: eventBusName,
     Source: EVENT_SOURCE,
     DetailType: event.type,
-    Detail: JSON.stringify(event),
+    Detail: envelope,
     Time: new Date(event.time),
   };
 }
@@ -61,11 +62,16 @@ export class EventBridgePublisher implements EventPublisher {
   }
 
   async publish(events: readonly CloudEvent[]): Promise<void> {
-    for (const batch of chunk(events, PUT_EVENTS_BATCH)) await this.#put(batch);
+    const envelopes = await envelopeJson(events);
+    const entries = events.map((event, i) => ({
+      event,
+      entry: toEntry(event, this.#bus, envelopes[i] ?? ''),
+    }));
+    for (const batch of chunk(entries, PUT_EVENTS_BATCH)) await this.#put(batch);
   }
 
-  async #put(batch: readonly CloudEvent[]): Promise<void> {
-    let pending = batch.map((event) => ({ event, entry: toEntry(event, this.#bus) }));
+  async #put(batch: readonly { event: CloudEvent; entry: PutEventsRequestEntry }[]): Promise<void> {
+    let pending = [...batch];
     let errors: string[] = [];
     for (let attempt = 0; pending.length > 0; attempt += 1) {
       if (attempt >= this.#retry.attempts) {

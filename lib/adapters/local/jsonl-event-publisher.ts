@@ -4,10 +4,12 @@
  *
  * Appends are synchronous: a task's event is one short line to a local file, a few microseconds, where an
  * asynchronous mkdir + appendFile cost ~0.3 ms of thread-pool round trips per task; being synchronous also
- * keeps the lines of concurrent publishes in call order.
+ * keeps the lines of concurrent publishes in call order (every publish first awaits the same envelope step,
+ * so they reach the appends in the order they were called).
  */
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { envelopeJson } from '../../core/cloudevent-envelope.js';
 import type { CloudEvent } from '../../core/cloudevents.js';
 import type { EventPublisher } from '../../core/ports.js';
 
@@ -26,13 +28,14 @@ export class JsonlEventPublisher implements EventPublisher {
   }
 
   async publish(events: readonly CloudEvent[]): Promise<void> {
+    const json = await envelopeJson(events);
     const byRun = new Map<string, string[]>();
-    for (const e of events) {
+    events.forEach((e, i) => {
       const runId = String(e.data.runId ?? e.subject ?? 'unknown');
       const lines = byRun.get(runId) ?? [];
-      lines.push(`${JSON.stringify(e)}\n`);
+      lines.push(`${json[i]}\n`);
       byRun.set(runId, lines);
-    }
+    });
     for (const [runId, lines] of byRun) append(eventsPath(this.dataDir, runId), lines.join(''));
     for (const e of events) for (const l of this.listeners) l(e);
   }

@@ -6,7 +6,6 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { dataDirOf, globalOptions, runIdArgument, withEngine } from '../context.js';
 import type { Io } from '../io.js';
-import { exportRun } from '../run-export.js';
 
 export function registerExportCommand(program: Command, io: Io): void {
   program
@@ -21,6 +20,8 @@ export function registerExportCommand(program: Command, io: Io): void {
     .action(async (runId: string, dir: string, opts: { force?: boolean }, command: Command) => {
       const options = globalOptions(command);
       const target = resolve(io.cwd, dir);
+      // The export's report.json needs the statistics library: loaded when the command runs.
+      const { exportRun } = await import('../run-export.js');
       const summary = await withEngine(io, options, ({ deps }) =>
         exportRun(deps, { runId, dir: target, dataDir: dataDirOf(io, options), force: opts.force === true }),
       );

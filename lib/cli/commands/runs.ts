@@ -3,7 +3,6 @@ import type { Command } from 'commander';
 import { UsageError } from '../../core/errors.js';
 import { countByStatus } from '../../core/task-state.js';
 import { addTargetOptions, withBackend } from '../backend.js';
-import { table } from '../format.js';
 import type { Io } from '../io.js';
 import { stateLabel } from './show.js';
 
@@ -38,6 +37,7 @@ export function registerRunsCommand(program: Command, io: Io): void {
           io.out('No runs yet. Start one with: fleetbench run examples/quickstart.yaml\n');
           return;
         }
+        const { table } = await import('../table.js');
         io.out(
           table(
             ['RUN ID', 'NAME', 'STATE', 'CREATED', 'DONE', 'FAILED'],

@@ -9,9 +9,10 @@ import { stderrRefOf } from '../../core/output-ref.js';
 import { addTargetOptions, withBackend } from '../backend.js';
 import { runIdArgument } from '../context.js';
 import { exitCodeOf } from '../execute-run.js';
-import { formatMs, formatNumber, table } from '../format.js';
+import { formatMs, formatNumber } from '../format.js';
 import { CliExit, type Io } from '../io.js';
 import { loadRunView, type RunView } from '../run-view.js';
+import type { table as TableFn } from '../table.js';
 
 export function stateLabel(io: Io, state: ControllerState): string {
   const style =
@@ -58,7 +59,8 @@ export function registerShowCommands(program: Command, io: Io): void {
       }
       const view = await withBackend(io, command, ({ store }) => loadRunView(store, runId));
       if (opts.json) io.out(`${JSON.stringify(view, null, 2)}\n`);
-      else printShow(io, view);
+      // The tables measure text with string-width, loaded only when a table is printed.
+      else printShow(io, view, (await import('../table.js')).table);
     });
   addTargetOptions(program.command('status'))
     .description('the state and task counts of a run')
@@ -97,7 +99,7 @@ function optionText(value: unknown): string {
 }
 
 /** Each workload the run runs — a matrix's variants one by one — with its repetitions and options. */
-function printWorkloads(io: Io, view: RunView): void {
+function printWorkloads(io: Io, view: RunView, table: typeof TableFn): void {
   io.out('Workloads:\n');
   io.out(
     table(
@@ -116,10 +118,10 @@ function printWorkloads(io: Io, view: RunView): void {
   io.out('\n');
 }
 
-function printShow(io: Io, view: RunView): void {
+function printShow(io: Io, view: RunView, table: typeof TableFn): void {
   printHeader(io, view);
   io.out('\n');
-  printWorkloads(io, view);
+  printWorkloads(io, view, table);
   io.out(
     table(
       ['TASK', 'STATUS', 'DURATION', 'EXIT', 'METRICS', 'ERROR'],

@@ -2,10 +2,11 @@
  * `compare`'s table for people: one row per workload × metric with both means, the change, the p-value
  * and the verdict (coloured on a terminal), then a one-line summary and the gate's outcome.
  */
-import type { Comparison, ComparisonRow, Verdict } from '../../core/report/compare.js';
+import type { Comparison, ComparisonRow, Gate, Verdict } from '../../core/report/compare.js';
 import type { Style } from '../colour.js';
-import { table } from '../format.js';
 import type { Io } from '../io.js';
+import { table } from '../table.js';
+import { gateSentence } from './gate-sentence.js';
 import { formatP, formatPercent, formatValue } from './numbers.js';
 
 const VERDICT_STYLE: Partial<Record<Verdict, Style>> = {
@@ -17,20 +18,16 @@ const VERDICT_STYLE: Partial<Record<Verdict, Style>> = {
   'only in candidate': 'dim',
 };
 
+// Without the unit: the table has a column for it.
 function side(s: ComparisonRow['baseline']): string {
   return s ? `${formatValue(s.mean)} (n=${s.n})` : '-';
 }
 
 /**
  * @example
- * io.out(renderComparison(io, comparison, gateFailures(comparison, 5), 5));
+ * io.out(renderComparison(io, comparison, evaluateGate(comparison, 5)));
  */
-export function renderComparison(
-  io: Io,
-  comparison: Comparison,
-  failures: readonly ComparisonRow[] | undefined,
-  thresholdPercent: number | undefined,
-): string {
+export function renderComparison(io: Io, comparison: Comparison, gate: Gate | null): string {
   const { baseline, candidate } = comparison;
   const lines = [
     `Baseline   ${baseline.runId} (${baseline.name}, ${baseline.state})`,
@@ -62,12 +59,9 @@ export function renderComparison(
     text += table(['WORKLOAD', 'METRIC', 'UNIT', 'BASELINE', 'CANDIDATE', 'CHANGE', 'P', 'VERDICT'], rows);
   }
   text += `\n${summary}\n`;
-  if (failures !== undefined && thresholdPercent !== undefined) {
-    text +=
-      failures.length === 0
-        ? `${io.colours.out.green('Gate passed')}: no metric regressed significantly by more than ${thresholdPercent}%.\n`
-        : `${io.colours.out.red('Gate failed')}: ${failures.length} metric(s) regressed significantly by more than ${thresholdPercent}%: ` +
-          `${failures.map((f) => `${f.workload}/${f.metric} (${formatPercent(f.changePercent)})`).join(', ')}\n`;
+  if (gate !== null) {
+    const { verdict, detail } = gateSentence(gate);
+    text += `${gate.passed ? io.colours.out.green(verdict) : io.colours.out.red(verdict)}: ${detail}\n`;
   }
   return text;
 }

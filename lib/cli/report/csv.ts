@@ -1,9 +1,10 @@
 /**
  * `report --format csv`: one row per workload × metric × host, plus a fleet row per workload × metric
  * (`scope` = fleet, `host` empty — a host may well be called "fleet"), with full-precision numbers and
- * empty cells for values that do not exist (stdev of one value). Fields are quoted as RFC 4180 says;
- * lines end in \n, as Unix tools expect.
+ * empty cells for values that do not exist (stdev of one value). Fields are quoted as RFC 4180 says, by
+ * csv-stringify; lines end in \n, as Unix tools expect.
  */
+import { stringify } from 'csv-stringify/sync';
 import type { RunReport } from '../../core/report/run-report.js';
 
 export const CSV_COLUMNS = [
@@ -22,18 +23,28 @@ export const CSV_COLUMNS = [
   'median_of_host_means',
   'deviation_percent',
   'outlier',
+  'outlier_p',
 ] as const;
 
+type Cell = string | number | boolean | null;
+
+/** How cells become text: a number that does not exist (NaN, an infinite t) and null are empty. */
+const CAST = {
+  number: (value: number) => (Number.isFinite(value) ? String(value) : ''),
+  boolean: (value: boolean) => String(value),
+};
+
 /**
- * One CSV field: quoted when it holds a comma, a quote or a line break.
+ * Rows as CSV text: quoted where a field holds a comma, a quote or a line break; `\n` line ends.
  * @example
- * csvField('a,b'); // '"a,b"'
- * csvField(null); // ''
+ * csvText([['a,b', 1, null, true]]); // '"a,b",1,,true\n'
  */
-export function csvField(value: string | number | boolean | null): string {
-  if (value === null) return '';
-  const text = typeof value === 'number' && !Number.isFinite(value) ? '' : String(value);
-  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+export function csvText(rows: readonly (readonly Cell[])[]): string {
+  return stringify(
+    rows.map((r) => [...r]),
+    // A carriage return needs quotes too (RFC 4180), though \n is the record delimiter.
+    { cast: CAST, record_delimiter: 'unix', eof: true, quoted_match: /\r/ },
+  );
 }
 
 /**
@@ -41,7 +52,7 @@ export function csvField(value: string | number | boolean | null): string {
  * renderCsv(report).split('\n')[0]; // 'workload,metric,unit,direction,scope,host,n,mean,…'
  */
 export function renderCsv(report: RunReport): string {
-  const rows: (string | number | boolean | null)[][] = [];
+  const rows: Cell[][] = [[...CSV_COLUMNS]];
   for (const m of report.metrics) {
     const id = [m.workload, m.metric, m.unit, m.direction];
     const f = m.fleet;
@@ -56,6 +67,7 @@ export function renderCsv(report: RunReport): string {
       f.max,
       f.cvPercent,
       f.medianOfHostMeans,
+      null,
       null,
       null,
     ]);
@@ -73,10 +85,9 @@ export function renderCsv(report: RunReport): string {
         null,
         h.deviationPercent,
         h.outlier,
+        h.outlierP,
       ]);
     }
   }
-  return [CSV_COLUMNS.join(','), ...rows.map((r) => r.map(csvField).join(','))]
-    .map((line) => `${line}\n`)
-    .join('');
+  return csvText(rows);
 }

@@ -5,16 +5,22 @@
  * forbids every external load, so the file cannot phone home even if a future edit tried.
  *
  * For every metric: a bar chart of each host's mean ± stdev against the fleet median and its outlier
- * band, a scatter of every repetition, and the numbers in a table; outliers are highlighted everywhere.
- * The script highlights a host across all charts on hover and, once it has checked that every chart
- * is present, marks `<body data-charts-rendered="N">` and sets `document.title` — the signal the
- * headless-browser test reads.
+ * band, a scatter of every repetition, and the numbers in a table; outliers are highlighted everywhere,
+ * and a metric whose every value is 0 gets one line saying so instead of two empty charts. A report of
+ * many metrics opens with a table of contents. The script highlights a host across all charts on hover
+ * and, once it has checked that every chart is present, marks `<body data-charts-rendered="N">` and sets
+ * `document.title` — the signal the headless-browser test reads.
  */
 import type { MetricReport, RunReport } from '../../core/report/run-report.js';
-import { formatPercent, formatValue, summaryCells, warmupNote } from './numbers.js';
-import { barChart, escapeHtml, hostColour, scatterChart } from './svg-charts.js';
+import { hostColour } from './host-palette.js';
+import { formatP, formatPercent, formatValue, summaryCells, warmupNote } from './numbers.js';
+import { outlierSummary } from './outlier-summary.js';
+import { allZero, barChart, escapeHtml, scatterChart, zeroChart } from './svg-charts.js';
 
 const CSP = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:";
+
+/** From this many metrics on, the report opens with a table of contents. */
+export const TOC_MIN_METRICS = 6;
 
 /** The title the inline script sets once every chart is there. */
 export const RENDERED_TITLE_SUFFIX = ' — charts ready';
@@ -47,6 +53,18 @@ h3 { font-size: 15px; margin: 0 0 6px; }
 .chart .bar.outlier { stroke: var(--bad); stroke-width: 3; }
 .chart .point.outlier { stroke: var(--bad); stroke-width: 2; }
 .chart .errorbar line { stroke: #222; stroke-width: 1.4; }
+.chart .median-label { font-size: 10px; fill: #333; }
+.charts svg.wide { flex-basis: 100%; max-width: none; }
+.charts svg.zero { flex-basis: 100%; max-width: 600px; }
+.chart .zero-box { fill: #f4f6f7; stroke: var(--line); }
+.chart .zero-text { font-size: 13px; fill: var(--muted); }
+.outliers .notes { margin: 6px 0 0; color: var(--muted); }
+nav.toc { border: 1px solid var(--line); border-radius: 6px; padding: 8px 16px; margin: 12px 0; columns: 2 260px; }
+nav.toc h2 { column-span: all; margin: 4px 0 8px; border: 0; font-size: 15px; }
+nav.toc ul { margin: 0; padding-left: 18px; }
+nav.toc > ul > li { break-inside: avoid; margin-bottom: 6px; }
+nav.toc a { color: inherit; }
+nav.toc .flag { color: var(--bad); }
 .dim { opacity: 0.15; }
 table { border-collapse: collapse; margin-top: 8px; font-variant-numeric: tabular-nums; }
 th, td { padding: 3px 10px; border-bottom: 1px solid var(--line); text-align: right; }
@@ -89,31 +107,83 @@ function metricTable(m: MetricReport, hostOrder: readonly string[]): string {
   const f = m.fleet;
   const fleet = `<tr class="fleet">${cells([
     'fleet',
-    ...summaryCells(f),
-    `median ${formatValue(f.medianOfHostMeans)}`,
+    ...summaryCells(f, m.unit),
+    `median ${formatValue(f.medianOfHostMeans, m.unit)}`,
+    '',
   ])}</tr>`;
   const hosts = m.hosts.map(
     (h) =>
       `<tr data-host="${escapeHtml(h.host)}"${h.outlier ? ' class="outlier"' : ''}>` +
       `<td><span class="swatch" style="background:${hostColour(h.host, hostOrder)}"></span>${escapeHtml(h.host)}${h.outlier ? ' ⚠ outlier' : ''}</td>` +
-      cells([...summaryCells(h), formatPercent(h.deviationPercent)]) +
+      cells([...summaryCells(h, m.unit), formatPercent(h.deviationPercent), formatP(h.outlierP)]) +
       '</tr>',
   );
   return (
-    '<table><thead><tr><th>host</th><th>n</th><th>mean</th><th>stdev</th><th>min</th><th>max</th><th>CV</th><th>vs median</th></tr></thead>' +
+    '<table><thead><tr><th>host</th><th>n</th><th>mean</th><th>stdev</th><th>min</th><th>max</th><th>CV</th><th>vs median</th><th title="the outlier test: this host’s repetitions against the fleet median">p</th></tr></thead>' +
     `<tbody>${fleet}${hosts.join('')}</tbody></table>`
   );
 }
 
-function metricSection(m: MetricReport, report: RunReport): string {
+/** The charts of a metric: a bar chart and a scatter, or the one line that says every value is 0. */
+function chartsOf(m: MetricReport, report: RunReport): string[] {
+  if (allZero(m)) return [zeroChart(m)];
+  return [barChart(m, report.deviationPercent, report.run.hosts), scatterChart(m, report.run.hosts)];
+}
+
+function metricSection(m: MetricReport, index: number, report: RunReport): string {
   const hasOutlier = m.hosts.some((h) => h.outlier);
   return (
-    `<section class="metric${hasOutlier ? ' has-outlier' : ''}" data-workload="${escapeHtml(m.workload)}" data-metric-name="${escapeHtml(m.metric)}">` +
+    `<section id="metric-${index}" class="metric${hasOutlier ? ' has-outlier' : ''}" data-workload="${escapeHtml(m.workload)}" data-metric-name="${escapeHtml(m.metric)}">` +
     `<h3>${escapeHtml(m.metric)} <span class="muted">${escapeHtml(m.unit || 'no unit')} · ${DIRECTION[m.direction]}</span></h3>` +
-    `<div class="charts">${barChart(m, report.deviationPercent, report.run.hosts)}${scatterChart(m, report.run.hosts)}</div>` +
+    `<div class="charts">${chartsOf(m, report).join('')}</div>` +
     metricTable(m, report.run.hosts) +
     '</section>'
   );
+}
+
+/** Links to every workload and metric, outliers and all-zero metrics marked; for reports of many metrics. */
+function tableOfContents(report: RunReport, workloads: readonly string[]): string {
+  if (report.metrics.length < TOC_MIN_METRICS) return '';
+  const items = workloads.map((w, wi) => {
+    const metrics = report.metrics
+      .map((m, i) => ({ m, i }))
+      .filter(({ m }) => m.workload === w)
+      .map(({ m, i }) => {
+        const outliers = m.hosts.filter((h) => h.outlier).length;
+        const flag =
+          outliers > 0
+            ? ` <span class="flag">⚠ ${outliers} outlier${outliers === 1 ? '' : 's'}</span>`
+            : allZero(m)
+              ? ' <span class="muted">all 0</span>'
+              : '';
+        return `<li><a href="#metric-${i}">${escapeHtml(m.metric)}</a>${flag}</li>`;
+      });
+    return `<li><a href="#workload-${wi}">${escapeHtml(w)}</a><ul>${metrics.join('')}</ul></li>`;
+  });
+  return `<nav class="toc" aria-label="Contents"><h2>Contents: ${report.metrics.length} metrics</h2><ul>${items.join('')}</ul></nav>`;
+}
+
+function outlierBlock(report: RunReport): string {
+  const summary = outlierSummary(report);
+  const list =
+    report.outliers.length === 0
+      ? ''
+      : `<ul>${report.outliers
+          .map(
+            (o) =>
+              `<li data-host="${escapeHtml(o.host)}"><strong>${escapeHtml(o.host)}</strong> ${escapeHtml(o.workload)} / ${escapeHtml(o.metric)}: ` +
+              `mean ${escapeHtml(formatValue(o.mean, o.unit))}, ${escapeHtml(formatPercent(o.deviationPercent))} from ${escapeHtml(formatValue(o.fleetMedian, o.unit))}, p ${escapeHtml(formatP(o.p))}</li>`,
+          )
+          .join('')}</ul>`;
+  const notes =
+    summary.notes.length === 0
+      ? ''
+      : `<ul class="notes">${summary.notes.map((n) => `<li>${escapeHtml(n)}</li>`).join('')}</ul>`;
+  const headline =
+    report.outliers.length === 0
+      ? escapeHtml(summary.headline)
+      : `<strong>${escapeHtml(summary.headline)}</strong>`;
+  return `<div class="outliers${report.outliers.length === 0 ? ' none' : ''}">${headline}${list}${notes}</div>`;
 }
 
 /**
@@ -124,25 +194,14 @@ export function renderHtml(report: RunReport): string {
   const { run } = report;
   const c = run.counts;
   const title = `fleetbench report: ${run.name} (${run.runId})`;
-  const outliers =
-    report.outliers.length === 0
-      ? `<div class="outliers none">No outliers: every host is within ${report.deviationPercent}% of the fleet median.</div>`
-      : `<div class="outliers"><strong>${report.outliers.length} outlier(s)</strong> — host mean more than ${report.deviationPercent}% from the fleet median:<ul>${report.outliers
-          .map(
-            (o) =>
-              `<li data-host="${escapeHtml(o.host)}"><strong>${escapeHtml(o.host)}</strong> ${escapeHtml(o.workload)} / ${escapeHtml(o.metric)}: ` +
-              `mean ${escapeHtml(formatValue(o.mean))} ${escapeHtml(o.unit)}, ${escapeHtml(formatPercent(o.deviationPercent))} from ${escapeHtml(formatValue(o.fleetMedian))}</li>`,
-          )
-          .join('')}</ul></div>`;
   const workloads = [...new Set(report.metrics.map((m) => m.workload))];
   const sections = workloads.map(
-    (w) =>
-      `<h2>${escapeHtml(w)}</h2>` +
-      report.metrics
-        .filter((m) => m.workload === w)
-        .map((m) => metricSection(m, report))
-        .join(''),
+    (w, wi) =>
+      `<h2 id="workload-${wi}">${escapeHtml(w)}</h2>` +
+      report.metrics.map((m, i) => (m.workload === w ? metricSection(m, i, report) : '')).join(''),
   );
+  const expectedCharts = report.metrics.reduce((n, m) => n + (allZero(m) ? 1 : 2), 0);
+  const rule = report.outlierRule;
   const facts: [string, string][] = [
     ['run', run.runId],
     ['state', run.state],
@@ -153,9 +212,11 @@ export function renderHtml(report: RunReport): string {
     ['hosts', run.hosts.join(', ')],
     ['created', run.createdAt],
     ['finished', run.finishedAt ?? '-'],
+    ['metrics', `${report.metrics.length} (mean ± sample stdev over repetitions)`],
     [
-      'metrics',
-      `${report.metrics.length} (mean ± sample stdev over repetitions; outlier rule ${report.deviationPercent}%)`,
+      'outlier rule',
+      `more than ${rule.deviationPercent}% from the median of the host means and significantly different from it ` +
+        `(alpha ${rule.alpha}, at least ${rule.minRepetitions} repetitions and ${rule.minHosts} hosts)`,
     ],
   ];
   return `<!doctype html>
@@ -167,7 +228,7 @@ export function renderHtml(report: RunReport): string {
 <title>${escapeHtml(title)}</title>
 <style>${STYLE}</style>
 </head>
-<body data-expected-charts="${report.metrics.length * 2}" data-run-id="${escapeHtml(run.runId)}">
+<body data-expected-charts="${expectedCharts}" data-run-id="${escapeHtml(run.runId)}">
 <h1>fleetbench report: ${escapeHtml(run.name)}</h1>
 <dl class="facts">${facts
     .map(
@@ -175,7 +236,8 @@ export function renderHtml(report: RunReport): string {
         `<dt>${escapeHtml(k)}</dt><dd${k === 'state' ? ` class="state-${escapeHtml(v)}"` : ''}>${escapeHtml(v)}</dd>`,
     )
     .join('')}</dl>
-${outliers}
+${outlierBlock(report)}
+${tableOfContents(report, workloads)}
 ${report.metrics.length === 0 ? '<p>No metrics: no task of this run completed with metrics.</p>' : sections.join('\n')}
 <script>${SCRIPT}</script>
 </body>

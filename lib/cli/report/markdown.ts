@@ -4,7 +4,8 @@
  * request comment, or as plain text in a terminal.
  */
 import type { MetricReport, RunReport } from '../../core/report/run-report.js';
-import { formatPercent, formatValue, summaryCells, warmupNote } from './numbers.js';
+import { formatP, formatPercent, formatValue, summaryCells, warmupNote } from './numbers.js';
+import { outlierSummary } from './outlier-summary.js';
 
 /**
  * Escapes what would break a table cell or start Markdown markup. Underscores stay: names are
@@ -40,6 +41,7 @@ function metricRows(m: MetricReport): string[][] {
     '**fleet**',
     ...summaryCells(m.fleet),
     `median ${formatValue(m.fleet.medianOfHostMeans)}`,
+    '',
   ];
   const hosts = m.hosts.map((h) => [
     '',
@@ -47,6 +49,7 @@ function metricRows(m: MetricReport): string[][] {
     h.outlier ? `**${mdCell(h.host)}** ⚠` : mdCell(h.host),
     ...summaryCells(h),
     h.outlier ? `**${formatPercent(h.deviationPercent)}**` : formatPercent(h.deviationPercent),
+    formatP(h.outlierP),
   ]);
   return [fleet, ...hosts];
 }
@@ -66,21 +69,21 @@ export function renderMarkdown(report: RunReport): string {
     `- **tasks** ${c.completed} completed, ${c.failed} failed, ${c.cancelled} cancelled, ${c.skipped} skipped, ${c.pending} pending, ${c.running} running${warmupNote(run.warmupTasks)}`,
     `- **hosts** ${run.hosts.map(mdCell).join(', ')}`,
     `- **created** ${run.createdAt}, **finished** ${run.finishedAt ?? '-'}`,
-    `- **outlier rule** a host mean more than ${report.deviationPercent}% from the median of the host means`,
+    `- **outlier rule** a host mean more than ${report.deviationPercent}% from the median of the host means and significantly different from it (alpha ${report.outlierRule.alpha}, at least ${report.outlierRule.minRepetitions} repetitions and ${report.outlierRule.minHosts} hosts)`,
     '',
   );
   out.push('## Outliers', '');
-  if (report.outliers.length === 0) {
-    out.push(`None: every host is within ${report.deviationPercent}% of the fleet median.`, '');
-  } else {
-    for (const o of report.outliers) {
-      out.push(
-        `- **${mdCell(o.host)}** ${mdCell(o.workload)} / ${mdCell(o.metric)}: mean ${formatValue(o.mean)}${o.unit ? ` ${mdCell(o.unit)}` : ''}, ` +
-          `${formatPercent(o.deviationPercent)} from the fleet median ${formatValue(o.fleetMedian)}`,
-      );
-    }
-    out.push('');
+  const summary = outlierSummary(report);
+  out.push(summary.headline, '');
+  for (const o of report.outliers) {
+    out.push(
+      `- **${mdCell(o.host)}** ${mdCell(o.workload)} / ${mdCell(o.metric)}: mean ${mdCell(formatValue(o.mean, o.unit))}, ` +
+        `${formatPercent(o.deviationPercent)} from the fleet median ${mdCell(formatValue(o.fleetMedian, o.unit))}, p ${formatP(o.p)}`,
+    );
   }
+  if (report.outliers.length > 0) out.push('');
+  for (const note of summary.notes) out.push(`- ${mdCell(note)}`);
+  if (summary.notes.length > 0) out.push('');
   if (report.metrics.length === 0) {
     out.push('No metrics: no task of this run completed with metrics.', '');
     return `${out.join('\n')}`;
@@ -97,8 +100,8 @@ export function renderMarkdown(report: RunReport): string {
     );
     out.push(
       mdTable(
-        ['metric', 'unit', 'host', 'n', 'mean', 'stdev', 'min', 'max', 'CV', 'vs median'],
-        ['l', 'l', 'l', 'r', 'r', 'r', 'r', 'r', 'r', 'r'],
+        ['metric', 'unit', 'host', 'n', 'mean', 'stdev', 'min', 'max', 'CV', 'vs median', 'p'],
+        ['l', 'l', 'l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r'],
         metrics.flatMap(metricRows),
       ),
       '',

@@ -1,26 +1,23 @@
 /**
- * One entry point from a report format to its text, shared by `report` and `export` (report.json).
+ * One entry point from a report format to its text, for `report`. Each format's renderer is imported when
+ * it is asked for, so a Markdown report loads neither the CSV library nor the colour science of the charts.
  */
 import type { RunReport } from '../../core/report/run-report.js';
-import { stableJson } from '../../core/report/stable-json.js';
-import { renderCsv } from './csv.js';
-import { renderHtml } from './html.js';
-import { renderMarkdown } from './markdown.js';
 import type { ReportFormat } from './options.js';
 
 /**
  * @example
- * renderReport(report, 'csv'); // 'workload,metric,unit,…\ncpu,bogo_ops,ops,…'
+ * await renderReport(report, 'csv'); // 'workload,metric,unit,…\ncpu,bogo_ops,ops,…'
  */
-export function renderReport(report: RunReport, format: ReportFormat): string {
+export async function renderReport(report: RunReport, format: ReportFormat): Promise<string> {
   switch (format) {
     case 'md':
-      return renderMarkdown(report);
+      return (await import('./markdown.js')).renderMarkdown(report);
     case 'csv':
-      return renderCsv(report);
+      return (await import('./csv.js')).renderCsv(report);
     case 'json':
-      return stableJson(report);
+      return (await import('../../core/report/stable-json.js')).stableJson(report);
     case 'html':
-      return renderHtml(report);
+      return (await import('./html.js')).renderHtml(report);
   }
 }

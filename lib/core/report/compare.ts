@@ -11,15 +11,15 @@
  *   metric in one run only            → "only in baseline" / "only in candidate"
  *
  * The CI gate (`--fail-on-regression PCT`) fails on "regressed" rows whose change in the worse
- * direction exceeds PCT % of the baseline mean (`gateFailures`).
+ * direction exceeds PCT % of the baseline mean (`gateFailures`), and also when it had nothing to judge:
+ * when the runs share no metric, or no shared metric has the two values a side the test needs
+ * (`evaluateGate`). A renamed workload must not switch the gate off by matching nothing.
  */
-import { UsageError } from '../errors.js';
 import { type Direction, metricDirection } from './direction.js';
 import { collectSeries, type ReportInput, type ReportRun, type Series, seriesKey } from './samples.js';
 import { mean } from './stats.js';
+import { assertAlpha, assertRegressionThreshold, DEFAULT_ALPHA } from './thresholds.js';
 import { welchTTest } from './welch.js';
-
-export const DEFAULT_ALPHA = 0.05;
 
 export const VERDICTS = [
   'no significant change',
@@ -57,20 +57,6 @@ export type Comparison = {
   readonly alpha: number;
   readonly rows: readonly ComparisonRow[];
 };
-
-/**
- * Checks a significance level: 0 < alpha < 1.
- * @throws UsageError otherwise (exit 2)
- * @example
- * assertAlpha(0.05); // ok
- */
-export function assertAlpha(alpha: number): void {
-  if (!(alpha > 0 && alpha < 1)) {
-    throw new UsageError(`invalid significance level ${alpha}: must be between 0 and 1`, {
-      hint: 'e.g. --alpha 0.05',
-    });
-  }
-}
 
 function side(series: Series | undefined): SideStats | null {
   if (!series) return null;
@@ -167,14 +153,40 @@ export function regressionPercent(row: Pick<ComparisonRow, 'direction' | 'change
  * gateFailures(comparison, 5).length > 0; // exit 1 in CI
  */
 export function gateFailures(comparison: Comparison, thresholdPercent: number): ComparisonRow[] {
-  if (!Number.isFinite(thresholdPercent) || thresholdPercent < 0) {
-    throw new UsageError(`invalid regression threshold ${thresholdPercent}: must be a percentage >= 0`, {
-      hint: 'e.g. --fail-on-regression 5 fails on any significant regression above 5%',
-    });
-  }
+  assertRegressionThreshold(thresholdPercent);
   return comparison.rows.filter((r) => {
     if (r.verdict !== 'regressed') return false;
     const worse = regressionPercent(r);
     return worse === null || worse > thresholdPercent;
   });
+}
+
+/** Why a gate had nothing to judge: the runs share no metric, or no shared metric could be tested. */
+export type GateProblem = 'no shared metric' | 'no testable metric';
+
+export type Gate = {
+  readonly thresholdPercent: number;
+  readonly passed: boolean;
+  /** The rows that regressed significantly by more than the threshold. */
+  readonly failures: readonly ComparisonRow[];
+  /** How many metrics both runs have and the test could judge (a p-value on each). */
+  readonly tested: number;
+  /** Set when the gate failed because it had nothing to judge. */
+  readonly problem: GateProblem | null;
+};
+
+/**
+ * The `--fail-on-regression PCT` gate: failed when a metric regressed significantly by more than PCT %,
+ * or when no metric of the two runs could be compared at all.
+ * @throws UsageError for a threshold below 0
+ * @example
+ * evaluateGate(comparison, 5); // { passed: false, failures: [], tested: 0, problem: 'no shared metric', … }
+ */
+export function evaluateGate(comparison: Comparison, thresholdPercent: number): Gate {
+  const failures = gateFailures(comparison, thresholdPercent);
+  const shared = comparison.rows.filter((r) => r.baseline !== null && r.candidate !== null);
+  const tested = shared.filter((r) => r.p !== null).length;
+  const problem: GateProblem | null =
+    shared.length === 0 ? 'no shared metric' : tested === 0 ? 'no testable metric' : null;
+  return { thresholdPercent, passed: failures.length === 0 && problem === null, failures, tested, problem };
 }

@@ -1,59 +1,110 @@
 /**
- * The outlier rule of `report`: a host whose mean deviates from the fleet median by more than a
- * threshold (default 10 %) is flagged. The median of the hosts' means rather than the fleet mean,
- * because one broken host must not drag the reference towards itself and hide.
+ * The outlier rule of `report`. A host is flagged when its difference from the rest of the fleet is both
+ * practically and statistically significant, and only when there is enough data to tell:
  *
- *   deviation % = 100 · (host mean − median of host means) / |median of host means|
- *   outlier     ⇔ |deviation %| > threshold
+ *   enough data  ⇔ ≥ 3 hosts report the metric, and the host has ≥ 3 repetitions
+ *   practical    ⇔ |deviation %| > threshold (default 10),
+ *                  deviation % = 100 · (host mean − median of host means) / |median of host means|
+ *   statistical  ⇔ p < alpha / k, the one-sample t-test of the host's repetitions against the median
+ *                  of host means, k = the number of hosts tested (Bonferroni: 24 hosts tested at 5 %
+ *                  each would otherwise flag about one host by chance in every metric)
+ *   outlier      ⇔ enough data ∧ practical ∧ statistical
  *
- * A median of 0 has no relative deviation: nobody is flagged, the deviation is `null`.
+ * The median of the hosts' means rather than the fleet mean, because one broken host must not drag the
+ * reference towards itself and hide; and the test is against that median, not against the other hosts'
+ * values pooled, because a second broken host would widen the pooled spread and hide the first. Two hosts cannot say which of them is the odd one, and one or two
+ * repetitions cannot tell a host's difference from its noise; a median of 0 has no relative deviation.
+ * Then no host of the metric is flagged and the report says which of these is why (`OutlierSkip`).
  */
-import { UsageError } from '../errors.js';
-import { median } from './stats.js';
 
-/** The default `--deviation`: 10 %. */
-export const DEFAULT_DEVIATION_PERCENT = 10;
+import { oneSampleTP } from './one-sample-t.js';
+import { mean, median } from './stats.js';
+import {
+  assertAlpha,
+  assertDeviationPercent,
+  DEFAULT_ALPHA,
+  DEFAULT_DEVIATION_PERCENT,
+} from './thresholds.js';
+
+/** Repetitions a host needs before it can be told apart from its own noise. */
+export const MIN_OUTLIER_REPETITIONS = 3;
+/** Hosts a metric needs before one of them can be called the odd one. */
+export const MIN_OUTLIER_HOSTS = 3;
+
+/** The parameters of the rule, as the report records them. */
+export type OutlierRule = {
+  readonly deviationPercent: number;
+  readonly alpha: number;
+  readonly minRepetitions: number;
+  readonly minHosts: number;
+};
+
+/**
+ * Why no host of a metric can be flagged: fewer than 3 hosts report it, no host has 3 repetitions, or the
+ * median of the host means is 0.
+ */
+export type OutlierSkip = 'few-hosts' | 'few-repetitions' | 'zero-median';
 
 export type HostDeviation = {
   readonly host: string;
   readonly deviationPercent: number | null;
+  /** The two-sided p of this host's values against the median of host means; `null` when not tested. */
+  readonly p: number | null;
   readonly outlier: boolean;
 };
 
 /**
- * Checks a `--deviation` threshold: a finite percentage ≥ 0.
- * @throws UsageError otherwise (exit 2)
+ * The rule with the given threshold and significance level, the rest at their fixed values.
+ * @throws UsageError for a threshold below 0 or a significance level outside (0, 1)
  * @example
- * assertDeviationPercent(10); // ok
- * assertDeviationPercent(-1); // throws UsageError
+ * outlierRule({ deviationPercent: 5 }); // { deviationPercent: 5, alpha: 0.05, minRepetitions: 3, minHosts: 3 }
  */
-export function assertDeviationPercent(percent: number): void {
-  if (!Number.isFinite(percent) || percent < 0) {
-    throw new UsageError(`invalid deviation threshold ${percent}: must be a percentage >= 0`, {
-      hint: 'e.g. --deviation 10 flags hosts more than 10% away from the fleet median',
-    });
-  }
+export function outlierRule(options: { deviationPercent?: number; alpha?: number } = {}): OutlierRule {
+  const deviationPercent = options.deviationPercent ?? DEFAULT_DEVIATION_PERCENT;
+  const alpha = options.alpha ?? DEFAULT_ALPHA;
+  assertDeviationPercent(deviationPercent);
+  assertAlpha(alpha);
+  return {
+    deviationPercent,
+    alpha,
+    minRepetitions: MIN_OUTLIER_REPETITIONS,
+    minHosts: MIN_OUTLIER_HOSTS,
+  };
 }
 
 /**
- * Each host's deviation from the median of the hosts' means, and whether it is beyond the threshold.
+ * Each host's deviation from the median of the hosts' means, its test against the other hosts, and
+ * whether it is an outlier; `skip` says why no host could be flagged, when none could.
  * @example
- * flagOutliers([{ host: 'a', mean: 100 }, { host: 'b', mean: 102 }, { host: 'c', mean: 80 }], 10);
- * // median 100 → a: 0 %, b: +2 %, c: −20 % (outlier)
+ * flagOutliers([{ host: 'a', values: [100, 101, 99] }, { host: 'b', values: [102, 101, 103] },
+ *   { host: 'c', values: [80, 81, 79] }], outlierRule());
+ * // median 101 → c: −20.8 %, p ≈ 0.0008 (outlier)
  */
 export function flagOutliers(
-  hostMeans: readonly { host: string; mean: number }[],
-  thresholdPercent: number = DEFAULT_DEVIATION_PERCENT,
-): { median: number; hosts: HostDeviation[] } {
-  assertDeviationPercent(thresholdPercent);
-  const reference = median(hostMeans.map((h) => h.mean));
-  return {
-    median: reference,
-    hosts: hostMeans.map(({ host, mean }) => {
-      if (reference === 0 || !Number.isFinite(reference))
-        return { host, deviationPercent: null, outlier: false };
-      const deviationPercent = (100 * (mean - reference)) / Math.abs(reference);
-      return { host, deviationPercent, outlier: Math.abs(deviationPercent) > thresholdPercent };
-    }),
-  };
+  hostValues: readonly { host: string; values: readonly number[] }[],
+  rule: OutlierRule = outlierRule(),
+): { median: number; hosts: HostDeviation[]; skip: OutlierSkip | null } {
+  const means = hostValues.map((h) => mean(h.values));
+  const reference = median(means);
+  const relative = reference !== 0 && Number.isFinite(reference);
+  const deviation = (m: number) => (relative ? (100 * (m - reference)) / Math.abs(reference) : null);
+  const testable = hostValues.map((h) => h.values.length >= rule.minRepetitions);
+  const tested = testable.filter(Boolean).length;
+  const skip: OutlierSkip | null =
+    hostValues.length < rule.minHosts
+      ? 'few-hosts'
+      : tested === 0
+        ? 'few-repetitions'
+        : relative
+          ? null
+          : 'zero-median';
+  const hosts = hostValues.map(({ host, values }, i): HostDeviation => {
+    const deviationPercent = deviation(means[i] ?? Number.NaN);
+    if (skip !== null || !testable[i]) return { host, deviationPercent, p: null, outlier: false };
+    const p = oneSampleTP(values, reference);
+    const practical = deviationPercent !== null && Math.abs(deviationPercent) > rule.deviationPercent;
+    const statistical = p !== null && p < rule.alpha / tested;
+    return { host, deviationPercent, p, outlier: practical && statistical };
+  });
+  return { median: reference, hosts, skip };
 }

@@ -1,14 +1,19 @@
 /**
- * Welch's unequal-variances t-test, the test `compare` runs per metric. Welch rather than Student's
- * pooled test because two runs seldom have the same spread (another day, another instance, another
- * kernel), and Welch stays valid when the variances differ while losing almost nothing when they don't.
+ * Welch's unequal-variances t-test, the test `compare` runs per metric. Welch rather than Student's pooled test because two runs seldom have the same spread
+ * (another day, another instance, another kernel), and Welch stays valid when the variances differ while
+ * losing almost nothing when they don't.
  *
  *   t  = (x̄₁ − x̄₂) / √(s₁²/n₁ + s₂²/n₂)
  *   ν  = (s₁²/n₁ + s₂²/n₂)² / ((s₁²/n₁)²/(n₁ − 1) + (s₂²/n₂)²/(n₂ − 1))     (Welch–Satterthwaite)
  *   p  = P(|T_ν| ≥ |t|)                                                     (two-sided)
+ *
+ * The test and the Student t distribution behind p are stdlib's (`@stdlib/stats-ttest2`, whose t CDF goes
+ * through Boost's incomplete beta function and keeps tiny tail probabilities to full precision). What stays
+ * here is what the library leaves undefined: a sample of one value (no variance) and two constant samples
+ * (no spread), where it returns NaN.
  */
+import ttest2 from '@stdlib/stats-ttest2';
 import { mean, sampleVariance } from './stats.js';
-import { studentTTwoSidedP } from './student-t.js';
 
 export type WelchResult = {
   /** (mean₁ − mean₂) / standard error; ±Infinity when both samples are constant and differ. */
@@ -32,18 +37,12 @@ export function welchTTest(sample1: readonly number[], sample2: readonly number[
   const v1 = sampleVariance(sample1);
   const v2 = sampleVariance(sample2);
   if (v1 === null || v2 === null) return null;
-  const n1 = sample1.length;
-  const n2 = sample2.length;
-  const diff = mean(sample1) - mean(sample2);
-  const e1 = v1 / n1;
-  const e2 = v2 / n2;
-  const se2 = e1 + e2;
-  if (se2 === 0) {
-    const df = n1 + n2 - 2;
+  if (v1 / sample1.length + v2 / sample2.length === 0) {
+    const diff = mean(sample1) - mean(sample2);
+    const df = sample1.length + sample2.length - 2;
     if (diff === 0) return { t: 0, df, p: 1 };
     return { t: diff > 0 ? Number.POSITIVE_INFINITY : Number.NEGATIVE_INFINITY, df, p: 0 };
   }
-  const t = diff / Math.sqrt(se2);
-  const df = (se2 * se2) / ((e1 * e1) / (n1 - 1) + (e2 * e2) / (n2 - 1));
-  return { t, df, p: studentTTwoSidedP(t, df) };
+  const result = ttest2([...sample1], [...sample2], { variance: 'unequal', alternative: 'two-sided' });
+  return { t: result.statistic, df: result.df, p: result.pValue };
 }

@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../../lib/core/errors.js';
-import { compareRuns, gateFailures, regressionPercent } from '../../../lib/core/report/compare.js';
+import {
+  compareRuns,
+  evaluateGate,
+  gateFailures,
+  regressionPercent,
+} from '../../../lib/core/report/compare.js';
 import { input, tasksOf } from './fixtures.js';
 
 const HOSTS = ['host-1', 'host-2', 'host-3'];
@@ -138,5 +143,61 @@ describe('Function: gateFailures', () => {
     ['higher', null, null],
   ] as const)('measures a %s-is-better change of %s%% as a regression of %s%%', (direction, changePercent, expected) => {
     expect(regressionPercent({ direction, changePercent })).toBe(expected);
+  });
+});
+
+describe('Function: evaluateGate', () => {
+  const baseline = input(tasksOf('api', 'latency_ms', 'ms', noisy(100)));
+
+  it('passes with the number of metrics it compared when nothing regressed', () => {
+    const gate = evaluateGate(compareRuns(baseline, baseline), 5);
+
+    expect(gate).toEqual({ thresholdPercent: 5, passed: true, failures: [], tested: 1, problem: null });
+  });
+
+  it('fails on a significant regression beyond the threshold, naming it', () => {
+    const slower = input(tasksOf('api', 'latency_ms', 'ms', noisy(130)));
+
+    const gate = evaluateGate(compareRuns(baseline, slower), 5);
+
+    expect(gate.passed).toBe(false);
+    expect(gate.problem).toBeNull();
+    expect(gate.failures.map((f) => f.metric)).toEqual(['latency_ms']);
+  });
+
+  it('fails when the runs share no metric: a renamed workload must not switch the gate off', () => {
+    // Prepare: the same numbers under another workload name.
+    const renamed = input(tasksOf('api-v2', 'latency_ms', 'ms', noisy(130)));
+
+    // Act
+    const gate = evaluateGate(compareRuns(baseline, renamed), 5);
+
+    // Assess
+    expect(gate).toEqual({
+      thresholdPercent: 5,
+      passed: false,
+      failures: [],
+      tested: 0,
+      problem: 'no shared metric',
+    });
+  });
+
+  it('fails when the shared metrics have too few values for the test', () => {
+    const once = input(tasksOf('api', 'latency_ms', 'ms', { 'host-1': [130] }));
+
+    const gate = evaluateGate(compareRuns(baseline, once), 5);
+
+    expect(gate).toMatchObject({ passed: false, tested: 0, problem: 'no testable metric' });
+  });
+
+  it('judges the shared metrics and ignores the others when some are shared', () => {
+    const both = input([
+      ...tasksOf('api', 'latency_ms', 'ms', noisy(100)),
+      ...tasksOf('api', 'cache_misses', 'count', noisy(7)),
+    ]);
+
+    const gate = evaluateGate(compareRuns(baseline, both), 5);
+
+    expect(gate).toMatchObject({ passed: true, tested: 1, problem: null });
   });
 });

@@ -1,8 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../../lib/core/errors.js';
-import { flagOutliers } from '../../../lib/core/report/outliers.js';
+import { flagOutliers, outlierRule } from '../../../lib/core/report/outliers.js';
 import { buildRunReport } from '../../../lib/core/report/run-report.js';
 import { input, tasksOf } from './fixtures.js';
+
+const hostsOf = (...values: number[][]) => values.map((v, i) => ({ host: `h${i}`, values: v }));
+const steady = (mean: number) => [mean - 0.5, mean, mean + 0.5];
 
 describe('Function: flagOutliers', () => {
   it.each([
@@ -17,40 +20,111 @@ describe('Function: flagOutliers', () => {
       [(-100 * 15) / 105, (-100 * 5) / 105, (100 * 5) / 105, (100 * 95) / 105],
       [true, false, false, true],
     ],
-    ['a single host', [55], 10, [0], [false]],
     ['negative values', [-100, -100, -120], 10, [0, 0, -20], [false, false, true]],
-  ])('flags %s', (_, means, threshold, deviations, outliers) => {
-    const { hosts } = flagOutliers(
-      means.map((mean, i) => ({ host: `h${i}`, mean })),
-      threshold,
-    );
+  ])('with 3 steady repetitions a host, flags %s', (_, means, threshold, deviations, outliers) => {
+    // Prepare: every host’s repetitions are its mean ± 0.5, so any difference of a few % is significant.
+    const hosts = hostsOf(...means.map(steady));
 
-    hosts.forEach((h, i) => {
+    // Act
+    const result = flagOutliers(hosts, outlierRule({ deviationPercent: threshold }));
+
+    // Assess
+    result.hosts.forEach((h, i) => {
       expect(h.deviationPercent).toBeCloseTo(deviations[i] ?? Number.NaN, 10);
     });
-    expect(hosts.map((h) => h.outlier)).toEqual(outliers);
+    expect(result.hosts.map((h) => h.outlier)).toEqual(outliers);
+    expect(result.skip).toBeNull();
   });
 
-  it('has no relative deviation against a median of 0 and flags nobody', () => {
-    const { hosts } = flagOutliers([
-      { host: 'a', mean: 0 },
-      { host: 'b', mean: 0 },
-      { host: 'c', mean: 5 },
-    ]);
+  it('does not flag a host far from the median whose own noise hides the difference', () => {
+    // 14 % above the median, but its repetitions range from 70 to 160.
+    const result = flagOutliers(hostsOf(steady(100), steady(101), [70, 115, 160]));
 
-    expect(hosts.map((h) => [h.deviationPercent, h.outlier])).toEqual([
+    expect(result.hosts[2]?.deviationPercent).toBeCloseTo(1400 / 101, 10);
+    expect(result.hosts[2]?.p).toBeGreaterThan(0.05);
+    expect(result.hosts.map((h) => h.outlier)).toEqual([false, false, false]);
+  });
+
+  it('does not flag a significant difference smaller than the threshold', () => {
+    // 4 % below the median, with repetitions within ±0.1.
+    const result = flagOutliers(hostsOf(steady(100), steady(101), [95.9, 96, 96.1]));
+
+    expect(result.hosts[2]?.p).toBeLessThan(0.001);
+    expect(result.hosts[2]?.outlier).toBe(false);
+  });
+
+  it('divides alpha among the hosts tested (Bonferroni), so a fleet does not flag hosts by chance', () => {
+    // Median of the host means 100; scipy: ttest_1samp([74, 80, 86], 100).pvalue = 0.028714…
+    const hosts = hostsOf([100, 102, 98], [101, 99, 103], [74, 80, 86]);
+
+    const strict = flagOutliers(hosts, outlierRule({ alpha: 0.05 }));
+    const lenient = flagOutliers(hosts, outlierRule({ alpha: 0.1 }));
+
+    expect(strict.hosts[2]?.p).toBeCloseTo(0.028714137642735813, 10);
+    expect(strict.hosts[2]?.outlier).toBe(false); // 0.029 ≥ 0.05 / 3
+    expect(lenient.hosts[2]?.outlier).toBe(true); // 0.029 < 0.1 / 3
+  });
+
+  it('flags nobody with fewer than 3 repetitions a host, and says why', () => {
+    const result = flagOutliers(hostsOf([100, 101], [100, 99], [60, 61]));
+
+    expect(result.skip).toBe('few-repetitions');
+    expect(result.hosts.map((h) => [h.p, h.outlier])).toEqual([
       [null, false],
       [null, false],
       [null, false],
     ]);
+    expect(result.hosts[2]?.deviationPercent).toBeCloseTo((100 * (60.5 - 99.5)) / 99.5, 10);
+  });
+
+  it('tests only the hosts with 3 repetitions when some have fewer', () => {
+    const result = flagOutliers(hostsOf(steady(100), steady(101), [60, 61]));
+
+    expect(result.skip).toBeNull();
+    expect(result.hosts.map((h) => h.outlier)).toEqual([false, false, false]);
+    expect(result.hosts[2]?.p).toBeNull();
   });
 
   it.each([
-    -1,
-    Number.NaN,
-    Number.POSITIVE_INFINITY,
-  ])('rejects a threshold of %s as bad input', (threshold) => {
-    expect(() => flagOutliers([{ host: 'a', mean: 1 }], threshold)).toThrow(UsageError);
+    ['one host', [steady(55)]],
+    ['two hosts (neither is the odd one)', [steady(100), steady(150)]],
+  ])('flags nobody with %s, and says why', (_, values) => {
+    const result = flagOutliers(hostsOf(...values));
+
+    expect(result.skip).toBe('few-hosts');
+    expect(result.hosts.every((h) => !h.outlier)).toBe(true);
+  });
+
+  it('has no relative deviation against a median of 0 and flags nobody', () => {
+    const result = flagOutliers(hostsOf([0, 0, 0], [0, 0, 0], [5, 5, 6]));
+
+    expect(result.skip).toBe('zero-median');
+    expect(result.hosts.map((h) => [h.deviationPercent, h.outlier])).toEqual([
+      [null, false],
+      [null, false],
+      [null, false],
+    ]);
+  });
+});
+
+describe('Function: outlierRule', () => {
+  it('holds the threshold, the significance level and the fixed minimums', () => {
+    expect(outlierRule({ deviationPercent: 5 })).toEqual({
+      deviationPercent: 5,
+      alpha: 0.05,
+      minRepetitions: 3,
+      minHosts: 3,
+    });
+  });
+
+  it.each([
+    [{ deviationPercent: -1 }],
+    [{ deviationPercent: Number.NaN }],
+    [{ deviationPercent: Number.POSITIVE_INFINITY }],
+    [{ alpha: 0 }],
+    [{ alpha: 1.5 }],
+  ])('rejects %j as bad input', (options) => {
+    expect(() => outlierRule(options)).toThrow(UsageError);
   });
 });
 
@@ -84,8 +158,21 @@ describe('Function: buildRunReport', () => {
     expect(cpu?.fleet.mean).toBeCloseTo(94, 12);
   });
 
-  it('flags the host whose mean is more than 10% off the fleet median, and only it', () => {
-    const report = buildRunReport(input(tasks));
+  const threeReps = [
+    ...tasksOf('cpu', 'bogo_ops', 'ops', {
+      'host-1': [100, 110, 105],
+      'host-2': [104, 106, 105],
+      'host-3': [70, 74, 72],
+    }),
+    ...tasksOf('disk', 'read_clat_p99_us', 'us', {
+      'host-1': [50, 60, 55],
+      'host-2': [52, 58, 55],
+      'host-3': [51, 57, 54],
+    }),
+  ];
+
+  it('flags the host whose mean is more than 10% off the fleet median and significantly different, and only it', () => {
+    const report = buildRunReport(input(threeReps));
 
     expect(report.outliers).toEqual([
       {
@@ -96,14 +183,28 @@ describe('Function: buildRunReport', () => {
         mean: 72,
         fleetMedian: 105,
         deviationPercent: expect.closeTo((100 * (72 - 105)) / 105, 10),
+        p: expect.any(Number),
       },
     ]);
+    expect(report.outliers[0]?.p).toBeLessThan(0.01);
     expect(report.metrics[1]?.hosts.some((h) => h.outlier)).toBe(false);
+    expect(report.metrics.map((m) => m.outlierSkip)).toEqual([null, null]);
   });
 
-  it('uses the --deviation threshold it is given', () => {
-    expect(buildRunReport(input(tasks), { deviationPercent: 40 }).outliers).toEqual([]);
-    expect(buildRunReport(input(tasks), { deviationPercent: 40 }).deviationPercent).toBe(40);
+  it('flags nobody with 2 repetitions a host, and records why in every metric', () => {
+    const report = buildRunReport(input(tasks));
+
+    expect(report.outliers).toEqual([]);
+    expect(report.metrics.map((m) => m.outlierSkip)).toEqual(['few-repetitions', 'few-repetitions']);
+    expect(report.metrics[0]?.hosts[2]?.deviationPercent).toBeCloseTo((100 * (72 - 105)) / 105, 10);
+  });
+
+  it('uses the --deviation threshold and the significance level it is given', () => {
+    const report = buildRunReport(input(threeReps), { deviationPercent: 40, alpha: 0.01 });
+
+    expect(report.outliers).toEqual([]);
+    expect(report.deviationPercent).toBe(40);
+    expect(report.outlierRule).toEqual({ deviationPercent: 40, alpha: 0.01, minRepetitions: 3, minHosts: 3 });
   });
 
   it('ignores every task that did not complete', () => {

@@ -43,6 +43,15 @@ describe('Function: welchTTest', () => {
     expect(result?.p).toBeCloseTo(p, 10);
   });
 
+  it('keeps a tiny p-value to its own precision (the t distribution far in its tail)', () => {
+    // scipy 1.17.1: ttest_ind(a, b, equal_var=False) → t = -96.557…, df = 8.989…, p = 7.179077409325045e-15
+    const result = welchTTest([100.1, 100.3, 99.9, 100.2, 100.0], [110.2, 110.0, 110.4, 109.9, 110.1, 110.3]);
+
+    expect(result?.t).toBeCloseTo(-96.55727674446815, 9);
+    expect(result?.df).toBeCloseTo(8.989361702127667, 9);
+    expect((result?.p ?? 0) / 7.179077409325045e-15).toBeCloseTo(1, 6);
+  });
+
   it('flips the sign of t, not the p-value, when the samples swap', () => {
     const forward = welchTTest(A1, A2);
     const backward = welchTTest(A2, A1);
